@@ -1,0 +1,118 @@
+"""Run folders -> tidy tables (one row per run) and the statistics we report.
+
+Reads ``result.json`` files only: nothing here re-runs evolution.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .protocol import read_toml
+from .store import read_json
+
+PUBLISHED = Path(__file__).resolve().parent.parent / "original_protocol" / "published.toml"
+
+
+def load_results(experiment_dir: str | Path) -> list[dict]:
+    """Every finished run under ``<runs>/<experiment>/<treatment>/seed-N``, sorted."""
+    rows = []
+    for path in sorted(Path(experiment_dir).glob("*/seed-*/result.json")):
+        res = read_json(path)
+        res["_folder"] = str(path.parent)
+        rows.append(res)
+    rows.sort(key=lambda r: (r["treatment"], r["seed"]))
+    return rows
+
+
+TABLE_COLUMNS = ["experiment", "treatment", "seed", "generations_run", "solved_generation",
+                 "best_fitness", "n_effective_gates", "q", "q_rand", "q_max", "qm", "q_exact"]
+
+
+def tidy_table(results: list[dict]) -> list[dict]:
+    return [{c: r.get(c) for c in TABLE_COLUMNS} for r in results]
+
+
+def to_csv(table: list[dict]) -> str:
+    buf = io.StringIO()
+    if table:
+        w = csv.DictWriter(buf, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- statistics
+def quartiles(values) -> tuple[float, float, float] | None:
+    v = np.asarray([x for x in values if x is not None], float)
+    if v.size == 0:
+        return None
+    q1, med, q3 = np.percentile(v, [25, 50, 75])
+    return float(q1), float(med), float(q3)
+
+
+def mean_se(values) -> tuple[float, float, int] | None:
+    v = np.asarray([x for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))], float)
+    if v.size == 0:
+        return None
+    se = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
+    return float(v.mean()), se, int(v.size)
+
+
+def published(experiment: str, path: Path = PUBLISHED) -> dict:
+    return read_toml(path).get(experiment, {})
+
+
+def _fmt_published(entry: dict | None) -> str:
+    if not entry:
+        return "-"
+    if "of" in entry:
+        return f"{entry['value']}/{entry['of']}"
+    if "centre" in entry:
+        return f"{entry['centre']:,} (+{entry['plus']:,}/-{entry['minus']:,})"
+    if "mean" in entry:
+        return f"{entry['mean']} +- {entry['se']}"
+    if "value" in entry:
+        return str(entry["value"])
+    return "-"
+
+
+def summary_rows(results: list[dict], experiment: str) -> list[dict]:
+    """Per treatment: solved runs, generations to solution (median [Q1, Q3]), gates, Qm."""
+    pub = published(experiment)
+    out = []
+    for treatment in sorted({r["treatment"] for r in results}):
+        rs = [r for r in results if r["treatment"] == treatment]
+        solved = [r for r in rs if r.get("solved_generation") is not None]
+        gens = quartiles(r["solved_generation"] for r in solved)
+        gates = quartiles(r.get("n_effective_gates") for r in solved)
+        qm = mean_se(r.get("qm") for r in solved)
+        p = pub.get(treatment, {})
+        out.append({
+            "treatment": treatment,
+            "runs": len(rs),
+            "solved": f"{len(solved)}/{len(rs)}",
+            "solved (published)": _fmt_published(p.get("solved_runs")),
+            "generations median [Q1, Q3]": (f"{gens[1]:,.0f} [{gens[0]:,.0f}, {gens[2]:,.0f}]"
+                                            if gens else "-"),
+            "generations (published)": _fmt_published(p.get("generations_to_solution")),
+            "gates median [Q1, Q3]": (f"{gates[1]:.0f} [{gates[0]:.0f}, {gates[2]:.0f}]"
+                                      if gates else "-"),
+            "gates (published)": _fmt_published(p.get("gates")),
+            "Qm mean +- SE (n)": (f"{qm[0]:.2f} +- {qm[1]:.2f} ({qm[2]})" if qm else "-"),
+            "Qm (published)": _fmt_published(p.get("qm")),
+            "wall s (sum)": f"{sum(r.get('wall_seconds', 0) for r in rs):,.0f}",
+        })
+    return out
+
+
+def markdown_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no finished runs)\n"
+    cols = list(rows[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,329 @@
+"""Protocol files (TOML) -> frozen, validated parameter objects.
+
+A protocol file holds *every* parameter of one experiment; nothing experimental has a
+default in code.  Its layout::
+
+    [experiment]            name, kind (which genome module), description, default_treatments
+    [<section>]             one table per section of the kind's schema (see SCHEMAS)
+    [treatments.<name>]     a named set of overrides, nested like the sections
+
+`load_protocol(path, treatment, overrides)` merges base <- treatment <- command-line
+overrides (``section.key=value``), then checks the result against the schema: unknown
+keys, missing keys, wrong types and out-of-range values are errors that name the file
+and the dotted key.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+
+class ProtocolError(ValueError):
+    """A protocol file (or an override) is not valid; the message names file and key."""
+
+
+def _p(*, lo=None, hi=None, choices=None, doc: str = ""):
+    """A schema field: required (no default), with optional bounds or allowed values."""
+    return field(metadata={"lo": lo, "hi": hi, "choices": choices, "doc": doc})
+
+
+# --------------------------------------------------------------------------- schemas
+@dataclass(frozen=True)
+class CircuitSection:
+    n_inputs: int = _p(lo=1, hi=6, doc="number of circuit inputs")
+    n_gates: int = _p(lo=1, hi=60, doc="number of NAND-gate genes")
+    output_source: str = _p(choices=("any", "gates"),
+                            doc="which addresses the output gene may point to")
+    feedback_sweeps: int = _p(lo=1, doc="synchronous sweeps before the settle check")
+    initial_state: int = _p(choices=(0, 1), doc="gate value before the first sweep")
+
+
+@dataclass(frozen=True)
+class CircuitFitnessSection:
+    size_penalty: float = _p(lo=0.0, doc="fitness lost per effective gate above free_gates")
+    free_gates: int = _p(lo=0, doc="effective gates allowed without penalty")
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    kind: str = _p(choices=("fixed", "mvg"), doc="fixed goal or modularly varying goals")
+    goals: tuple = _p(doc="goal names, in the order they are visited")
+    epoch: int = _p(lo=1, doc="generations between goal switches (MVG)")
+
+
+@dataclass(frozen=True)
+class Ka2005SelectionSection:
+    scheme: str = _p(choices=("ka2005",), doc="selection scheme")
+    population: int = _p(lo=2, doc="population size S")
+    elite: int = _p(lo=0, doc="elite size L")
+    tie_break: str = _p(choices=("random", "index"), doc="order of equal-fitness individuals")
+
+
+@dataclass(frozen=True)
+class CircuitVariationSection:
+    mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
+    mutation_operator: str = _p(choices=("redraw", "bitflip"),
+                                doc="how the chosen connection changes")
+    crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc (0 in the 2005 circuit runs)")
+
+
+@dataclass(frozen=True)
+class RunSection:
+    runs: int = _p(lo=1, doc="independent runs per treatment")
+    max_generations: int = _p(lo=1, doc="generation cap")
+    stop: str = _p(choices=("all-goals-solved", "never"), doc="early stop rule")
+    post_solution_generations: int = _p(lo=0, doc="generations run on after the stop rule fires")
+    log_every: int = _p(lo=1, doc="write a log row every this many generations")
+    checkpoint_every: int = _p(lo=1, doc="generations between checkpoints (no effect on results)")
+
+
+@dataclass(frozen=True)
+class ModularitySection:
+    graph_nodes: str = _p(choices=("effective", "all"),
+                          doc="nodes in the graph: those with a path to the output, or all")
+    include_inputs: bool = _p(doc="input nodes are nodes of the graph")
+    drop_isolated: bool = _p(doc="drop nodes without edges")
+    self_loops: bool = _p(doc="keep self-loops in the graph")
+    directed: bool = _p(doc="directed (Leicht-Newman) or undirected (Newman-Girvan) Q")
+    method: str = _p(choices=("exact", "greedy", "girvan-newman", "spectral", "louvain"),
+                     doc="partition search")
+    qrand_method: str = _p(choices=("swap", "genome"), doc="null model for Qrand")
+    qrand_samples: int = _p(lo=1, doc="randomised networks for Qrand")
+    qrand_swaps_per_edge: int = _p(lo=1, doc="edge swaps per edge in one randomisation")
+    qmax_method: str = _p(choices=("evolve", "hillclimb"), doc="how Qmax is estimated")
+    qmax_runs: int = _p(lo=1, doc="evolution runs (or climbs) averaged for Qmax")
+    qmax_generations: int = _p(lo=1, doc="generations of each Qmax evolution run")
+    qmax_population: int = _p(lo=2, doc="population of each Qmax evolution run")
+    qmax_elite: int = _p(lo=0, doc="elite of each Qmax evolution run")
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "circuits": {
+        "circuit": CircuitSection,
+        "fitness": CircuitFitnessSection,
+        "goals": dict,          # goal name -> Boolean expression over the input names
+        "inputs": tuple,        # input names, most significant first
+        "schedule": ScheduleSection,
+        "selection": Ka2005SelectionSection,
+        "variation": CircuitVariationSection,
+        "run": RunSection,
+        "modularity": ModularitySection,
+    },
+}
+
+_EXPERIMENT_KEYS = {"name", "kind", "description", "default_treatments"}
+
+
+# --------------------------------------------------------------------------- object
+@dataclass(frozen=True)
+class Protocol:
+    """A resolved protocol: one experiment, one treatment, all parameters validated."""
+    name: str
+    kind: str
+    treatment: str
+    source: str
+    resolved: Mapping[str, Any]          # the merged TOML tables (JSON-serialisable)
+    sections: Mapping[str, Any]
+
+    def __getattr__(self, item):
+        sections = object.__getattribute__(self, "sections")
+        if item in sections:
+            return sections[item]
+        raise AttributeError(item)
+
+    def to_json(self) -> str:
+        return json.dumps(_jsonable(self.resolved), indent=2, sort_keys=True)
+
+    @property
+    def digest(self) -> str:
+        """Identity of the parameters (not of the file path): resumes must match it."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+def _jsonable(obj):
+    if isinstance(obj, Mapping):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+# --------------------------------------------------------------------------- loading
+def read_toml(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ProtocolError(f"{path}: protocol file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProtocolError(f"{path}: not valid TOML: {exc}") from None
+
+
+def treatments_of(path: str | Path) -> list[str]:
+    return list(read_toml(path).get("treatments", {}))
+
+
+def default_treatments(path: str | Path) -> list[str]:
+    data = read_toml(path)
+    return list(data.get("experiment", {}).get("default_treatments", data.get("treatments", {})))
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``section.key=value``; the value is read as TOML (numbers, booleans, lists), else a string."""
+    if "=" not in text:
+        raise ProtocolError(f"override {text!r}: expected section.key=value")
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def _merge(base: dict, over: Mapping, where: str) -> None:
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            _merge(base[key], value, f"{where}.{key}")
+        else:
+            base[key] = copy.deepcopy(value)
+
+
+def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
+    parts = dotted.split(".")
+    node = data
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            raise ProtocolError(f"{source}: override {dotted!r}: no section {part!r}")
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def load_protocol(path: str | Path, treatment: str | None = None,
+                  overrides: list[tuple[str, Any]] | None = None) -> Protocol:
+    """Read, merge and validate one experiment's protocol for one treatment."""
+    source = str(path)
+    data = read_toml(path)
+    exp = data.get("experiment")
+    if not isinstance(exp, dict):
+        raise ProtocolError(f"{source}: missing [experiment] table")
+    for key in exp:
+        if key not in _EXPERIMENT_KEYS:
+            raise ProtocolError(f"{source}: unknown key 'experiment.{key}'")
+    for key in ("name", "kind"):
+        if not isinstance(exp.get(key), str):
+            raise ProtocolError(f"{source}: 'experiment.{key}' must be a string")
+    kind = exp["kind"]
+    if kind not in SCHEMAS:
+        raise ProtocolError(f"{source}: 'experiment.kind' = {kind!r}; known kinds: {sorted(SCHEMAS)}")
+    schema = SCHEMAS[kind]
+    treatments = data.get("treatments", {})
+    resolved = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("experiment", "treatments")}
+    if treatment is not None:
+        if treatment not in treatments:
+            raise ProtocolError(f"{source}: no treatment {treatment!r}; known: {sorted(treatments)}")
+        over = {k: v for k, v in treatments[treatment].items() if k != "description"}
+        for key in over:
+            if key not in schema:
+                raise ProtocolError(f"{source}: treatment {treatment!r} overrides unknown section {key!r}")
+        _merge(resolved, over, f"treatments.{treatment}")
+    for dotted, value in overrides or []:
+        _set_dotted(resolved, dotted, value, source)
+
+    sections = {}
+    for name, spec in schema.items():
+        if name not in resolved:
+            raise ProtocolError(f"{source}: missing section [{name}]")
+        sections[name] = _build_section(source, name, spec, resolved[name])
+    for name in resolved:
+        if name not in schema:
+            raise ProtocolError(f"{source}: unknown section [{name}]")
+    _check_cross(source, kind, sections)
+    resolved["experiment"] = {"name": exp["name"], "kind": kind, "treatment": treatment}
+    return Protocol(name=exp["name"], kind=kind, treatment=treatment or "", source=source,
+                    resolved=MappingProxyType(resolved), sections=MappingProxyType(sections))
+
+
+def _type_ok(value, typ) -> bool:
+    if typ is bool:
+        return isinstance(value, bool)
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typ is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if typ is str:
+        return isinstance(value, str)
+    if typ is tuple:
+        return isinstance(value, (list, tuple))
+    return isinstance(value, typ)
+
+
+def _build_section(source: str, name: str, spec, table):
+    if spec is dict:
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ProtocolError(f"{source}: [{name}] must map names to strings")
+        return MappingProxyType(dict(table))
+    if spec is tuple:
+        if not isinstance(table, list) or not all(isinstance(v, str) for v in table):
+            raise ProtocolError(f"{source}: '{name}' must be a list of strings")
+        return tuple(table)
+    if not isinstance(table, dict):
+        raise ProtocolError(f"{source}: [{name}] must be a table")
+    known = {f.name: f for f in dataclasses.fields(spec)}
+    for key in table:
+        if key not in known:
+            raise ProtocolError(f"{source}: unknown key '{name}.{key}' (known: {sorted(known)})")
+    values = {}
+    for key, f in known.items():
+        dotted = f"{name}.{key}"
+        if key not in table:
+            raise ProtocolError(f"{source}: missing key '{dotted}' ({f.metadata['doc']})")
+        value = table[key]
+        typ = {"int": int, "float": float, "str": str, "bool": bool, "tuple": tuple}[f.type]
+        if not _type_ok(value, typ):
+            raise ProtocolError(f"{source}: '{dotted}' = {value!r} must be of type {f.type}")
+        meta = f.metadata
+        if meta["choices"] is not None and value not in meta["choices"]:
+            raise ProtocolError(f"{source}: '{dotted}' = {value!r}; allowed: {list(meta['choices'])}")
+        if meta["lo"] is not None and value < meta["lo"]:
+            raise ProtocolError(f"{source}: '{dotted}' = {value!r} is below {meta['lo']}")
+        if meta["hi"] is not None and value > meta["hi"]:
+            raise ProtocolError(f"{source}: '{dotted}' = {value!r} is above {meta['hi']}")
+        values[key] = tuple(value) if typ is tuple else (float(value) if typ is float else value)
+    return spec(**values)
+
+
+def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
+    """Constraints that involve more than one key."""
+    sel = s["selection"]
+    if 2 * sel.elite > sel.population:
+        raise ProtocolError(f"{source}: 'selection.elite' = {sel.elite} must be at most half of "
+                            f"'selection.population' = {sel.population}")
+    sched = s["schedule"]
+    if not sched.goals:
+        raise ProtocolError(f"{source}: 'schedule.goals' is empty")
+    for goal in sched.goals:
+        if goal not in s["goals"]:
+            raise ProtocolError(f"{source}: 'schedule.goals' names {goal!r}, not in [goals]")
+    if sched.kind == "fixed" and len(sched.goals) != 1:
+        raise ProtocolError(f"{source}: a fixed schedule takes exactly one goal in 'schedule.goals'")
+    if kind == "circuits":
+        c = s["circuit"]
+        if len(s["inputs"]) != c.n_inputs:
+            raise ProtocolError(f"{source}: 'inputs' names {len(s['inputs'])} inputs but "
+                                f"'circuit.n_inputs' = {c.n_inputs}")
+        n_nodes = c.n_inputs + c.n_gates
+        if s["variation"].mutation_operator == "bitflip" and n_nodes & (n_nodes - 1):
+            raise ProtocolError(f"{source}: 'variation.mutation_operator' = 'bitflip' needs "
+                                f"n_inputs + n_gates to be a power of two (it is {n_nodes})")
+        if s["modularity"].qmax_elite * 2 > s["modularity"].qmax_population:
+            raise ProtocolError(f"{source}: 'modularity.qmax_elite' must be at most half of "
+                                f"'modularity.qmax_population'")

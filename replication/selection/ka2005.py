@@ -1,0 +1,44 @@
+"""The selection scheme of Kashtan & Alon (2005), as described in Kashtan, Noor & Alon (2007) SI.
+
+Each generation the population (size S) is ranked by fitness, ties in random order.
+The best L ("elite") pass to the next generation unchanged; the worst L are replaced by
+copies of the elite; the S - 2L in between survive.  Everyone except the unchanged
+elite is then open to variation (crossover, mutation).  The population size is constant.
+
+Returned as two arrays so that the scheme never touches a genome:
+``parents[i]`` is the index (in the old population) whose genome fills slot ``i``,
+``may_vary[i]`` says whether slot ``i`` may be mutated or recombined.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def rank_descending(fitness, random_ties):
+    """Indices from best to worst; equal fitness in random order (or index order)."""
+    n = fitness.shape[0]
+    if random_ties:
+        perm = np.random.permutation(n)
+    else:
+        perm = np.arange(n)
+    keys = np.empty(n, np.float64)
+    for i in range(n):
+        keys[i] = -fitness[perm[i]]
+    order = np.argsort(keys, kind="mergesort")   # stable: keeps the random order among ties
+    return perm[order]
+
+
+@njit(cache=True)
+def select(fitness, elite, random_ties):
+    n = fitness.shape[0]
+    ranked = rank_descending(fitness, random_ties)
+    parents = np.empty(n, np.int64)
+    may_vary = np.ones(n, np.bool_)
+    for i in range(n - elite):          # elite (unchanged) then the middle survivors
+        parents[i] = ranked[i]
+    for i in range(elite):
+        may_vary[i] = False
+        parents[n - elite + i] = ranked[i]   # the worst L slots: copies of the elite
+    return parents, may_vary

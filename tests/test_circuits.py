@@ -1,0 +1,143 @@
+import numpy as np
+import pytest
+
+from conftest import W, X, Y, Z, modular_gates, xor_block
+from replication.circuits import (genome_from_gates, python_reference_output)
+from replication.evolve import make_model, seed_stream
+from replication.tasks import truth_table
+
+NAMES = ("X", "Y", "Z", "W")
+
+
+def evaluate_one(model, genome):
+    out, settled, n_eff = model.evaluate(np.asarray(genome)[None, :])
+    return int(out[0]), int(settled[0]), int(n_eff[0])
+
+
+@pytest.fixture
+def model(logic_protocol):
+    return make_model(logic_protocol())
+
+
+def test_xor_of_four_nands(model):
+    genome = genome_from_gates(xor_block(X, Y, 4), 7)
+    out, settled, n_eff = evaluate_one(model, genome)
+    assert settled == 0xFFFF and n_eff == 4
+    assert out == truth_table("X ^ Y", NAMES)
+
+
+@pytest.mark.parametrize("goal,expr,n_gates", [("G1", "(X ^ Y) & (Z ^ W)", 10),
+                                                ("G2", "(X ^ Y) | (Z ^ W)", 11)])
+def test_modular_solutions_compute_the_goals(model, goal, expr, n_gates):
+    gates, out_addr = modular_gates(goal)
+    genome = genome_from_gates(gates, out_addr)
+    out, settled, n_eff = evaluate_one(model, genome)
+    target = truth_table(expr, NAMES)
+    assert out == target and settled == 0xFFFF and n_eff == n_gates
+    ev = model.evaluate(genome[None, :])
+    correct = model.score(ev, target)
+    assert correct[0] == 16
+    assert model.fitness(ev, correct)[0] == 1.0       # at most 11 gates: no penalty
+
+
+def test_size_penalty_counts_effective_gates_only(model):
+    # G2 solution (11 gates) plus a 12th gate that reads the output: not effective, no penalty
+    gates, out_addr = modular_gates("G2")
+    genome = genome_from_gates(gates + [(out_addr, X)], out_addr)
+    ev = model.evaluate(genome[None, :])
+    assert ev[2][0] == 11
+    # now make the output pass through a double NOT... 12 effective gates -> penalty 0.2
+    gates12 = gates + [(out_addr, out_addr)]
+    genome = genome_from_gates(gates12, 4 + len(gates12) - 1)
+    ev = model.evaluate(genome[None, :])
+    correct = model.score(ev, truth_table("~((X ^ Y) | (Z ^ W))", NAMES))
+    assert ev[2][0] == 12 and correct[0] == 16
+    assert model.fitness(ev, correct)[0] == pytest.approx(1.0 - 0.2)
+
+
+def test_oscillating_self_loop_rows_count_as_wrong(model):
+    # g = NAND(X, g): with X = 0 it settles at 1; with X = 1 it flips every sweep.
+    genome = genome_from_gates([(X, 4)], 4)
+    out, settled, _ = evaluate_one(model, genome)
+    not_x = truth_table("~X", NAMES)
+    assert settled == not_x
+    assert out & settled == not_x
+    ev = model.evaluate(genome[None, :])
+    assert model.score(ev, truth_table("1", NAMES))[0] == 8     # only the settled rows count
+    assert model.score(ev, truth_table("~X", NAMES))[0] == 8
+
+
+def test_stable_feedback_latch_settles(model):
+    # NAND latch: a = NAND(X, b), b = NAND(Y, a); with X = Y = 1 and a synchronous start
+    # from 0 the pair oscillates (0,0) <-> (1,1): unsettled. Elsewhere it settles.
+    genome = genome_from_gates([(X, 5), (Y, 4)], 4)
+    out, settled, _ = evaluate_one(model, genome)
+    both = truth_table("X & Y", NAMES)
+    assert settled == 0xFFFF & ~both
+    ref_out, ref_ok = python_reference_output(list(genome), 4, 12, 12, 0)
+    assert settled == sum(int(b) << r for r, b in enumerate(ref_ok))
+
+
+def test_kernel_equals_row_by_row_reference_on_random_genomes(model):
+    seed_stream(11, 0)
+    pop = model.random(400)
+    out, settled, _ = model.evaluate(pop)
+    for k in range(len(pop)):
+        ref_out, ref_ok = python_reference_output(list(map(int, pop[k])), 4, 12, 12, 0)
+        ok = sum(int(b) << r for r, b in enumerate(ref_ok))
+        val = sum(int(b) << r for r, b in enumerate(ref_out))
+        assert int(settled[k]) == ok
+        assert int(out[k]) & ok == val & ok
+
+
+def test_initial_state_option_changes_only_unsettled_start(logic_protocol):
+    m1 = make_model(logic_protocol(circuit__initial_state=1))
+    gates, out_addr = modular_gates("G1")
+    genome = genome_from_gates(gates, out_addr)
+    assert evaluate_one(m1, genome)[0] == truth_table("(X ^ Y) & (Z ^ W)", NAMES)
+
+
+def test_mutation_changes_exactly_one_address_within_range(model):
+    seed_stream(5, 0)
+    pop = model.random(2000)
+    before = pop.copy()
+    may = np.ones(len(pop), bool)
+    may[:500] = False
+    n = model.mutate(pop, may)
+    diff = (pop != before).sum(axis=1)
+    assert (diff[:500] == 0).all()                      # not eligible: untouched
+    assert set(np.unique(diff[500:])) <= {0, 1}         # at most one address changes
+    assert n == int((diff == 1).sum())
+    assert 0.65 < n / 1500 < 0.75                        # Pm = 0.7
+    assert pop.min() >= 0 and pop.max() < 16
+
+
+def test_output_gene_restricted_to_gates(logic_protocol):
+    m = make_model(logic_protocol(circuit__output_source="gates"))
+    seed_stream(6, 0)
+    pop = m.random(500)
+    assert (pop[:, -1] >= 4).all()
+    for _ in range(50):
+        m.mutate(pop, np.ones(len(pop), bool))
+    assert (pop[:, -1] >= 4).all() and (pop[:, :-1] < 16).all()
+
+
+def test_bitflip_operator_flips_one_bit(logic_protocol):
+    m = make_model(logic_protocol(variation__mutation_operator="bitflip"))
+    seed_stream(7, 0)
+    pop = m.random(1000)
+    before = pop.copy()
+    m.mutate(pop, np.ones(len(pop), bool))
+    changed = pop != before
+    x = (pop ^ before)[changed]
+    assert ((x & (x - 1)) == 0).all()                    # a single bit
+    assert (changed.sum(axis=1) <= 1).all()
+
+
+def test_to_networkx_has_effective_nodes_and_output(model):
+    gates, out_addr = modular_gates("G2")
+    genome = genome_from_gates(gates + [(X, Y)], out_addr)   # one junk gate
+    g = model.to_networkx(genome)
+    assert g.number_of_nodes() == 4 + 11
+    assert g.nodes[out_addr]["output"] and g.out_degree(out_addr) == 0
+    assert g.number_of_edges() == 20                          # distinct edges (NOTs read once)
