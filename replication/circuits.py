@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .modularity import greedy_labels
+
 GENE_DTYPE = np.int16
 
 
@@ -201,6 +203,68 @@ def size_penalised_fitness(correct, n_rows, n_effective, penalty, free_gates):
     return fit
 
 
+# --------------------------------------------------------------------------- graphs + Q
+@njit(cache=True)
+def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, self_loops,
+                   directed, is_eff, stack):
+    """Adjacency matrix of the circuit graph over the nodes kept by the rules, isolated
+    nodes dropped.  Directed: m[i, j] = 1 for an edge i -> j; undirected: symmetric,
+    self-loops 2 on the diagonal (networkx's convention).  Returns (matrix, node addresses)."""
+    n_nodes = n_inputs + n_gates
+    full = np.zeros((n_nodes, n_nodes), np.float64)
+    _effective_mask(genome, n_inputs, n_gates, is_eff, stack)
+    for g in range(n_gates):
+        if effective_only and not is_eff[g]:
+            continue
+        dst = n_inputs + g
+        for j in range(2):
+            src = genome[2 * g + j]
+            if src < n_inputs and not include_inputs:
+                continue
+            if src == dst and not self_loops:
+                continue
+            full[src, dst] = 1.0
+    if not directed:
+        for i in range(n_nodes):
+            for j in range(i + 1, n_nodes):
+                v = max(full[i, j], full[j, i])
+                full[i, j] = v
+                full[j, i] = v
+            full[i, i] *= 2.0
+    keep = np.zeros(n_nodes, np.int64)
+    k = 0
+    for i in range(n_nodes):
+        deg = 0.0
+        for j in range(n_nodes):
+            deg += full[i, j] + full[j, i]
+        if deg > 0:
+            keep[k] = i
+            k += 1
+    m = np.empty((k, k), np.float64)
+    for a in range(k):
+        for b in range(k):
+            m[a, b] = full[keep[a], keep[b]]
+    return m, keep[:k].copy()
+
+
+@njit(cache=True)
+def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, self_loops, directed):
+    """Greedy-partition Q of every genome's circuit graph (the ``greedy`` recipe, in numba)."""
+    from_mod = greedy_labels
+    pop = genomes.shape[0]
+    qs = np.zeros(pop)
+    sizes = np.zeros(pop, np.int64)
+    is_eff = np.zeros(n_gates, np.bool_)
+    stack = np.zeros(n_gates, np.int64)
+    for k in range(pop):
+        m, keep = circuit_matrix(genomes[k], n_inputs, n_gates, include_inputs, effective_only,
+                                 self_loops, directed, is_eff, stack)
+        sizes[k] = keep.shape[0]
+        if keep.shape[0] > 1:
+            qs[k] = from_mod(m)[0]
+    return qs, sizes
+
+
 # --------------------------------------------------------------------------- variation
 @njit(cache=True)
 def random_population(pop, n_inputs, n_gates, output_any):
@@ -337,6 +401,23 @@ class CircuitModel:
                        label=self.node_label(node, names), output=node == out)
         g.add_edges_from(self.edges(genome, effective_only))
         return g
+
+    def graph_options(self, protocol) -> tuple:
+        mod = protocol.modularity
+        return (mod.include_inputs, mod.graph_nodes == "effective", mod.self_loops, mod.directed)
+
+    def population_q(self, genomes, protocol):
+        """Greedy Q of every genome (numba); the recipe's node rules, isolated nodes dropped."""
+        return population_q(genomes, self.n_inputs, self.n_gates, *self.graph_options(protocol))
+
+    def modularity_graph(self, genome, protocol):
+        """The prepared graph (networkx) on which the protocol's Q recipe is computed."""
+        from .modularity import prepare_graph
+        mod = protocol.modularity
+        g = self.to_networkx(genome, effective_only=mod.graph_nodes == "effective",
+                             names=protocol.inputs)
+        return prepare_graph(g, include_inputs=mod.include_inputs, drop_isolated=mod.drop_isolated,
+                             self_loops=mod.self_loops)
 
     def describe(self, genome, evaluation, index) -> dict:
         """What result.json records about the best genome."""

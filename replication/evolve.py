@@ -73,6 +73,8 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
     n_rows = model.n_rows
     sel, run = protocol.selection, protocol.run
     random_ties = sel.tie_break == "random"
+    by_fitness = run.solved_when == "fitness"
+    threshold = run.solved_threshold
 
     loaded = store.load()
     if loaded is None:
@@ -89,7 +91,7 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         stop_at = state["stop_at"]
         elapsed_before = state.get("elapsed", 0.0)
 
-    header = (["generation", "goal", "best_fitness", "mean_fitness", "n_perfect"]
+    header = (["generation", "goal", "best_fitness", "mean_fitness", "n_solved"]
               + [f"best_accuracy_{g}" for g in goals])
     rows: list = []
 
@@ -106,7 +108,8 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         evaluation = model.evaluate(pop)
         correct = {g: model.score(evaluation, targets[g]) for g in goals}
         fitness = model.fitness(evaluation, correct[goal])
-        n_perfect = int(np.count_nonzero(correct[goal] == n_rows))
+        solved_now = (fitness if by_fitness else correct[goal] / n_rows) >= threshold
+        n_perfect = int(np.count_nonzero(solved_now))
         if n_perfect and solved[goal] is None:
             solved[goal] = gen
         if gen % run.log_every == 0:
@@ -116,7 +119,7 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
                 and all(v is not None for v in solved.values())):
             stop_at = gen + run.post_solution_generations
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
-            final = (gen, goal, evaluation, correct, fitness)
+            final = (gen, goal, evaluation, correct, fitness, solved_now)
             break
         parents, may_vary = ka2005.select(fitness, sel.elite, random_ties)
         pop = pop[parents]
@@ -129,8 +132,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         if halt_after is not None and gen >= halt_after:
             return None
 
-    gen, goal, evaluation, correct, fitness = final
-    best = int(np.argmax(fitness))          # first of the best: deterministic
+    gen, goal, evaluation, correct, fitness, solved_now = final
+    n_perfect = int(np.count_nonzero(solved_now))
+    # the fittest solved individual if there is one, else the fittest; first index on ties
+    best = int(np.argmax(np.where(solved_now, fitness, -np.inf) if n_perfect else fitness))
     genome = pop[best]
     store.append_log(header, rows)
     solved_all = (max(solved.values()) if all(v is not None for v in solved.values()) else None)
@@ -146,13 +151,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         "solved_generation_by_goal": solved,
         "best_fitness": float(fitness[best]),
         "best_accuracy": {g: int(correct[g][best]) / n_rows for g in goals},
-        "n_perfect_final": int(np.count_nonzero(correct[goal] == n_rows)),
+        "n_solved_final": n_perfect,
         "wall_seconds": round(elapsed_before + time.perf_counter() - started, 3),
         **model.describe(genome, evaluation, best),
     }
     edges = [(a + 1, b + 1) for a, b in model.edges(genome)]
-    analyse = getattr(model, "analyse", None)
-    if analyse is not None:
-        result.update(analyse(protocol, genome, seed, store.path))
     store.write_result(result, edges)
     return result

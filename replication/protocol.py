@@ -78,6 +78,9 @@ class CircuitVariationSection:
 class RunSection:
     runs: int = _p(lo=1, doc="independent runs per treatment")
     max_generations: int = _p(lo=1, doc="generation cap")
+    solved_when: str = _p(choices=("fitness", "accuracy"),
+                          doc="what must reach solved_threshold for an individual to count as solved")
+    solved_threshold: float = _p(lo=0.0, hi=1.0, doc="fitness or accuracy that counts as solved")
     stop: str = _p(choices=("all-goals-solved", "never"), doc="early stop rule")
     post_solution_generations: int = _p(lo=0, doc="generations run on after the stop rule fires")
     log_every: int = _p(lo=1, doc="write a log row every this many generations")
@@ -238,18 +241,33 @@ def load_protocol(path: str | Path, treatment: str | None = None,
     for dotted, value in overrides or []:
         _set_dotted(resolved, dotted, value, source)
 
+    return build_protocol(source, exp["name"], kind, treatment, resolved)
+
+
+def build_protocol(source: str, name: str, kind: str, treatment: str | None, resolved: dict) -> Protocol:
+    """Validate merged parameter tables and freeze them into a Protocol."""
+    schema = SCHEMAS[kind]
+    resolved = {k: v for k, v in resolved.items() if k != "experiment"}
     sections = {}
-    for name, spec in schema.items():
-        if name not in resolved:
-            raise ProtocolError(f"{source}: missing section [{name}]")
-        sections[name] = _build_section(source, name, spec, resolved[name])
-    for name in resolved:
-        if name not in schema:
-            raise ProtocolError(f"{source}: unknown section [{name}]")
+    for sec, spec in schema.items():
+        if sec not in resolved:
+            raise ProtocolError(f"{source}: missing section [{sec}]")
+        sections[sec] = _build_section(source, sec, spec, resolved[sec])
+    for sec in resolved:
+        if sec not in schema:
+            raise ProtocolError(f"{source}: unknown section [{sec}]")
     _check_cross(source, kind, sections)
-    resolved["experiment"] = {"name": exp["name"], "kind": kind, "treatment": treatment}
-    return Protocol(name=exp["name"], kind=kind, treatment=treatment or "", source=source,
+    resolved["experiment"] = {"name": name, "kind": kind, "treatment": treatment}
+    return Protocol(name=name, kind=kind, treatment=treatment or "", source=source,
                     resolved=MappingProxyType(resolved), sections=MappingProxyType(sections))
+
+
+def load_run_protocol(run_folder: str | Path) -> Protocol:
+    """The resolved protocol a run folder was made with (its ``protocol.json``)."""
+    path = Path(run_folder) / "protocol.json"
+    data = json.loads(path.read_text())
+    exp = data["experiment"]
+    return build_protocol(str(path), exp["name"], exp["kind"], exp["treatment"], data)
 
 
 def _type_ok(value, typ) -> bool:

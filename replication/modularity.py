@@ -1,0 +1,533 @@
+"""Modularity: Q of a partition, partition search, Qrand, and Qm.
+
+Definitions
+-----------
+Undirected (Newman & Girvan 2004, Kashtan & Alon 2005 Eq. 1), with ``L`` edges::
+
+    Q = sum_s [ l_s / L - (d_s / 2L)^2 ]
+
+Directed (Leicht & Newman 2008, used by Clune et al. 2013), with ``m`` arcs::
+
+    Q = (1/m) sum_{i,j in the same module} [ A_ij - k_i^out k_j^in / m ]
+
+Normalised (Kashtan & Alon 2005 Eq. 2)::
+
+    Qm = (Q_real - Q_rand) / (Q_max - Q_rand)
+
+Partition search methods (each result says which one made it):
+
+- ``greedy``: Newman's (2004) fast agglomeration, as made efficient by Clauset, Newman &
+  Moore; the algorithm Kashtan & Alon cite (their ref. 31).  Our numba kernel; tests
+  compare it with networkx's ``greedy_modularity_communities``.
+- ``girvan-newman``: edge-betweenness divisive algorithm, best level of the dendrogram.
+- ``spectral``: leading-eigenvector bisection of ``B + B^T``, recursive, exactly as the
+  2013 authors' code (first split always applied, later splits only when the gain
+  exceeds 1e-5, no refinement; see ``spectral_partition``).
+- ``louvain``: networkx's Louvain (seeded).
+- ``exact``: the true maximum, as an integer program (scipy ``milp``); fine up to a few
+  dozen nodes, which covers every network of these experiments.
+
+Graphs come in as networkx DiGraphs (from our genomes or from files); ``prepare_graph``
+applies an experiment's node rules (inputs in or out, isolated nodes dropped, ...).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+from numba import njit
+
+METHODS = ("exact", "greedy", "girvan-newman", "spectral", "louvain")
+
+
+# --------------------------------------------------------------------------- input
+def read_graph(path: str | Path, fmt: str = "auto") -> nx.DiGraph:
+    """Read a directed network: mfinder edge list (``src tgt weight``), plain edge list
+    (``src tgt``) or GraphML.  Node labels are kept as in the file (ints where they are ints)."""
+    path = Path(path)
+    if fmt == "auto":
+        fmt = "graphml" if path.suffix.lower() in (".graphml", ".xml") else "edgelist"
+    if fmt == "graphml":
+        g = nx.read_graphml(path)
+        return g if g.is_directed() else g.to_directed()
+    if fmt not in ("mfinder", "edgelist"):
+        raise ValueError(f"unknown format {fmt!r} (auto, mfinder, edgelist, graphml)")
+    g = nx.DiGraph()
+    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        parts = line.split("#", 1)[0].split()
+        if not parts:
+            continue
+        if len(parts) < 2 or (fmt == "mfinder" and len(parts) != 3):
+            raise ValueError(f"{path}:{lineno}: expected 'source target"
+                             f"{' weight' if fmt == 'mfinder' else ''}', got {line!r}")
+        a, b = (int(p) if p.lstrip("-").isdigit() else p for p in parts[:2])
+        g.add_edge(a, b)
+    return g
+
+
+def prepare_graph(g: nx.DiGraph, *, include_inputs: bool = True, drop_isolated: bool = True,
+                  self_loops: bool = False, output=None, inputs=None) -> nx.DiGraph:
+    """Apply node rules. ``inputs``: nodes to treat as inputs (default: nodes with attribute
+    kind == 'input'); ``output``: if given, keep only nodes with a directed path to it."""
+    h = nx.DiGraph(g)
+    if output is not None:
+        keep = nx.ancestors(h, output) | {output}
+        h = h.subgraph(keep).copy()
+    if not include_inputs:
+        if inputs is None:
+            inputs = [n for n, d in h.nodes(data=True) if d.get("kind") == "input"]
+        h.remove_nodes_from(list(inputs))
+    if not self_loops:
+        h.remove_edges_from(list(nx.selfloop_edges(h)))
+    if drop_isolated:
+        h.remove_nodes_from([n for n in list(h) if h.degree(n) == 0])
+    return h
+
+
+def adjacency(g: nx.DiGraph, directed: bool) -> tuple[list, np.ndarray]:
+    """(node list, adjacency matrix). Undirected: symmetric 0/1 (a pair linked either way
+    is one edge; a self-loop counts 2 on the diagonal, as in networkx)."""
+    nodes = list(g.nodes)
+    a = nx.to_numpy_array(g, nodelist=nodes, weight=None)
+    a = (a > 0).astype(np.float64)
+    if not directed:
+        diag = np.diag(a).copy()
+        a = np.maximum(a, a.T)
+        np.fill_diagonal(a, 2 * diag)
+    return nodes, a
+
+
+# --------------------------------------------------------------------------- Q of a partition
+@njit(cache=True)
+def _q_of_labels(a, labels):
+    """Generic Q for an adjacency matrix (directed: a[i, j] = arc i->j; undirected: symmetric)."""
+    total = a.sum()
+    if total == 0:
+        return 0.0
+    kout = a.sum(axis=1)
+    kin = a.sum(axis=0)
+    q = 0.0
+    n = a.shape[0]
+    for i in range(n):
+        for j in range(n):
+            if labels[i] == labels[j]:
+                q += a[i, j] - kout[i] * kin[j] / total
+    return q / total
+
+
+def q_of_partition(a: np.ndarray, labels) -> float:
+    """Q of a partition given as one label per node (matrix from ``adjacency``)."""
+    return float(_q_of_labels(np.ascontiguousarray(a, np.float64), np.asarray(labels, np.int64)))
+
+
+def labels_from_communities(nodes: list, communities) -> np.ndarray:
+    where = {n: i for i, n in enumerate(nodes)}
+    labels = np.full(len(nodes), -1, np.int64)
+    for c, members in enumerate(communities):
+        for n in members:
+            labels[where[n]] = c
+    if (labels < 0).any():
+        raise ValueError("the partition does not cover every node")
+    return labels
+
+
+def communities_from_labels(nodes: list, labels) -> list[list]:
+    groups: dict[int, list] = {}
+    for n, l in zip(nodes, labels):
+        groups.setdefault(int(l), []).append(n)
+    return [sorted(v, key=_sort_key) for _, v in sorted(groups.items())]
+
+
+def _sort_key(x):
+    return (0, x, "") if isinstance(x, (int, np.integer)) else (1, 0, str(x))
+
+
+# --------------------------------------------------------------------------- greedy (numba)
+@njit(cache=True)
+def greedy_labels(a):
+    """Newman (2004) fast greedy agglomeration on an adjacency matrix (directed or not).
+
+    Start from singletons; repeatedly merge the linked pair of communities with the
+    largest gain dQ = e_ij + e_ji - (aout_i ain_j + ain_i aout_j), while the gain is
+    positive (ties: lowest indices first).  Returns (Q, labels).
+    """
+    n = a.shape[0]
+    labels = np.arange(n)
+    total = a.sum()
+    if total == 0:
+        return 0.0, labels
+    e = a / total
+    aout = e.sum(axis=1)
+    ain = e.sum(axis=0)
+    alive = np.ones(n, np.bool_)
+    q = 0.0
+    for i in range(n):
+        q += e[i, i] - aout[i] * ain[i]
+    while True:
+        best = 0.0
+        bi = -1
+        bj = -1
+        for i in range(n):
+            if not alive[i]:
+                continue
+            for j in range(i + 1, n):
+                if not alive[j] or (e[i, j] == 0.0 and e[j, i] == 0.0):
+                    continue
+                dq = e[i, j] + e[j, i] - (aout[i] * ain[j] + ain[i] * aout[j])
+                if dq > best + 1e-14:
+                    best = dq
+                    bi = i
+                    bj = j
+        if bi < 0:
+            break
+        for k in range(n):
+            e[bi, k] += e[bj, k]
+        for k in range(n):
+            e[k, bi] += e[k, bj]
+        aout[bi] += aout[bj]
+        ain[bi] += ain[bj]
+        alive[bj] = False
+        for k in range(n):
+            if labels[k] == bj:
+                labels[k] = bi
+        q += best
+    return q, labels
+
+
+# --------------------------------------------------------------------------- spectral (2013 code)
+def _leading_vector(m: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh(m)
+    return v[:, int(np.argmax(w))]
+
+
+def spectral_partition(a: np.ndarray, threshold: float = 1e-5) -> np.ndarray:
+    """Recursive leading-eigenvector bisection, as in the 2013 authors' sferes2 code.
+
+    B_ij = A_ij - k_i^in k_j^out / m (directed; for an undirected matrix this is
+    Newman's B).  The first split of the whole network uses the leading eigenvector of
+    B + B^T and is always applied.  A group g is then split again using
+    B^(g)_ij = B_ij - delta_ij sum_{k in g} B_ik (row sums only, as in that code),
+    symmetrised, if the gain s^T (B^(g) + B^(g)T) s / 4m exceeds ``threshold``.
+    s_i = +1 where the eigenvector component is > 0, else -1.  No refinement step.
+    """
+    n = a.shape[0]
+    labels = np.zeros(n, np.int64)
+    m = a.sum()
+    if m == 0 or n < 2:
+        return labels
+    kout, kin = a.sum(axis=1), a.sum(axis=0)
+    b = a - np.outer(kin, kout) / m
+    s = np.where(_leading_vector(b + b.T) > 0, 1, -1)
+    groups = [np.flatnonzero(s > 0), np.flatnonzero(s < 0)]
+    groups = [g for g in groups if g.size]
+    final = []
+    while groups:
+        g = groups.pop()
+        if g.size < 2:
+            final.append(g)
+            continue
+        bg = b[np.ix_(g, g)].copy()
+        bg[np.diag_indices_from(bg)] -= b[np.ix_(g, g)].sum(axis=1)
+        sym = bg + bg.T
+        sg = np.where(_leading_vector(sym) > 0, 1, -1)
+        gain = float(sg @ sym @ sg) / (4 * m)
+        left, right = g[sg > 0], g[sg < 0]
+        if gain <= threshold or left.size == 0 or right.size == 0:
+            final.append(g)
+        else:
+            groups += [right, left]
+    for c, g in enumerate(sorted(final, key=lambda x: int(x.min()))):
+        labels[g] = c
+    return labels
+
+
+# --------------------------------------------------------------------------- exact (MILP)
+def exact_labels(a: np.ndarray, time_limit: float | None = 120.0) -> np.ndarray:
+    """Maximum-modularity partition as an integer program (Brandes et al. 2008).
+
+    x_ij = 1 when i and j share a module; maximise sum_{i<j} (B_ij + B_ji) x_ij subject to
+    transitivity (x_ij + x_jk - x_ik <= 1 for every triple, each rotation).  Solved with
+    scipy's HiGHS ``milp``; exact for the sizes used here.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix
+    n = a.shape[0]
+    if n <= 1 or a.sum() == 0:
+        return np.arange(n)
+    total = a.sum()
+    kout, kin = a.sum(axis=1), a.sum(axis=0)
+    b = a - np.outer(kout, kin) / total
+    pairs = list(itertools.combinations(range(n), 2))
+    index = {p: t for t, p in enumerate(pairs)}
+    c = -np.array([b[i, j] + b[j, i] for i, j in pairs])
+    rows, cols, vals = [], [], []
+    r = 0
+    for i, j, k in itertools.combinations(range(n), 3):
+        ij, jk, ik = index[(i, j)], index[(j, k)], index[(i, k)]
+        for p, q, s in ((ij, jk, ik), (ij, ik, jk), (ik, jk, ij)):
+            rows += [r, r, r]
+            cols += [p, q, s]
+            vals += [1.0, 1.0, -1.0]
+            r += 1
+    options = {"time_limit": time_limit} if time_limit else {}
+    if r:
+        cons = [LinearConstraint(coo_matrix((vals, (rows, cols)), shape=(r, len(pairs))).tocsr(),
+                                 -np.inf, 1.0)]
+    else:
+        cons = []
+    res = milp(c, constraints=cons, integrality=np.ones(len(pairs)), bounds=Bounds(0, 1),
+               options=options)
+    if res.x is None:
+        raise RuntimeError(f"exact modularity: the integer program failed ({res.message})")
+    x = np.round(res.x).astype(bool)
+    labels = np.arange(n)
+    for (i, j), same in zip(pairs, x):
+        if same:
+            labels[labels == labels[j]] = labels[i]
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels
+
+
+# --------------------------------------------------------------------------- dispatch
+def best_partition(g: nx.DiGraph, method: str, directed: bool, seed: int = 0):
+    """(Q, communities as lists of node labels) for the prepared graph ``g``."""
+    nodes, a = adjacency(g, directed)
+    if not nodes or a.sum() == 0:
+        return 0.0, [[n] for n in nodes]
+    if method == "greedy":
+        _, labels = greedy_labels(a)
+    elif method == "spectral":
+        labels = spectral_partition(a)
+    elif method == "exact":
+        labels = exact_labels(a)
+    elif method in ("louvain", "girvan-newman"):
+        h = g if directed else nx.Graph(g.to_undirected())
+        if not directed:
+            h.remove_edges_from([e for e in nx.selfloop_edges(h)])
+            h.add_edges_from((n, n) for n in g if g.has_edge(n, n))
+        if method == "louvain":
+            comms = nx.community.louvain_communities(h, seed=seed)
+        else:
+            comms = _girvan_newman_best(h, nodes, a)
+        labels = labels_from_communities(nodes, comms)
+    else:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    return q_of_partition(a, labels), communities_from_labels(nodes, labels)
+
+
+def _girvan_newman_best(h, nodes, a):
+    best, best_q = [set(nodes)], q_of_partition(a, np.zeros(len(nodes), np.int64))
+    for level in nx.community.girvan_newman(h):
+        q = q_of_partition(a, labels_from_communities(nodes, level))
+        if q > best_q + 1e-12:
+            best, best_q = level, q
+    return best
+
+
+# --------------------------------------------------------------------------- randomisation
+@njit(cache=True)
+def _swap_edges(src, dst, adj, n_swaps, undirected, layer, max_tries):
+    """Degree-preserving edge swaps in place; returns the number of successful swaps.
+
+    Directed: a->b, c->d  =>  a->d, c->b (keeps every node's in- and out-degree).
+    Undirected: a-b, c-d  =>  a-d, c-b, with a random orientation of c-d.
+    ``layer``: if not all -1, only edges with the same (layer of source, layer of target)
+    are swapped, so a layered network stays layered.  No self-loops or parallel edges
+    are created.
+    """
+    m = src.shape[0]
+    if m < 2:
+        return 0
+    done = 0
+    tries = 0
+    use_layers = layer[0] >= 0
+    while done < n_swaps and tries < max_tries:
+        tries += 1
+        i = np.random.randint(0, m)
+        j = np.random.randint(0, m)
+        if i == j:
+            continue
+        a, b = src[i], dst[i]
+        c, d = src[j], dst[j]
+        if undirected and np.random.random() < 0.5:
+            c, d = d, c
+        if use_layers and (layer[a] != layer[c] or layer[b] != layer[d]):
+            continue
+        if a == d or c == b or adj[a, d] or adj[c, b]:
+            continue
+        if undirected and (adj[d, a] or adj[b, c]):
+            continue
+        adj[a, b] = False
+        adj[c, d] = False
+        if undirected:
+            adj[b, a] = False
+            adj[d, c] = False
+            adj[d, a] = True
+            adj[b, c] = True
+        adj[a, d] = True
+        adj[c, b] = True
+        src[i], dst[i] = a, d
+        src[j], dst[j] = c, b
+        done += 1
+    return done
+
+
+@njit(cache=True)
+def _edges_to_matrix(src, dst, n, undirected):
+    a = np.zeros((n, n), np.float64)
+    for k in range(src.shape[0]):
+        a[src[k], dst[k]] = 1.0
+        if undirected:
+            a[dst[k], src[k]] = 1.0
+    return a
+
+
+@njit(cache=True)
+def _qrand_greedy(src0, dst0, n, samples, swaps_per_edge, undirected, layer):
+    qs = np.empty(samples)
+    m = src0.shape[0]
+    for s in range(samples):
+        src = src0.copy()
+        dst = dst0.copy()
+        adj = np.zeros((n, n), np.bool_)
+        for k in range(m):
+            adj[src[k], dst[k]] = True
+            if undirected:
+                adj[dst[k], src[k]] = True
+        _swap_edges(src, dst, adj, swaps_per_edge * m, undirected, layer, 100 * swaps_per_edge * m + 100)
+        qs[s] = greedy_labels(_edges_to_matrix(src, dst, n, undirected))[0]
+    return qs
+
+
+def edge_arrays(g: nx.DiGraph, directed: bool):
+    """Node list and simple edge arrays (self-loops dropped; undirected pairs once)."""
+    nodes = list(g.nodes)
+    where = {v: i for i, v in enumerate(nodes)}
+    if directed:
+        pairs = [(where[u], where[v]) for u, v in g.edges if u != v]
+    else:
+        pairs = sorted({tuple(sorted((where[u], where[v]))) for u, v in g.edges if u != v})
+    src = np.array([p[0] for p in pairs], np.int64)
+    dst = np.array([p[1] for p in pairs], np.int64)
+    return nodes, src, dst
+
+
+def randomise(g: nx.DiGraph, directed: bool, swaps_per_edge: int = 10, layers=None,
+              seed: int = 0) -> nx.DiGraph:
+    """One degree-preserving randomisation of ``g`` (a DiGraph; undirected if not directed)."""
+    from .evolve import _seed_numba
+    _seed_numba(seed & 0xFFFFFFFF)
+    nodes, src, dst = edge_arrays(g, directed)
+    n = len(nodes)
+    adj = np.zeros((n, n), np.bool_)
+    adj[src, dst] = True
+    if not directed:
+        adj[dst, src] = True
+    layer = _layer_array(nodes, layers)
+    _swap_edges(src, dst, adj, swaps_per_edge * len(src), not directed, layer,
+                100 * swaps_per_edge * len(src) + 100)
+    h = nx.DiGraph() if directed else nx.Graph()
+    h.add_nodes_from(nodes)
+    h.add_edges_from((nodes[a], nodes[b]) for a, b in zip(src, dst))
+    return h
+
+
+def _layer_array(nodes, layers) -> np.ndarray:
+    if layers is None:
+        return np.full(max(len(nodes), 1), -1, np.int64)
+    return np.array([layers[v] for v in nodes], np.int64)
+
+
+def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: int = 1000,
+           swaps_per_edge: int = 10, layers=None, seed: int = 0) -> tuple[float, float]:
+    """Mean and SD of Q over degree-preserving randomisations of ``g`` (seeded).
+
+    With the greedy method everything runs in numba; other methods go through
+    ``best_partition`` per randomised graph (slower).
+    """
+    nodes, src, dst = edge_arrays(g, directed)
+    if len(src) < 2:
+        return 0.0, 0.0
+    from .evolve import _seed_numba
+    _seed_numba(seed & 0xFFFFFFFF)
+    layer = _layer_array(nodes, layers)
+    if method == "greedy":
+        qs = _qrand_greedy(src, dst, len(nodes), samples, swaps_per_edge, not directed, layer)
+    else:
+        qs = np.array([best_partition(nx.DiGraph(randomise(g, directed, swaps_per_edge, layers,
+                                                            seed * 1_000_003 + s)),
+                                      method, directed)[0] for s in range(samples)])
+    return float(qs.mean()), float(qs.std(ddof=1)) if samples > 1 else 0.0
+
+
+# --------------------------------------------------------------------------- Qmax by climbing
+def q_max_hillclimb(g: nx.DiGraph, *, directed: bool, method: str = "greedy", climbs: int = 10,
+                    steps: int = 2000, layers=None, seed: int = 0) -> tuple[float, float]:
+    """Best Q reachable by degree-preserving swaps that never lower Q (a cheap Qmax).
+
+    Returns (mean over climbs of the best Q, best over climbs)."""
+    rng = np.random.default_rng(seed)
+    bests = []
+    for c in range(climbs):
+        h = nx.DiGraph(randomise(g, directed, 10, layers, int(rng.integers(2 ** 31))))
+        best_q = best_partition(h, method, directed)[0]
+        for _ in range(steps):
+            cand = nx.DiGraph(randomise(h, directed, 1, layers, int(rng.integers(2 ** 31))))
+            cand.remove_edges_from([]) 
+            q = best_partition(cand, method, directed)[0]
+            if q >= best_q:
+                h, best_q = cand, q
+        bests.append(best_q)
+    return float(np.mean(bests)), float(np.max(bests))
+
+
+# --------------------------------------------------------------------------- Qm
+def normalised_q(q: float, q_rand_value: float, q_max_value: float) -> float:
+    """Qm = (Q - Qrand) / (Qmax - Qrand) (Kashtan & Alon 2005, Eq. 2)."""
+    if q_max_value <= q_rand_value:
+        raise ValueError(f"Qmax ({q_max_value}) must exceed Qrand ({q_rand_value})")
+    return (q - q_rand_value) / (q_max_value - q_rand_value)
+
+
+@dataclass
+class QReport:
+    """Q of one network with every ingredient of Qm and how it was obtained."""
+    q: float
+    method: str
+    directed: bool
+    partition: list
+    n_nodes: int
+    n_edges: int
+    q_rand: float | None = None
+    q_rand_sd: float | None = None
+    q_rand_method: str | None = None
+    q_max: float | None = None
+    q_max_method: str | None = None
+    qm: float | None = None
+    notes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def analyse_graph(g: nx.DiGraph, *, method: str, directed: bool, qrand_samples: int = 0,
+                  swaps_per_edge: int = 10, q_max_value: float | None = None,
+                  q_max_method: str | None = None, layers=None, seed: int = 0) -> QReport:
+    """Q, best partition and (when asked) Qrand and Qm of an already prepared graph."""
+    q, parts = best_partition(g, method, directed, seed)
+    und_edges = (g.number_of_edges() if directed else nx.Graph(g.to_undirected()).number_of_edges())
+    rep = QReport(q=q, method=method, directed=directed, partition=parts,
+                  n_nodes=g.number_of_nodes(), n_edges=und_edges)
+    if qrand_samples:
+        rep.q_rand, rep.q_rand_sd = q_rand(g, directed=directed, method=method, samples=qrand_samples,
+                                           swaps_per_edge=swaps_per_edge, layers=layers, seed=seed)
+        rep.q_rand_method = (f"{'directed' if directed else 'undirected'} degree-preserving swaps, "
+                             f"{swaps_per_edge}/edge, {qrand_samples} networks, {method} partition")
+    if q_max_value is not None:
+        rep.q_max, rep.q_max_method = q_max_value, q_max_method
+        if rep.q_rand is not None and q_max_value > rep.q_rand:
+            rep.qm = normalised_q(q, rep.q_rand, q_max_value)
+    return rep
