@@ -116,3 +116,71 @@ def markdown_table(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- modularity of runs
+def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
+    """Q (the protocol's recipe), exact Q, Qrand, Qmax and Qm of a finished run's best network."""
+    from .evolve import make_model
+    from .modularity import analyse_graph, best_partition
+    from .protocol import load_run_protocol
+    folder = Path(folder)
+    protocol = load_run_protocol(folder)
+    result = read_json(folder / "result.json")
+    model = make_model(protocol)
+    mod = protocol.modularity
+    graph = model.modularity_graph(np.array(result["genome"], np.int16), protocol)
+    if mod.qrand_method != "swap":
+        raise NotImplementedError("per-run Qrand uses degree-preserving swaps; the random-genome "
+                                  "control is available as calibration.qrand_genome")
+    if q_max is None and mod.qmax_method == "hillclimb":
+        from .modularity import q_max_hillclimb
+        mean, best = q_max_hillclimb(graph, directed=mod.directed, climbs=mod.qmax_runs,
+                                     steps=mod.qmax_generations, seed=result["seed"])
+        q_max = {"q_max": mean, "method": f"hillclimb: mean best greedy Q of {mod.qmax_runs} climbs x "
+                                          f"{mod.qmax_generations} degree-preserving swaps (best {best:.4f})"}
+    rep = analyse_graph(graph, method=mod.method, directed=mod.directed,
+                        qrand_samples=mod.qrand_samples, swaps_per_edge=mod.qrand_swaps_per_edge,
+                        q_max_value=q_max["q_max"] if q_max else None,
+                        q_max_method=q_max["method"] if q_max else None, seed=result["seed"])
+    q_exact = best_partition(graph, "exact", mod.directed)[0] if graph.number_of_nodes() else 0.0
+    return {"q": rep.q, "q_method": rep.method, "q_exact": q_exact, "q_rand": rep.q_rand,
+            "q_rand_sd": rep.q_rand_sd, "q_rand_method": rep.q_rand_method, "q_max": rep.q_max,
+            "q_max_method": rep.q_max_method, "qm": rep.qm,
+            "partition": [[int(v) if isinstance(v, (int, np.integer)) else v for v in c]
+                          for c in rep.partition],
+            "graph_nodes": rep.n_nodes, "graph_edges": rep.n_edges}
+
+
+def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs: int = 1,
+                        progress=None) -> int:
+    """Add modularity to every finished run's result.json (calibrating Qmax first if needed).
+
+    Returns how many runs were updated.  Runs already annotated with the same calibration
+    are skipped, so this is cheap to repeat.
+    """
+    from .calibration import calibrate_qmax, calibration_key
+    from .protocol import load_run_protocol
+    from .store import write_json
+    folders = sorted(p.parent for p in Path(experiment_dir).glob("*/seed-*/result.json"))
+    if not folders:
+        return 0
+    updated = 0
+    cache: dict[str, dict] = {}
+    for folder in folders:
+        protocol = load_run_protocol(folder)
+        key = calibration_key(protocol)
+        if key not in cache:
+            cache[key] = (calibrate_qmax(protocol, runs_root, jobs=jobs)
+                          if protocol.modularity.qmax_method == "evolve" else None)
+        q_max = cache[key]
+        result = read_json(folder / "result.json")
+        if result.get("calibration_key") == key and "qm" in result:
+            continue
+        result.update(modularity_of_run(folder, q_max))
+        result["calibration_key"] = key
+        write_json(folder / "result.json", result)
+        updated += 1
+        if progress:
+            progress()
+    return updated

@@ -118,6 +118,90 @@ def summary(experiment_dir, csv_out):
         Path(csv_out).write_text(to_csv(tidy_table(results)))
 
 
+# --------------------------------------------------------------------------- modularity
+@main.command()
+@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--jobs", "-j", type=int, default=1, show_default=True,
+              help="worker processes for the Qmax calibration runs")
+def analyse(experiment_dir, jobs):
+    """Add Q, Qrand, Qmax and Qm to every finished run's result.json.
+
+    Qmax is calibrated once per experiment (EXPERIMENT_DIR/calibration/) and reused."""
+    from .analysis import annotate_modularity
+    root = Path(experiment_dir).parent
+    n = len(list(Path(experiment_dir).glob("*/seed-*/result.json")))
+    with click.progressbar(length=n, label="modularity", file=sys.stderr) as bar:
+        updated = annotate_modularity(experiment_dir, root, jobs=jobs, progress=lambda: bar.update(1))
+    click.echo(f"{updated} of {n} runs annotated", err=True)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "mfinder", "edgelist", "graphml"]),
+              default="auto", show_default=True)
+@click.option("--directed/--undirected", default=False, show_default=True,
+              help="Leicht-Newman directed Q, or Newman-Girvan Q of the undirected graph")
+@click.option("--method", type=click.Choice(["exact", "greedy", "girvan-newman", "spectral", "louvain"]),
+              default="greedy", show_default=True)
+@click.option("--nrand", type=int, default=None,
+              help="randomised networks for Qrand (default: 1000 when --calibration is given)")
+@click.option("--swaps", type=int, default=10, show_default=True, help="swaps per edge per randomisation")
+@click.option("--calibration", type=click.Path(exists=True, file_okay=False), default=None,
+              help="a calibration folder holding qmax.json (made by `replication analyse`)")
+@click.option("--qmax-hillclimb", type=int, default=None, metavar="CLIMBS",
+              help="estimate Qmax by this many degree-preserving hill climbs instead")
+@click.option("--inputs/--no-inputs", "include_inputs", default=True, show_default=True,
+              help="keep nodes without incoming edges (a circuit's inputs)")
+@click.option("--output", "output_node", default=None,
+              help="keep only nodes with a directed path to this node")
+@click.option("--self-loops/--no-self-loops", default=False, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, include_inputs,
+       output_node, self_loops, seed, as_json):
+    """Q, best partition, and (with a Qmax) Qrand and Qm of a network file."""
+    from .modularity import analyse_graph, prepare_graph, q_max_hillclimb, read_graph
+    from .store import read_json
+    try:
+        g = read_graph(file, fmt)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output_node is not None:
+        output_node = int(output_node) if output_node.lstrip("-").isdigit() else output_node
+        if output_node not in g:
+            raise click.ClickException(f"--output {output_node!r} is not a node of {file}")
+    sources = [n for n in g if g.in_degree(n) == 0]
+    g = prepare_graph(g, include_inputs=include_inputs, drop_isolated=True, self_loops=self_loops,
+                      output=output_node, inputs=sources)
+    q_max = q_max_method = None
+    if calibration:
+        qmax_path = Path(calibration) / "qmax.json"
+        if not qmax_path.exists():
+            raise click.ClickException(f"{qmax_path} not found")
+        cal = read_json(qmax_path)
+        q_max, q_max_method = cal["q_max"], cal["method"]
+    elif qmax_hillclimb:
+        q_max, best = q_max_hillclimb(g, directed=directed, climbs=qmax_hillclimb, seed=seed)
+        q_max_method = f"hillclimb, {qmax_hillclimb} climbs (best {best:.4f})"
+    if nrand is None:
+        nrand = 1000 if q_max is not None else 0
+    rep = analyse_graph(g, method=method, directed=directed, qrand_samples=nrand, swaps_per_edge=swaps,
+                        q_max_value=q_max, q_max_method=q_max_method, seed=seed)
+    if as_json:
+        click.echo(json.dumps(rep.to_dict(), default=lambda o: o.item() if hasattr(o, "item") else str(o)))
+        return
+    click.echo(f"Q = {rep.q:.4f}  ({method}, {'directed' if directed else 'undirected'}; "
+               f"{rep.n_nodes} nodes, {rep.n_edges} edges)")
+    for i, c in enumerate(rep.partition, 1):
+        click.echo(f"  module {i}: {' '.join(map(str, c))}")
+    if rep.q_rand is not None:
+        click.echo(f"Qrand = {rep.q_rand:.4f} +- {rep.q_rand_sd:.4f} (SD; {rep.q_rand_method})")
+    if rep.q_max is not None:
+        click.echo(f"Qmax = {rep.q_max:.4f} ({rep.q_max_method})")
+    if rep.qm is not None:
+        click.echo(f"Qm = {rep.qm:.4f}")
+
+
 # --------------------------------------------------------------------------- bench
 @main.command()
 @click.argument("what", type=click.Choice(["circuits"]))
