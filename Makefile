@@ -27,7 +27,8 @@ test: $(STAMP)
 replicate-2005-logic: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
+	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
 
 replicate-2005: replicate-2005-logic
 
