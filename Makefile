@@ -28,6 +28,7 @@ replicate-2005-logic: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
+	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
 
 replicate-2005: replicate-2005-logic

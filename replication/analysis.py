@@ -184,3 +184,36 @@ def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs:
         if progress:
             progress()
     return updated
+
+
+# --------------------------------------------------------------------------- motif profiles of runs
+def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100,
+                   solved_only: bool = True) -> dict:
+    """Z-score profiles (mean +- SE per motif ID) of each treatment's best networks.
+
+    Written to ``<experiment_dir>/motifs.json`` together with the run folders used."""
+    import networkx as nx
+    from .motifs import aggregate_z, analyse
+    from .store import write_json
+    results = load_results(experiment_dir)
+    out = {"n_random": n_random, "sizes": list(sizes), "treatments": {}, "n_networks": {}, "runs": {}}
+    for treatment in sorted({r["treatment"] for r in results}):
+        rs = [r for r in results if r["treatment"] == treatment
+              and (not solved_only or r.get("solved_generation") is not None)]
+        out["n_networks"][treatment] = len(rs)
+        out["runs"][treatment] = [r["_folder"] for r in rs]
+        out["treatments"][treatment] = {}
+        for size in sizes:
+            profiles = []
+            for r in rs:
+                g = nx.DiGraph()
+                for line in (Path(r["_folder"]) / "network.txt").read_text().splitlines():
+                    a, b, _w = map(int, line.split())
+                    if a != b:
+                        g.add_edge(a, b)
+                profiles.append(analyse(g, size, n_random, seed=r["seed"]))
+            agg = aggregate_z(profiles)
+            out["treatments"][treatment][str(size)] = [
+                {"id": i, "z_mean": m, "z_se": se, "n": n} for i, (m, se, n) in agg.items()]
+    write_json(Path(experiment_dir) / "motifs.json", out)
+    return out

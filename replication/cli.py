@@ -202,6 +202,56 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
         click.echo(f"Qm = {rep.qm:.4f}")
 
 
+# --------------------------------------------------------------------------- motifs
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["auto", "mfinder", "edgelist", "graphml"]),
+              default="auto", show_default=True)
+@click.option("--size", "-s", type=click.Choice(["3", "4"]), default="3", show_default=True)
+@click.option("--nrand", "-r", type=int, default=100, show_default=True, help="random networks")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "-f", "stem", default=None,
+              help="also write STEM_OUT.txt in mfinder 1.2's layout")
+@click.option("--json", "as_json", is_flag=True, help="print a JSON list of per-ID statistics")
+def motifs(file, fmt, size, nrand, seed, stem, as_json):
+    """Subgraph census with Z-scores against degree-preserving random networks (mfinder-compatible)."""
+    from .modularity import read_graph
+    from .motifs import analyse, mfinder_out
+    try:
+        g = read_graph(file, fmt)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    g.remove_edges_from(list(__import__("networkx").selfloop_edges(g)))
+    stats = analyse(g, int(size), nrand, seed)
+    if stem:
+        Path(f"{stem}_OUT.txt").write_text(mfinder_out(g, Path(file).name, int(size), stats, nrand))
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in stats]))
+        return
+    click.echo("ID\tNREAL\tNRAND (mean+-sd)\tZ\tP")
+    for st in stats:
+        z = "undef" if st.z is None else f"{st.z:.2f}"
+        click.echo(f"{st.id}\t{st.n_real}\t{st.mean_rand:.1f}+-{st.sd_rand:.1f}\t{z}\t{st.p:.3f}")
+
+
+@main.command("motif-profile")
+@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--size", "-s", "sizes", type=click.Choice(["3", "4"]), multiple=True)
+@click.option("--nrand", "-r", type=int, default=100, show_default=True)
+@click.option("--solved-only/--all-runs", default=True, show_default=True)
+def motif_profile(experiment_dir, sizes, nrand, solved_only):
+    """Mean +- SE of motif Z-scores per treatment over the runs' best networks
+    (written to EXPERIMENT_DIR/motifs.json)."""
+    from .analysis import motif_profiles
+    sizes = [int(s) for s in sizes] or [3, 4]
+    prof = motif_profiles(experiment_dir, sizes, nrand, solved_only)
+    for treatment, by_size in prof["treatments"].items():
+        for sz, rows in by_size.items():
+            top = sorted(rows, key=lambda r: -abs(r["z_mean"]))[:6]
+            click.echo(f"{treatment} size {sz} (n = {prof['n_networks'][treatment]}): " + ", ".join(
+                f"{r['id']}: {r['z_mean']:+.2f}+-{r['z_se']:.2f}" for r in top))
+
+
 # --------------------------------------------------------------------------- bench
 @main.command()
 @click.argument("what", type=click.Choice(["circuits"]))
