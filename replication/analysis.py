@@ -29,11 +29,21 @@ def load_results(experiment_dir: str | Path) -> list[dict]:
 
 
 TABLE_COLUMNS = ["experiment", "treatment", "seed", "generations_run", "solved_generation",
-                 "best_fitness", "n_effective_gates", "q", "q_rand", "q_max", "qm", "q_exact"]
+                 "best_fitness", "size", "q", "q_exact", "q_rand", "q_max", "qm", "one_side_detector",
+                 "folder"]
 
 
 def tidy_table(results: list[dict]) -> list[dict]:
-    return [{c: r.get(c) for c in TABLE_COLUMNS} for r in results]
+    """One row per run; ``size`` = effective gates or neurons; ``folder`` = the run folder."""
+    rows = []
+    for r in results:
+        row = {c: r.get(c) for c in TABLE_COLUMNS}
+        row["size"] = _size(r)
+        row["folder"] = r.get("_folder")
+        for goal, acc in sorted(r.get("best_accuracy", {}).items()):
+            row[f"accuracy_{goal}"] = acc
+        rows.append(row)
+    return rows
 
 
 def to_csv(table: list[dict]) -> str:
@@ -88,7 +98,7 @@ def summary_rows(results: list[dict], experiment: str) -> list[dict]:
         rs = [r for r in results if r["treatment"] == treatment]
         solved = [r for r in rs if r.get("solved_generation") is not None]
         gens = quartiles(r["solved_generation"] for r in solved)
-        gates = quartiles(r.get("n_effective_gates") for r in solved)
+        gates = quartiles(_size(r) for r in solved)
         qm = mean_se(r.get("qm") for r in solved)
         p = pub.get(treatment, {})
         out.append({
@@ -99,14 +109,28 @@ def summary_rows(results: list[dict], experiment: str) -> list[dict]:
             "generations median [Q1, Q3]": (f"{gens[1]:,.0f} [{gens[0]:,.0f}, {gens[2]:,.0f}]"
                                             if gens else "-"),
             "generations (published)": _fmt_published(p.get("generations_to_solution")),
-            "gates median [Q1, Q3]": (f"{gates[1]:.0f} [{gates[0]:.0f}, {gates[2]:.0f}]"
-                                      if gates else "-"),
-            "gates (published)": _fmt_published(p.get("gates")),
+            "size median [Q1, Q3]": (f"{gates[1]:.0f} [{gates[0]:.0f}, {gates[2]:.0f}]"
+                                     if gates else "-"),
+            "size (published)": _fmt_published(p.get("gates")),
+            "final accuracy (median, per goal)": _accuracies(rs),
+            "one-side detectors": (f"{sum(bool(r.get('one_side_detector')) for r in rs)}/{len(rs)}"
+                                   if any("one_side_detector" in r for r in rs) else "-"),
             "Qm mean +- SE (n)": (f"{qm[0]:.2f} +- {qm[1]:.2f} ({qm[2]})" if qm else "-"),
             "Qm (published)": _fmt_published(p.get("qm")),
             "wall s (sum)": f"{sum(r.get('wall_seconds', 0) for r in rs):,.0f}",
         })
     return out
+
+
+def _size(r: dict):
+    """Effective gates (circuits) or effective neurons (retina) of the best network."""
+    return r.get("n_effective_gates", r.get("n_effective_neurons"))
+
+
+def _accuracies(rs: list[dict]) -> str:
+    goals = sorted({g for r in rs for g in r.get("best_accuracy", {})})
+    return ", ".join(f"{g} {np.median([r['best_accuracy'][g] for r in rs if g in r['best_accuracy']]):.3f}"
+                     for g in goals) or "-"
 
 
 def markdown_table(rows: list[dict]) -> str:

@@ -59,7 +59,7 @@ def qmax_run(protocol, run: int) -> dict:
             break
         parents, may_vary = ka2005.select(fitness, mod.qmax_elite, True)
         pop = pop[parents]
-        model.mutate(pop, may_vary)
+        model.vary(pop, may_vary)
     best = int(np.argmax(fitness))
     graph = model.modularity_graph(pop[best], protocol)
     return {"run": run, "seed": seed, "q": float(q[best]), "fitness": float(fitness[best]),

@@ -340,6 +340,7 @@ class CircuitModel:
         if var.crossover_probability > 0:
             raise NotImplementedError("crossover for circuits is not implemented; the 2005 circuit "
                                       "runs used mutation only (set variation.crossover_probability = 0)")
+        self.input_names = tuple(protocol.inputs)
         fit = protocol.fitness
         self.penalty = fit.size_penalty
         self.free_gates = fit.free_gates
@@ -355,7 +356,17 @@ class CircuitModel:
         outputs, settled, _ = evaluation
         return correct_rows(outputs, settled, np.uint64(target), self.full)
 
-    def fitness(self, evaluation, correct) -> np.ndarray:
+    def set_run_seed(self, seed: int) -> None:
+        """Nothing per run: the circuit task is the same for every run."""
+
+    def target(self, expression: str) -> int:
+        from .tasks import truth_table
+        return truth_table(expression, self.input_names)
+
+    def vary(self, genomes, may_vary) -> int:
+        return self.mutate(genomes, may_vary)
+
+    def fitness(self, evaluation, correct, target=None) -> np.ndarray:
         return size_penalised_fitness(correct, self.n_rows, evaluation[2], self.penalty, self.free_gates)
 
     def mutate(self, genomes, may_mutate) -> int:

@@ -14,7 +14,7 @@ from numba import njit
 from . import __version__
 from .selection import ka2005
 from .store import RunStore
-from .tasks import schedule_from, truth_table
+from .tasks import schedule_from
 
 _MASK64 = (1 << 64) - 1
 INIT_STREAM = -1          # the initial population's random stream
@@ -46,6 +46,9 @@ def make_model(protocol):
     if protocol.kind == "circuits":
         from .circuits import CircuitModel
         return CircuitModel(protocol)
+    if protocol.kind == "retina2005":
+        from .networks import Retina2005Model
+        return Retina2005Model(protocol)
     raise ValueError(f"no genome module for experiment kind {protocol.kind!r}")
 
 
@@ -67,9 +70,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         return store.result()
     started = time.perf_counter()
     model = make_model(protocol)
+    model.set_run_seed(seed)
     schedule = schedule_from(protocol)
     goals = list(dict.fromkeys(schedule.goals))
-    targets = {g: truth_table(protocol.goals[g], protocol.inputs) for g in goals}
+    targets = {g: model.target(protocol.goals[g]) for g in goals}
     n_rows = model.n_rows
     sel, run = protocol.selection, protocol.run
     random_ties = sel.tie_break == "random"
@@ -107,7 +111,7 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         goal = schedule.goal_at(gen)
         evaluation = model.evaluate(pop)
         correct = {g: model.score(evaluation, targets[g]) for g in goals}
-        fitness = model.fitness(evaluation, correct[goal])
+        fitness = model.fitness(evaluation, correct[goal], targets[goal])
         solved_now = (fitness if by_fitness else correct[goal] / n_rows) >= threshold
         n_perfect = int(np.count_nonzero(solved_now))
         if n_perfect and solved[goal] is None:
@@ -123,7 +127,7 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
             break
         parents, may_vary = ka2005.select(fitness, sel.elite, random_ties)
         pop = pop[parents]
-        model.mutate(pop, may_vary)
+        model.vary(pop, may_vary)
         gen += 1
         if progress is not None:
             progress(gen, run.max_generations)

@@ -107,6 +107,37 @@ class ModularitySection:
     qmax_elite: int = _p(lo=0, doc="elite of each Qmax evolution run")
 
 
+@dataclass(frozen=True)
+class RetinaSection:
+    object_column: str = _p(choices=("outer", "inner"),
+                            doc="column of a half that admits objects of 1-2 black pixels")
+    patterns: str = _p(choices=("resample", "fixed", "all"),
+                       doc="fitness environment: new random patterns each generation, one set per run, or all 256")
+    n_patterns: int = _p(lo=1, hi=256, doc="patterns in the environment")
+
+
+@dataclass(frozen=True)
+class NetworkSection:
+    layers: tuple = _p(doc="neurons per layer, retina side first")
+    max_fanin: tuple = _p(doc="maximum input connections of a neuron, per layer")
+    threshold_min: int = _p(doc="lowest threshold")
+    threshold_max: int = _p(doc="highest threshold")
+    activation: str = _p(choices=("at-least", "above"), doc="fires when sum >= threshold, or > threshold")
+
+
+@dataclass(frozen=True)
+class RetinaFitnessSection:
+    size_penalty: float = _p(lo=0.0, doc="fitness lost per effective neuron above free_neurons")
+    free_neurons: int = _p(lo=0, doc="effective neurons allowed without penalty")
+
+
+@dataclass(frozen=True)
+class NetworkVariationSection:
+    mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
+    crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc, per pair of variable genomes")
+    crossover_operator: str = _p(choices=("one-point", "uniform"), doc="exchange of neuron genes")
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
         "circuit": CircuitSection,
@@ -116,6 +147,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "schedule": ScheduleSection,
         "selection": Ka2005SelectionSection,
         "variation": CircuitVariationSection,
+        "run": RunSection,
+        "modularity": ModularitySection,
+    },
+    "retina2005": {
+        "retina": RetinaSection,
+        "network": NetworkSection,
+        "fitness": RetinaFitnessSection,
+        "goals": dict,          # goal name -> Boolean expression over L and R
+        "schedule": ScheduleSection,
+        "selection": Ka2005SelectionSection,
+        "variation": NetworkVariationSection,
         "run": RunSection,
         "modularity": ModularitySection,
     },
@@ -342,6 +384,17 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if s["variation"].mutation_operator == "bitflip" and n_nodes & (n_nodes - 1):
             raise ProtocolError(f"{source}: 'variation.mutation_operator' = 'bitflip' needs "
                                 f"n_inputs + n_gates to be a power of two (it is {n_nodes})")
+    if kind == "retina2005":
+        net = s["network"]
+        if len(net.layers) != len(net.max_fanin) or not all(isinstance(v, int) and v > 0
+                                                           for v in list(net.layers) + list(net.max_fanin)):
+            raise ProtocolError(f"{source}: 'network.layers' and 'network.max_fanin' must be lists of "
+                                f"positive integers of equal length")
+        if max(net.max_fanin) > 3 or net.layers[-1] != 1:
+            raise ProtocolError(f"{source}: 'network.max_fanin' is at most 3 and the last layer has 1 neuron")
+        if net.threshold_min > net.threshold_max:
+            raise ProtocolError(f"{source}: 'network.threshold_min' exceeds 'network.threshold_max'")
+    if "modularity" in s:
         if s["modularity"].qmax_elite * 2 > s["modularity"].qmax_population:
             raise ProtocolError(f"{source}: 'modularity.qmax_elite' must be at most half of "
                                 f"'modularity.qmax_population'")

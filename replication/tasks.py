@@ -42,8 +42,12 @@ def truth_table(expression: str, names: tuple[str, ...] | list[str]) -> int:
     '0b110'
     """
     names = tuple(names)
-    masks = dict(zip(names, input_masks(len(names))))
-    full = full_mask(len(names))
+    return evaluate_expression(expression, dict(zip(names, input_masks(len(names)))),
+                               full_mask(len(names)))
+
+
+def evaluate_expression(expression: str, masks: dict[str, int], full: int) -> int:
+    """Value of a Boolean expression whose names stand for bitmasks (one bit per input row)."""
     try:
         tree = ast.parse(expression, mode="eval").body
     except SyntaxError as exc:
@@ -52,7 +56,7 @@ def truth_table(expression: str, names: tuple[str, ...] | list[str]) -> int:
     def value(node) -> int:
         if isinstance(node, ast.Name):
             if node.id not in masks:
-                raise ValueError(f"goal {expression!r}: unknown input {node.id!r} (inputs: {names})")
+                raise ValueError(f"goal {expression!r}: unknown name {node.id!r} (known: {sorted(masks)})")
             return masks[node.id]
         if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
             return _OPS[type(node.op)](value(node.left), value(node.right))

@@ -1,0 +1,551 @@
+"""Threshold networks for the retina task of Kashtan & Alon (2005).
+
+Task
+----
+An 8-pixel retina, 4 wide x 2 high; pixel ``i`` is row ``i // 4`` (0 = top), column ``i % 4``.
+Pattern ``p`` (0..255) has pixel ``i`` black when bit ``i`` of ``p`` is set.  The left half is
+columns 0-1, the right half columns 2-3.  A left object is a left half with 3 or more
+black pixels, or with 1-2 black pixels all in the left half's outer column (column 0);
+right objects mirror this (outer column 3).  8 of the 16 half-patterns are objects, so
+L AND R is true on 64 patterns and L OR R on 192.
+
+Network (2005 form)
+-------------------
+15 neurons in layers of 8, 4, 2, 1; the retina feeds layer 1 only and each layer feeds
+the next.  A neuron has up to ``max_fanin`` input slots (3, or 2 for the output); a slot
+holds a source in the previous layer (or none) and a weight of +1 or -1; two slots with
+the same source add up.  A neuron fires (1) when the weighted sum of its binary inputs is
+at least its integer threshold (``activation = "at-least"``; Fig. 5c's AND output has t = 2
+on two +1 inputs) or strictly above it (``"above"``).
+
+Each neuron is thus a Boolean function of at most 3 inputs, evaluated over all 256
+patterns at once: a node's value is 256 bits (4 words), and the neuron's output is the OR,
+over the input combinations on which it fires, of the AND of its inputs or their
+complements.
+
+Genome: one gene of ``3 * 2 + 1`` small integers per neuron (source, weight for each slot,
+then the threshold; unused slots of the output neuron stay empty), 15 genes in layer order.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .circuits import popcount64
+from .modularity import greedy_labels
+
+N_WORDS = 4                 # 256 patterns / 64 bits
+SLOTS = 3
+GENE = 2 * SLOTS + 1        # (src, weight) x 3, threshold
+NONE = -1
+
+
+# --------------------------------------------------------------------------- task
+def pixel_masks() -> list[int]:
+    """256-bit mask of the patterns in which each pixel is black."""
+    return [sum(1 << p for p in range(256) if p >> i & 1) for i in range(8)]
+
+
+def is_object(half: tuple[int, int, int, int], outer_index: tuple[int, int]) -> bool:
+    """``half`` = black/white of the 4 pixels of one half; ``outer_index``: the 2 positions
+    (within ``half``) of the column that counts for 1-2 black pixels."""
+    black = sum(half)
+    if black >= 3:
+        return True
+    if 1 <= black <= 2:
+        return all(half[k] == 0 for k in range(4) if k not in outer_index)
+    return False
+
+
+def object_masks(column: str = "outer") -> tuple[int, int]:
+    """256-bit masks of the patterns with a left object and with a right object.
+
+    ``column``: which column of each half admits 1-2 black pixels: ``outer`` (left half's
+    column 0, right half's column 3: our reading of the legend of Fig. 5a) or ``inner``."""
+    left_px, right_px = (0, 1, 4, 5), (2, 3, 6, 7)          # (top-left, top-right, bottom-left, bottom-right)
+    left_col = (0, 2) if column == "outer" else (1, 3)      # positions within the half tuple
+    right_col = (1, 3) if column == "outer" else (0, 2)
+    lmask = rmask = 0
+    for p in range(256):
+        lh = tuple(p >> i & 1 for i in left_px)
+        rh = tuple(p >> i & 1 for i in right_px)
+        if is_object(lh, left_col):
+            lmask |= 1 << p
+        if is_object(rh, right_col):
+            rmask |= 1 << p
+    return lmask, rmask
+
+
+def to_words(mask: int) -> np.ndarray:
+    return np.array([(mask >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(N_WORDS)], np.uint64)
+
+
+def from_words(words) -> int:
+    return sum(int(w) << (64 * i) for i, w in enumerate(words))
+
+
+# --------------------------------------------------------------------------- kernels
+@njit(cache=True)
+def _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack):
+    """Mark neurons with a directed path to the output neuron (the last one); count them."""
+    for n in range(n_neurons):
+        is_eff[n] = False
+    out = n_neurons - 1
+    is_eff[out] = True
+    stack[0] = out
+    top = 1
+    count = 1
+    while top > 0:
+        top -= 1
+        n = stack[top]
+        lay = neuron_layer[n]
+        if lay == 0:
+            continue
+        for s in range(SLOTS):
+            src = genome[n * GENE + 2 * s]
+            if src >= 0:
+                m = layer_start[lay - 1] + src
+                if not is_eff[m]:
+                    is_eff[m] = True
+                    count += 1
+                    stack[top] = m
+                    top += 1
+    return count
+
+
+@njit(cache=True, inline="always")
+def _mux_const(x, lo, hi, ones):
+    """Bitwise x ? hi : lo for constant hi, lo in {0, 1}."""
+    if lo:
+        return ones if hi else ~x
+    return x if hi else np.uint64(0)
+
+
+@njit(cache=True, inline="always")
+def _mux(x, lo, hi):
+    return (x & hi) | (~x & lo)
+
+
+@njit(cache=True)
+def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least):
+    """Output (256-bit, as 4 words) and effective-neuron count of every network.
+
+    A neuron's function of its (up to) 3 inputs is first tabulated (8 entries: does the
+    weighted sum of that input combination reach the threshold?), then evaluated on all
+    patterns with a tree of 7 multiplexers per word.  An absent input is constant 0, so
+    the table entries where it would be 1 are never selected.
+    """
+    pop = genomes.shape[0]
+    n_neurons = neuron_layer.shape[0]
+    outputs = np.zeros((pop, N_WORDS), np.uint64)
+    n_eff = np.zeros(pop, np.int32)
+    vals = np.zeros((n_neurons, N_WORDS), np.uint64)
+    is_eff = np.zeros(n_neurons, np.bool_)
+    stack = np.zeros(n_neurons + 1, np.int64)
+    zero = np.uint64(0)
+    ones = ~zero
+    for k in range(pop):
+        g = genomes[k]
+        n_eff[k] = _effective(g, n_neurons, layer_start, neuron_layer, is_eff, stack)
+        for n in range(n_neurons):
+            if not is_eff[n]:
+                continue
+            base = n * GENE
+            lay = neuron_layer[n]
+            w0, w1, w2, t = g[base + 1], g[base + 3], g[base + 5], g[base + 6]
+            tt = 0
+            for combo in range(8):
+                total = (w0 if combo & 1 else 0) + (w1 if combo & 2 else 0) + (w2 if combo & 4 else 0)
+                if (total >= t) if at_least else (total > t):
+                    tt |= 1 << combo
+            if tt == 0 or tt == 255:
+                v = zero if tt == 0 else ones
+                for w in range(N_WORDS):
+                    vals[n, w] = v
+                continue
+            s0, s1, s2 = g[base], g[base + 2], g[base + 4]
+            off = layer_start[lay - 1] if lay > 0 else 0
+            for w in range(N_WORDS):
+                if s0 < 0:
+                    a = zero
+                elif lay == 0:
+                    a = pixels[s0, w]
+                else:
+                    a = vals[off + s0, w]
+                if s1 < 0:
+                    b = zero
+                elif lay == 0:
+                    b = pixels[s1, w]
+                else:
+                    b = vals[off + s1, w]
+                if s2 < 0:
+                    c = zero
+                elif lay == 0:
+                    c = pixels[s2, w]
+                else:
+                    c = vals[off + s2, w]
+                g0 = _mux_const(a, tt & 1, tt >> 1 & 1, ones)
+                g1 = _mux_const(a, tt >> 2 & 1, tt >> 3 & 1, ones)
+                g2 = _mux_const(a, tt >> 4 & 1, tt >> 5 & 1, ones)
+                g3 = _mux_const(a, tt >> 6 & 1, tt >> 7 & 1, ones)
+                vals[n, w] = _mux(c, _mux(b, g0, g1), _mux(b, g2, g3))
+        for w in range(N_WORDS):
+            outputs[k, w] = vals[n_neurons - 1, w]
+    return outputs, n_eff
+
+
+def reference_output(genome, layers=(8, 4, 2, 1), at_least=True) -> int:
+    """Plain per-pattern evaluation (the naive reference for tests and benchmarks): 256-bit output."""
+    layers = tuple(layers)
+    starts = np.cumsum((0,) + layers[:-1])
+    out_mask = 0
+    for p in range(256):
+        prev = [p >> i & 1 for i in range(8)]
+        n = 0
+        for lay, size in enumerate(layers):
+            cur = []
+            for _ in range(size):
+                base = n * GENE
+                total = sum(genome[base + 2 * s + 1] * prev[genome[base + 2 * s]]
+                            for s in range(SLOTS) if genome[base + 2 * s] >= 0)
+                t = genome[base + 2 * SLOTS]
+                cur.append(int(total >= t if at_least else total > t))
+                n += 1
+            prev = cur
+        out_mask |= prev[0] << p
+    return out_mask
+
+
+@njit(cache=True)
+def correct_patterns(outputs, target, mask):
+    """Number of patterns (among those in ``mask``) on which each output equals the target."""
+    pop = outputs.shape[0]
+    counts = np.zeros(pop, np.int32)
+    for k in range(pop):
+        c = 0
+        for w in range(N_WORDS):
+            c += popcount64(~(outputs[k, w] ^ target[w]) & mask[w])
+        counts[k] = c
+    return counts
+
+
+@njit(cache=True)
+def sample_mask(n_patterns):
+    """A random set of ``n_patterns`` distinct patterns of 256, as 4 words."""
+    perm = np.random.permutation(256)
+    mask = np.zeros(N_WORDS, np.uint64)
+    for i in range(n_patterns):
+        p = perm[i]
+        mask[p // 64] |= np.uint64(1) << np.uint64(p % 64)
+    return mask
+
+
+@njit(cache=True)
+def random_networks(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
+    genomes = np.full((pop, n_neurons * GENE), NONE, np.int16)
+    for k in range(pop):
+        for n in range(n_neurons):
+            prev = layer_sizes_prev[neuron_layer[n]]
+            for s in range(SLOTS):
+                if s < fanin[n]:
+                    src = np.random.randint(-1, prev)       # uniform over prev neurons and "none"
+                    genomes[k, n * GENE + 2 * s] = src
+                    genomes[k, n * GENE + 2 * s + 1] = 1 if np.random.random() < 0.5 else -1
+                else:
+                    genomes[k, n * GENE + 2 * s + 1] = 1
+            genomes[k, n * GENE + 2 * SLOTS] = np.random.randint(tmin, tmax + 1)
+    return genomes
+
+
+@njit(cache=True)
+def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
+    """With ``probability`` per genome: one neuron, then one of its fields: a slot's source
+    (re-drawn among the other sources and 'none'), a slot's weight (sign flipped) or the
+    threshold (+1 or -1; a step out of range goes the other way)."""
+    n_neurons = neuron_layer.shape[0]
+    done = 0
+    for k in range(genomes.shape[0]):
+        if not may_vary[k] or np.random.random() >= probability:
+            continue
+        n = np.random.randint(0, n_neurons)
+        field = np.random.randint(0, 2 * fanin[n] + 1)
+        base = n * GENE
+        if field == 2 * fanin[n]:
+            t = genomes[k, base + 2 * SLOTS]
+            step = 1 if np.random.random() < 0.5 else -1
+            if t + step > tmax or t + step < tmin:
+                step = -step
+            genomes[k, base + 2 * SLOTS] = t + step
+        elif field % 2 == 0:
+            prev = layer_sizes_prev[neuron_layer[n]]
+            old = genomes[k, base + field]
+            new = np.random.randint(-1, prev - 1)            # prev + 1 choices minus the current
+            if new >= old:
+                new += 1
+            genomes[k, base + field] = new
+        else:
+            genomes[k, base + field] = -genomes[k, base + field]
+        done += 1
+    return done
+
+
+@njit(cache=True)
+def crossover_networks(genomes, may_vary, probability, uniform):
+    """Pair the variable genomes at random; each pair recombines with ``probability``:
+    one-point (a cut between neuron genes) or uniform (each neuron gene swapped w.p. 1/2)."""
+    idx = np.flatnonzero(may_vary)
+    idx = idx[np.random.permutation(idx.shape[0])]
+    n_genes = genomes.shape[1] // GENE
+    pairs = 0
+    for p in range(0, idx.shape[0] - 1, 2):
+        if np.random.random() >= probability:
+            continue
+        a, b = idx[p], idx[p + 1]
+        cut = np.random.randint(1, n_genes)
+        for gi in range(n_genes):
+            swap = (np.random.random() < 0.5) if uniform else gi >= cut
+            if swap:
+                for j in range(gi * GENE, (gi + 1) * GENE):
+                    tmp = genomes[a, j]
+                    genomes[a, j] = genomes[b, j]
+                    genomes[b, j] = tmp
+        pairs += 1
+    return pairs
+
+
+# --------------------------------------------------------------------------- graphs + Q
+@njit(cache=True)
+def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effective_only,
+                   directed, is_eff, stack):
+    """Adjacency over retina pixels (0..7) and neurons (8..), isolated nodes dropped."""
+    n_neurons = neuron_layer.shape[0]
+    n_nodes = n_in + n_neurons
+    full = np.zeros((n_nodes, n_nodes), np.float64)
+    _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack)
+    for n in range(n_neurons):
+        if effective_only and not is_eff[n]:
+            continue
+        lay = neuron_layer[n]
+        for s in range(SLOTS):
+            src = genome[n * GENE + 2 * s]
+            if src < 0:
+                continue
+            if lay == 0:
+                if not include_inputs:
+                    continue
+                node = src
+            else:
+                node = n_in + layer_start[lay - 1] + src
+            full[node, n_in + n] = 1.0
+    if not directed:
+        for i in range(n_nodes):
+            for j in range(i + 1, n_nodes):
+                v = max(full[i, j], full[j, i])
+                full[i, j] = v
+                full[j, i] = v
+    keep = np.zeros(n_nodes, np.int64)
+    k = 0
+    for i in range(n_nodes):
+        deg = 0.0
+        for j in range(n_nodes):
+            deg += full[i, j] + full[j, i]
+        if deg > 0:
+            keep[k] = i
+            k += 1
+    m = np.empty((k, k), np.float64)
+    for a in range(k):
+        for b in range(k):
+            m[a, b] = full[keep[a], keep[b]]
+    return m, keep[:k].copy()
+
+
+@njit(cache=True)
+def population_q_networks(genomes, n_in, layer_start, neuron_layer, include_inputs, effective_only,
+                          directed):
+    pop = genomes.shape[0]
+    qs = np.zeros(pop)
+    sizes = np.zeros(pop, np.int64)
+    n_neurons = neuron_layer.shape[0]
+    is_eff = np.zeros(n_neurons, np.bool_)
+    stack = np.zeros(n_neurons + 1, np.int64)
+    for k in range(pop):
+        m, keep = network_matrix(genomes[k], n_in, layer_start, neuron_layer, include_inputs,
+                                 effective_only, directed, is_eff, stack)
+        sizes[k] = keep.shape[0]
+        if keep.shape[0] > 1:
+            qs[k] = greedy_labels(m)[0]
+    return qs, sizes
+
+
+# --------------------------------------------------------------------------- python side
+class Retina2005Model:
+    """Binds the protocol's retina parameters to the kernels (the genome module)."""
+
+    n_inputs = 8
+
+    def __init__(self, protocol):
+        net = protocol.network
+        self.layers = tuple(net.layers)
+        self.n_neurons = sum(self.layers)
+        self.layer_start = np.cumsum((0,) + self.layers[:-1]).astype(np.int64)
+        self.neuron_layer = np.repeat(np.arange(len(self.layers)), self.layers).astype(np.int64)
+        self.prev_sizes = np.array((self.n_inputs,) + self.layers[:-1], np.int64)
+        self.fanin = np.array([net.max_fanin[l] for l in self.neuron_layer], np.int64)
+        self.tmin, self.tmax = net.threshold_min, net.threshold_max
+        self.at_least = net.activation == "at-least"
+        self.pixels = np.array([to_words(m) for m in pixel_masks()], np.uint64)
+        ret = protocol.retina
+        self.left, self.right = object_masks(ret.object_column)
+        self.pattern_mode, self.n_patterns = ret.patterns, ret.n_patterns
+        self.all_mask = to_words((1 << 256) - 1)
+        self.fixed_mask = None
+        var = protocol.variation
+        self.pm, self.pc = var.mutation_probability, var.crossover_probability
+        self.uniform = var.crossover_operator == "uniform"
+        self.penalty, self.free = protocol.fitness.size_penalty, protocol.fitness.free_neurons
+        self.n_rows = 256
+
+    # ----- task
+    def target(self, expression: str) -> np.ndarray:
+        from .tasks import evaluate_expression
+        return to_words(evaluate_expression(expression, {"L": self.left, "R": self.right}, (1 << 256) - 1))
+
+    def environment(self) -> np.ndarray:
+        """Patterns the fitness is measured on this generation (draws from the generation's stream)."""
+        if self.pattern_mode == "all":
+            return self.all_mask
+        if self.pattern_mode == "fixed":
+            if self.fixed_mask is None:
+                raise RuntimeError("fixed environment not set: call set_run_seed first")
+            return self.fixed_mask
+        return sample_mask(self.n_patterns)
+
+    def set_run_seed(self, seed: int) -> None:
+        """The 'fixed' environment: one sample of patterns per run, from the run's seed."""
+        if self.pattern_mode == "fixed":
+            from .evolve import seed_stream
+            seed_stream(seed, -2)
+            self.fixed_mask = sample_mask(self.n_patterns)
+
+    # ----- population
+    def random(self, pop: int) -> np.ndarray:
+        return random_networks(pop, self.n_neurons, self.prev_sizes, self.neuron_layer, self.fanin,
+                               self.tmin, self.tmax)
+
+    def evaluate(self, genomes):
+        out, n_eff = evaluate_networks(genomes, self.pixels, self.layer_start, self.neuron_layer,
+                                       self.at_least)
+        return out, None, n_eff
+
+    def score(self, evaluation, target) -> np.ndarray:
+        return correct_patterns(evaluation[0], target, self.all_mask)
+
+    def fitness(self, evaluation, correct, target) -> np.ndarray:
+        env = self.environment()
+        n_env = sum(bin(int(w)).count("1") for w in env)
+        right = correct_patterns(evaluation[0], target, env)
+        extra = np.maximum(0, evaluation[2] - self.free)
+        return right / n_env - self.penalty * extra
+
+    def vary(self, genomes, may_vary) -> None:
+        if self.pc > 0:
+            crossover_networks(genomes, may_vary, self.pc, self.uniform)
+        mutate_networks(genomes, may_vary, self.pm, self.prev_sizes, self.neuron_layer, self.fanin,
+                        self.tmin, self.tmax)
+
+    # ----- phenotype
+    def node_label(self, node: int) -> str:
+        if node < self.n_inputs:
+            return f"p{node}"
+        n = node - self.n_inputs
+        lay = int(self.neuron_layer[n])
+        return f"L{lay + 1}.{n - int(self.layer_start[lay]) + 1}"
+
+    def edges(self, genome, effective_only: bool = True) -> list[tuple[int, int]]:
+        is_eff = np.zeros(self.n_neurons, np.bool_)
+        _effective(np.asarray(genome), self.n_neurons, self.layer_start, self.neuron_layer, is_eff,
+                   np.zeros(self.n_neurons + 1, np.int64))
+        edges, seen = [], set()
+        for n in range(self.n_neurons):
+            if effective_only and not is_eff[n]:
+                continue
+            lay = int(self.neuron_layer[n])
+            for s in range(SLOTS):
+                src = int(genome[n * GENE + 2 * s])
+                if src < 0:
+                    continue
+                node = src if lay == 0 else self.n_inputs + int(self.layer_start[lay - 1]) + src
+                e = (node, self.n_inputs + n)
+                if e not in seen:
+                    seen.add(e)
+                    edges.append(e)
+        return edges
+
+    def layer_of(self, node: int) -> int:
+        return 0 if node < self.n_inputs else int(self.neuron_layer[node - self.n_inputs]) + 1
+
+    def to_networkx(self, genome, effective_only: bool = True, names=None):
+        import networkx as nx
+        g = nx.DiGraph()
+        out = self.n_inputs + self.n_neurons - 1
+        edges = self.edges(genome, effective_only)
+        for node in sorted({out}.union(*edges) if edges else {out}):
+            g.add_node(node, kind="input" if node < self.n_inputs else "neuron",
+                       label=self.node_label(node), layer=self.layer_of(node), output=node == out)
+        g.add_edges_from(edges)
+        return g
+
+    def graph_options(self, protocol) -> tuple:
+        mod = protocol.modularity
+        return (mod.include_inputs, mod.graph_nodes == "effective", mod.directed)
+
+    def population_q(self, genomes, protocol):
+        return population_q_networks(genomes, self.n_inputs, self.layer_start, self.neuron_layer,
+                                     *self.graph_options(protocol))
+
+    def modularity_graph(self, genome, protocol):
+        from .modularity import prepare_graph
+        mod = protocol.modularity
+        g = self.to_networkx(genome, effective_only=mod.graph_nodes == "effective")
+        return prepare_graph(g, include_inputs=mod.include_inputs, drop_isolated=mod.drop_isolated,
+                             self_loops=mod.self_loops)
+
+    def describe(self, genome, evaluation, index) -> dict:
+        out = from_words(evaluation[0][index])
+        return {"n_effective_neurons": int(evaluation[2][index]),
+                "one_side_detector": out in (self.left, self.right),
+                "genome": [int(v) for v in genome]}
+
+
+def network_genome(neurons, layers=(8, 4, 2, 1)) -> np.ndarray:
+    """A genome from a list, in layer order, of ``(slots, threshold)`` with ``slots`` a list of
+    (source index in the previous layer, weight); missing neurons have no inputs and
+    threshold 1 (they never fire)."""
+    n_neurons = sum(layers)
+    genome = np.full(n_neurons * GENE, NONE, np.int16)
+    for n in range(n_neurons):
+        genome[n * GENE + 2 * np.arange(SLOTS) + 1] = 1
+        genome[n * GENE + 2 * SLOTS] = 1
+    for n, (slots, threshold) in enumerate(neurons):
+        if len(slots) > SLOTS:
+            raise ValueError(f"neuron {n}: at most {SLOTS} inputs")
+        for s, (src, w) in enumerate(slots):
+            genome[n * GENE + 2 * s] = src
+            genome[n * GENE + 2 * s + 1] = w
+        genome[n * GENE + 2 * SLOTS] = threshold
+    return genome
+
+
+def modular_retina_genome(output_threshold: int) -> np.ndarray:
+    """The modular solution: a left and a right object detector, combined by the output
+    neuron (threshold 2: L AND R; 1: L OR R).  Per half, with outer pixels o and inner
+    pixels i: layer 1 computes [o >= 1], [o >= 2], [i >= 1], [i >= 2]; layer 2
+    [o>=2 + i>=2 - i>=1 >= 0] and a copy of [o >= 1]; layer 3 their AND = the object."""
+    def half(outer, inner):
+        return [([(outer[0], 1), (outer[1], 1)], 1), ([(outer[0], 1), (outer[1], 1)], 2),
+                ([(inner[0], 1), (inner[1], 1)], 1), ([(inner[0], 1), (inner[1], 1)], 2)]
+    layer1 = half((0, 4), (1, 5)) + half((3, 7), (2, 6))
+    layer2 = [([(1, 1), (3, 1), (2, -1)], 0), ([(0, 1)], 1),
+              ([(5, 1), (7, 1), (6, -1)], 0), ([(4, 1)], 1)]
+    layer3 = [([(0, 1), (1, 1)], 2), ([(2, 1), (3, 1)], 2)]
+    return network_genome(layer1 + layer2 + layer3 + [([(0, 1), (1, 1)], output_threshold)])

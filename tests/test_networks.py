@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+from replication.evolve import evolve, make_model, seed_stream
+from replication.networks import (GENE, SLOTS, from_words, is_object, modular_retina_genome,
+                                  object_masks, reference_output)
+
+RETINA = "original_protocol/ka2005_retina.toml"
+
+
+@pytest.fixture
+def retina_protocol():
+    from conftest import ROOT
+    from replication.protocol import load_protocol
+
+    def make(treatment="mvg", **overrides):
+        return load_protocol(ROOT / RETINA, treatment, [(k.replace("__", "."), v) for k, v in overrides.items()])
+    return make
+
+
+def test_half_objects_and_goal_counts():
+    # half = (top-outer... ) positions: (0, 1, 2, 3) = TL, TR, BL, BR; outer column = (0, 2)
+    halves = [tuple(h >> i & 1 for i in range(4)) for h in range(16)]
+    objects = [h for h in halves if is_object(h, (0, 2))]
+    assert len(objects) == 8
+    assert sum(sum(h) >= 3 for h in objects) == 5                  # 3 or more black pixels
+    assert {h for h in objects if sum(h) <= 2} == {(1, 0, 0, 0), (0, 0, 1, 0), (1, 0, 1, 0)}
+    left, right = object_masks()
+    assert bin(left).count("1") == 128 and bin(right).count("1") == 128
+    assert bin(left & right).count("1") == 64 and bin(left | right).count("1") == 192
+    # right objects mirror left ones: swap columns 0<->3 and 1<->2
+    mirror = lambda p: sum((p >> i & 1) << (4 * (i // 4) + 3 - i % 4) for i in range(8))
+    assert all((left >> p & 1) == (right >> mirror(p) & 1) for p in range(256))
+
+
+def test_modular_network_solves_both_goals_by_output_threshold(retina_protocol):
+    m = make_model(retina_protocol())
+    for t, goal in ((2, "L & R"), (1, "L | R")):
+        genome = modular_retina_genome(t)
+        ev = m.evaluate(genome[None, :])
+        assert m.score(ev, m.target(goal))[0] == 256
+        assert from_words(ev[0][0]) == reference_output(list(map(int, genome)))
+    a, b = modular_retina_genome(2), modular_retina_genome(1)
+    assert (a != b).sum() == 1                                       # only the output threshold
+
+
+def test_kernel_equals_per_pattern_reference(retina_protocol):
+    m = make_model(retina_protocol())
+    seed_stream(4, 0)
+    pop = m.random(200)
+    for _ in range(30):
+        m.vary(pop, np.ones(len(pop), bool))
+    ev = m.evaluate(pop)
+    for k in range(len(pop)):
+        assert from_words(ev[0][k]) == reference_output(list(map(int, pop[k])))
+
+
+def test_above_activation_option(retina_protocol):
+    m = make_model(retina_protocol(network__activation="above"))
+    genome = modular_retina_genome(1)                               # sum > 1: AND
+    ev = m.evaluate(genome[None, :])
+    assert m.score(ev, m.target("L & R"))[0] < 256                  # inner thresholds shift too
+    assert from_words(ev[0][0]) == reference_output(list(map(int, genome)), at_least=False)
+
+
+def test_fanin_and_layer_rules_hold_after_variation(retina_protocol):
+    p = retina_protocol(variation__crossover_operator="uniform")
+    m = make_model(p)
+    seed_stream(9, 0)
+    pop = m.random(300)
+    may = np.ones(len(pop), bool)
+    for gen in range(300):
+        seed_stream(9, gen)
+        m.vary(pop, may)
+    genes = pop.reshape(len(pop), -1, GENE)
+    prev = np.array([8] * 8 + [8] * 4 + [4] * 2 + [2])
+    fanin = np.array([3] * 14 + [2])
+    for s in range(SLOTS):
+        src = genes[:, :, 2 * s]
+        assert ((src >= -1) & (src < prev[None, :])).all()
+        assert (np.abs(genes[:, :, 2 * s + 1]) == 1).all()
+        assert (src[:, fanin <= s] == -1).all()                      # the output has 2 slots
+    thr = genes[:, :, 2 * SLOTS]
+    assert thr.min() >= -3 and thr.max() <= 3
+
+
+def test_mutation_changes_one_field(retina_protocol):
+    m = make_model(retina_protocol(variation__crossover_probability=0.0))
+    seed_stream(3, 0)
+    pop = m.random(1000)
+    before = pop.copy()
+    m.vary(pop, np.ones(len(pop), bool))
+    diff = (pop != before).sum(axis=1)
+    assert set(np.unique(diff)) <= {0, 1} and 0.45 < (diff == 1).mean() < 0.55     # Pm = 0.5
+
+
+def test_retina_run_is_deterministic_and_logs_both_goals(retina_protocol, tmp_path):
+    p = retina_protocol("mvg", run__max_generations=120, run__stop="never", selection__population=120,
+                        selection__elite=30)
+    a = evolve(p, 1, tmp_path / "a")
+    b = evolve(p, 1, tmp_path / "b")
+    a.pop("wall_seconds"), b.pop("wall_seconds")
+    assert a == b
+    header = (tmp_path / "a/log.csv").read_text().splitlines()[0]
+    assert "best_accuracy_AND" in header and "best_accuracy_OR" in header
+    assert isinstance(a["one_side_detector"], bool)
+
+
+def test_one_side_detector_is_flagged(retina_protocol):
+    m = make_model(retina_protocol())
+    from replication.networks import network_genome
+    g = modular_retina_genome(1)
+    g[-GENE:] = network_genome([([], 1)] * 14 + [([(0, 1)], 1)])[-GENE:]   # output = L only
+    ev = m.evaluate(g[None, :])
+    d = m.describe(g, ev, 0)
+    assert d["one_side_detector"] is True
+    assert m.score(ev, m.target("L & R"))[0] == 192 and m.score(ev, m.target("L | R"))[0] == 192
