@@ -211,6 +211,17 @@ def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs:
 
 
 # --------------------------------------------------------------------------- motif profiles of runs
+def _layers(result: dict, g) -> dict | None:
+    """Layer of each node of a layered network (network.txt numbers nodes from 1), else None:
+    the random ensemble then also keeps the layers, as the 2005 paper did for its networks."""
+    from .evolve import make_model
+    from .protocol import load_run_protocol
+    model = make_model(load_run_protocol(result["_folder"]))
+    if not hasattr(model, "layer_of"):
+        return None
+    return {v: model.layer_of(v - 1) for v in g}
+
+
 def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100,
                    solved_only: bool = True) -> dict:
     """Z-score profiles (mean +- SE per motif ID) of each treatment's best networks.
@@ -235,7 +246,7 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
                     a, b, _w = map(int, line.split())
                     if a != b:
                         g.add_edge(a, b)
-                profiles.append(analyse(g, size, n_random, seed=r["seed"]))
+                profiles.append(analyse(g, size, n_random, seed=r["seed"], layers=_layers(r, g)))
             agg = aggregate_z(profiles)
             out["treatments"][treatment][str(size)] = [
                 {"id": i, "z_mean": m, "z_se": se, "n": n} for i, (m, se, n) in agg.items()]
