@@ -73,3 +73,87 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
         "speedup_loop_vs_python_eval_only": gens_per_s * t_python * population,
         "loop_time_over_eval_time": (loop / generations) / (t_eval_random * population),
     }
+
+
+def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
+    """Plain numpy evaluation of a 2005 retina network over all 256 patterns (the reference)."""
+    from .networks import GENE, SLOTS
+    prev = (np.arange(256)[None, :] >> np.arange(8)[:, None]) & 1
+    n = 0
+    for size in layers:
+        cur = np.zeros((size, 256), np.int64)
+        for j in range(size):
+            base = n * GENE
+            total = np.zeros(256, np.int64)
+            for s in range(SLOTS):
+                src = genome[base + 2 * s]
+                if src >= 0:
+                    total += genome[base + 2 * s + 1] * prev[src]
+            cur[j] = total >= genome[base + 2 * SLOTS]
+            n += 1
+        prev = cur
+    return prev[0]
+
+
+def bench_retina(population: int = 600, generations: int = 1000) -> dict:
+    from .evolve import evolve, make_model, seed_stream
+    from .protocol import load_protocol
+    path = PROTOCOLS / "ka2005_retina.toml"
+    proto = load_protocol(path, "mvg", [("selection.population", population),
+                                        ("selection.elite", population // 4),
+                                        ("run.stop", "never"), ("run.max_generations", generations),
+                                        ("run.checkpoint_every", 10 ** 9)])
+    model = make_model(proto)
+    seed_stream(0, 0)
+    pop = model.random(population)
+    for _ in range(50):                     # varied genomes, not only the initial ones
+        model.vary(pop, np.ones(population, bool))
+    model.evaluate(pop)                     # compile
+    t_kernel = _best_time(lambda: model.evaluate(pop), number=10) / population
+    sample = [list(map(int, g)) for g in pop[:60]]
+    t_numpy = _best_time(lambda: [numpy_retina_output(g) for g in sample], repeat=3) / len(sample)
+    with tempfile.TemporaryDirectory() as tmp:
+        evolve(proto, 1, Path(tmp) / "warm")
+        t = time.perf_counter()
+        evolve(proto, 2, Path(tmp) / "loop")
+        loop = time.perf_counter() - t
+    return {
+        "population": population,
+        "eval_ns_per_network_256_patterns": t_kernel * 1e9,
+        "numpy_us_per_network": t_numpy * 1e6,
+        "speedup_eval_vs_numpy": t_numpy / t_kernel,
+        "network_evals_per_s": 1.0 / t_kernel,
+        "loop_generations_per_s": generations / loop,
+        "numpy_loop_generations_per_s_estimate": 1.0 / (t_numpy * population),
+        "speedup_loop_vs_numpy_eval_only": (generations / loop) * t_numpy * population,
+    }
+
+
+def bench_qm(samples: int = 1000) -> dict:
+    """Qrand (1000 degree-preserving randomisations + greedy Q) of one circuit, against
+    networkx (double_edge_swap + greedy_modularity_communities) on a sample."""
+    import networkx as nx
+    from .circuits import genome_from_gates
+    from .evolve import make_model
+    from .modularity import best_partition, q_rand
+    from .protocol import load_protocol
+    proto = load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg")
+    model = make_model(proto)
+    xor = lambda a, b, f: [(a, b), (a, f), (b, f), (f + 1, f + 2)]
+    gates = xor(0, 1, 4) + xor(2, 3, 8) + [(7, 7), (11, 11), (12, 13)]
+    g = model.modularity_graph(genome_from_gates(gates, 14), proto)
+    q_rand(g, directed=False, samples=5)                      # compile
+    t_ours = _best_time(lambda: q_rand(g, directed=False, samples=samples, seed=1), repeat=3)
+    und = nx.Graph(g.to_undirected())
+    n_ref = 50
+
+    def reference():
+        for s in range(n_ref):
+            h = und.copy()
+            nx.double_edge_swap(h, nswap=10 * h.number_of_edges(), max_tries=10 ** 6, seed=s)
+            nx.community.modularity(h, nx.community.greedy_modularity_communities(h), weight=None)
+    t_ref = _best_time(reference, repeat=1) / n_ref * samples
+    t_exact = _best_time(lambda: best_partition(g, "exact", False), repeat=3)
+    return {"qrand_1000_seconds": t_ours, "networkx_qrand_1000_seconds_estimate": t_ref,
+            "speedup_vs_networkx": t_ref / t_ours, "exact_q_seconds_15_nodes": t_exact,
+            "nodes": g.number_of_nodes(), "edges": und.number_of_edges()}

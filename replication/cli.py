@@ -254,13 +254,18 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
 
 # --------------------------------------------------------------------------- bench
 @main.command()
-@click.argument("what", type=click.Choice(["circuits"]))
+@click.argument("what", type=click.Choice(["circuits", "retina", "qm"]))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--population", type=int, default=1000, show_default=True)
+@click.option("--population", type=int, default=None, help="default: the experiment's")
 def bench(what, as_json, population):
     """Throughput benchmarks, as ratios against a plain reference measured in the same run."""
     from . import bench as b
-    res = b.bench_circuits(population)
+    if what == "circuits":
+        res = b.bench_circuits(population or 1000)
+    elif what == "retina":
+        res = b.bench_retina(population or 600)
+    else:
+        res = b.bench_qm()
     if as_json:
         click.echo(json.dumps(res, indent=2))
     else:
