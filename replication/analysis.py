@@ -49,7 +49,8 @@ def tidy_table(results: list[dict]) -> list[dict]:
 def to_csv(table: list[dict]) -> str:
     buf = io.StringIO()
     if table:
-        w = csv.DictWriter(buf, fieldnames=list(table[0]))
+        fields = list(dict.fromkeys(k for row in table for k in row))
+        w = csv.DictWriter(buf, fieldnames=fields)
         w.writeheader()
         w.writerows(table)
     return buf.getvalue()

@@ -138,6 +138,56 @@ class NetworkVariationSection:
     crossover_operator: str = _p(choices=("one-point", "uniform"), doc="exchange of neuron genes")
 
 
+@dataclass(frozen=True)
+class Retina2013Section:
+    left_objects: tuple = _p(doc="values of s & 0x0F that are left objects")
+    right_objects: tuple = _p(doc="values of s & 0xF0 that are right objects")
+
+
+@dataclass(frozen=True)
+class Network2013Section:
+    layers: tuple = _p(doc="nodes per layer, inputs first")
+    weights: tuple = _p(doc="the 4 weight values, in order (mutation steps between neighbours)")
+    biases: tuple = _p(doc="bias values")
+    x: tuple = _p(doc="x coordinate of each node, per layer")
+    y: tuple = _p(doc="y coordinate of each layer")
+    output_rule: str = _p(choices=("strict", "non-negative-true"),
+                          doc="strict: > 0 true, < 0 false, 0 wrong (code); or >= 0 true (paper text)")
+
+
+@dataclass(frozen=True)
+class Mutation2013Section:
+    add_connection: float = _p(lo=0.0, hi=1.0, doc="probability of adding one connection")
+    remove_connection: float = _p(lo=0.0, hi=1.0, doc="probability of removing one connection")
+    weight_mutations: float = _p(lo=0.0, doc="expected weight changes per network (p = this / n)")
+    bias_rate: float = _p(lo=0.0, hi=1.0, doc="per-node probability of a bias mutation")
+    bias_mutation: str = _p(choices=("resample", "step"), doc="re-drawn uniformly (code) or +-1 (paper)")
+    init_max_connections: int = _p(lo=1, doc="initial connection-add attempts ~ U{0 .. this - 1}")
+
+
+@dataclass(frozen=True)
+class ObjectivesSection:
+    cost: str = _p(choices=("none", "length-optimal", "length-fixed", "connections", "random"),
+                   doc="second objective: none (PA), connection cost variants, or random (P&RO)")
+    pressure: float = _p(lo=0.0, hi=1.0, doc="p: probability the second objective is compared")
+    randomize_input_x: bool = _p(doc="RANDCOORDS: input x positions drawn once per run")
+    random_input_range: float = _p(lo=0.0, doc="inputs' x ~ U[-range, range] when randomised")
+
+
+@dataclass(frozen=True)
+class Nsga2SelectionSection:
+    scheme: str = _p(choices=("nsga2",), doc="selection scheme")
+    population: int = _p(lo=4, doc="N parents = N children per generation (a multiple of 4)")
+
+
+@dataclass(frozen=True)
+class Analysis2013Section:
+    q_method: str = _p(choices=("exact", "greedy", "girvan-newman", "spectral", "louvain"),
+                       doc="partition method for the reported Q")
+    q_directed: bool = _p(doc="directed (Leicht-Newman) Q")
+    q_every: int = _p(lo=1, doc="log the best network's Q every this many generations")
+
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
         "circuit": CircuitSection,
@@ -160,6 +210,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "variation": NetworkVariationSection,
         "run": RunSection,
         "modularity": ModularitySection,
+    },
+    "retina2013": {
+        "retina": Retina2013Section,
+        "network": Network2013Section,
+        "mutation": Mutation2013Section,
+        "objectives": ObjectivesSection,
+        "goals": dict,
+        "schedule": ScheduleSection,
+        "selection": Nsga2SelectionSection,
+        "run": RunSection,
+        "analysis": Analysis2013Section,
     },
 }
 
@@ -364,7 +425,7 @@ def _build_section(source: str, name: str, spec, table):
 def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
     """Constraints that involve more than one key."""
     sel = s["selection"]
-    if 2 * sel.elite > sel.population:
+    if getattr(sel, "elite", 0) * 2 > sel.population:
         raise ProtocolError(f"{source}: 'selection.elite' = {sel.elite} must be at most half of "
                             f"'selection.population' = {sel.population}")
     sched = s["schedule"]
@@ -394,6 +455,14 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
             raise ProtocolError(f"{source}: 'network.max_fanin' is at most 3 and the last layer has 1 neuron")
         if net.threshold_min > net.threshold_max:
             raise ProtocolError(f"{source}: 'network.threshold_min' exceeds 'network.threshold_max'")
+    if kind == "retina2013":
+        net = s["network"]
+        if len(net.weights) != 4 or len(net.x) != len(net.layers) or len(net.y) != len(net.layers) \
+                or any(len(xs) != n for xs, n in zip(net.x, net.layers)):
+            raise ProtocolError(f"{source}: [network]: 4 weights, and one x list (of layer size) and one y "
+                                f"per layer are needed")
+        if sel.population % 4:
+            raise ProtocolError(f"{source}: 'selection.population' must be a multiple of 4")
     if "modularity" in s:
         if s["modularity"].qmax_elite * 2 > s["modularity"].qmax_population:
             raise ProtocolError(f"{source}: 'modularity.qmax_elite' must be at most half of "

@@ -1,0 +1,353 @@
+"""The retina networks of Clune, Mouret & Lipson (2013), as in the authors' code of that time.
+
+Task: 8 inputs; pattern ``s`` (0..255) sets input ``i`` to +1 when bit ``i`` of ``s`` is set,
+else -1.  Inputs 0-3 are the left half (``s & 0xF``), 4-7 the right (``s & 0xF0``); a half is
+an object when its value is in the protocol's list (clune2013.md C.1).
+
+Network: layers 8-8-4-2-1 (inputs, three hidden layers, one output); connections only
+from a layer to the next (106 possible); weights in {-2,-1,1,2}, biases in
+{-2,-1,0,1,2}; y = tanh(20 (sum w y + b)).  With integer weights and biases every sum is an
+integer and tanh(20 k) in float64 is exactly +1 or -1 for k != 0 and 0 for k = 0, so a
+node's output is sign(sum + b): evaluated here in integers, bit for bit the same as the
+float model (tested).  An answer is right only when the output is > 0 for "true" and < 0
+for "false" (the code's rule; an output of 0 is wrong either way).
+
+Genome: 106 connection genes (0 = absent, k = 1..4: weight index into the weight list)
+followed by one bias index per non-input node (15).
+
+Mutation, per offspring (gen_spatial.hpp / gen_dnn.hpp): each existing connection's weight
+with probability ``weight_mutations / n_connections`` moves to a neighbouring value in the
+ordered weight list (clamped at the ends); each bias with probability ``bias_rate`` is
+re-drawn uniformly (code; the paper says +-1: option); then with probability
+``add_connection`` one new connection between unconnected nodes of consecutive layers,
+and with probability ``remove_connection`` one random connection is removed.
+Initial genomes: random biases, and ``U{0 .. init_max_connections - 1}`` connection-add
+attempts with random weights.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+N_IN = 8
+
+
+def connection_table(layers):
+    """(src, dst) node indices of every possible connection, layer by layer."""
+    starts = np.cumsum((0,) + tuple(layers[:-1]))
+    src, dst = [], []
+    for l in range(len(layers) - 1):
+        for a in range(layers[l]):
+            for b in range(layers[l + 1]):
+                src.append(starts[l] + a)
+                dst.append(starts[l + 1] + b)
+    return np.array(src, np.int64), np.array(dst, np.int64)
+
+
+def object_mask(values, half_mask) -> int:
+    """256-bit mask of the patterns whose half (``s & half_mask``) is one of ``values``."""
+    vals = set(values)
+    return sum(1 << s for s in range(256) if (s & half_mask) in vals)
+
+
+# --------------------------------------------------------------------------- evaluation
+@njit(cache=True)
+def _forward(g, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals):
+    """All node outputs of one network into ``vals`` (n_nodes, 256), layer by layer:
+    a layer's outputs are final once every connection into it has been added."""
+    n_conn = src.shape[0]
+    for i in range(N_IN):
+        for p in range(256):
+            vals[i, p] = inputs[i, p]
+    for v in range(N_IN, n_nodes):
+        b = biases[g[n_conn + v - N_IN]]
+        for p in range(256):
+            acc[v, p] = b
+    c = 0
+    lo = N_IN
+    for hi in layer_end[1:]:
+        # connections into nodes lo..hi-1 all come from the previous layer, listed before c moves on
+        while c < n_conn and dst[c] < hi:
+            wi = g[c]
+            if wi != 0:
+                w = weights[wi - 1]
+                s = src[c]
+                d = dst[c]
+                for p in range(256):
+                    acc[d, p] += w * vals[s, p]
+            c += 1
+        for v in range(lo, hi):
+            for p in range(256):
+                a = acc[v, p]
+                vals[v, p] = 1 if a > 0 else (-1 if a < 0 else 0)
+        lo = hi
+
+
+@njit(cache=True)
+def evaluate_2013(genomes, src, dst, layer_end, n_nodes, weights, biases, inputs, targets):
+    """Correct answers (out of 256) of every network on every target, and the outputs.
+
+    ``inputs``: (8, 256) int8 of +-1; ``targets``: (n_goals, 256) bool.  Outputs in {-1, 0, 1};
+    right = output > 0 on true, < 0 on false."""
+    pop = genomes.shape[0]
+    n_goals = targets.shape[0]
+    correct = np.zeros((pop, n_goals), np.int32)
+    outs = np.zeros((pop, 256), np.int8)
+    acc = np.zeros((n_nodes, 256), np.int16)
+    vals = np.zeros((n_nodes, 256), np.int8)
+    for k in range(pop):
+        _forward(genomes[k], src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals)
+        for p in range(256):
+            o = vals[n_nodes - 1, p]
+            outs[k, p] = o
+            for t in range(n_goals):
+                if (o > 0 and targets[t, p]) or (o < 0 and not targets[t, p]):
+                    correct[k, t] += 1
+    return correct, outs
+
+
+@njit(cache=True)
+def node_outputs_2013(genome, src, dst, layer_end, n_nodes, weights, biases, inputs):
+    """All node outputs (n_nodes, 256) of one network (for sub-solution analysis)."""
+    acc = np.zeros((n_nodes, 256), np.int16)
+    vals = np.zeros((n_nodes, 256), np.int8)
+    _forward(genome, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals)
+    return vals
+
+
+# --------------------------------------------------------------------------- variation
+@njit(cache=True)
+def _add_connection(g, n_conn, n_nodes):
+    """Add one connection between unconnected nodes of consecutive layers (random layer, then
+    random source and target, retried up to n_nodes**2 times as the authors' code does)."""
+    free = 0
+    for c in range(n_conn):
+        if g[c] == 0:
+            free += 1
+    if free == 0:
+        return False
+    for _ in range(n_nodes * n_nodes):
+        c = np.random.randint(0, n_conn)
+        if g[c] == 0:
+            g[c] = np.random.randint(1, 5)
+            return True
+    return False
+
+
+@njit(cache=True)
+def random_2013(pop, n_conn, n_nodes, init_max, n_biases):
+    genomes = np.zeros((pop, n_conn + n_nodes - N_IN), np.int8)
+    for k in range(pop):
+        for v in range(n_nodes - N_IN):
+            genomes[k, n_conn + v] = np.random.randint(0, n_biases)
+        for _ in range(np.random.randint(0, init_max)):
+            _add_connection(genomes[k], n_conn, n_nodes)
+    return genomes
+
+
+@njit(cache=True)
+def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate,
+                n_biases):
+    for k in range(genomes.shape[0]):
+        g = genomes[k]
+        n_edges = 0
+        for c in range(n_conn):
+            if g[c] != 0:
+                n_edges += 1
+        if n_edges > 0:
+            pw = weight_mut / n_edges
+            for c in range(n_conn):
+                if g[c] != 0 and np.random.random() < pw:
+                    step = 1 if np.random.random() < 0.5 else -1
+                    v = g[c] + step
+                    if 1 <= v <= 4:             # ordered list, clamped at the ends
+                        g[c] = v
+        for v in range(n_nodes - N_IN):
+            if np.random.random() < bias_rate:
+                if bias_step:
+                    b = g[n_conn + v] + (1 if np.random.random() < 0.5 else -1)
+                    if 0 <= b < n_biases:        # out-of-range steps are ignored (paper)
+                        g[n_conn + v] = b
+                else:
+                    g[n_conn + v] = np.random.randint(0, n_biases)
+        if np.random.random() < add_rate:
+            _add_connection(g, n_conn, n_nodes)
+        if np.random.random() < del_rate and n_edges > 0:
+            pick = np.random.randint(0, n_edges)
+            for c in range(n_conn):
+                if g[c] != 0:
+                    if pick == 0:
+                        g[c] = 0
+                        break
+                    pick -= 1
+
+
+# --------------------------------------------------------------------------- structure + cost
+@njit(cache=True)
+def simplified_edges(genome, src, dst, n_nodes):
+    """Edges of the simplified network: hidden nodes without a directed path to the output
+    are removed (inputs stay); returns a mask over connections and a node mask (nodes left
+    with at least one edge)."""
+    n_conn = src.shape[0]
+    reach = np.zeros(n_nodes, np.bool_)
+    reach[n_nodes - 1] = True
+    for c in range(n_conn - 1, -1, -1):          # later layers first
+        if genome[c] != 0 and reach[dst[c]]:
+            reach[src[c]] = True
+    keep = np.zeros(n_conn, np.bool_)
+    nodes = np.zeros(n_nodes, np.bool_)
+    for c in range(n_conn):
+        if genome[c] != 0 and reach[dst[c]] and (src[c] < N_IN or reach[src[c]]):
+            keep[c] = True
+            nodes[src[c]] = True
+            nodes[dst[c]] = True
+    return keep, nodes
+
+
+@njit(cache=True)
+def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal):
+    """Summed squared length of the simplified network's connections.  ``optimal``: hidden
+    nodes placed where that sum is smallest (each at the mean of its neighbours; inputs and
+    output fixed), a linear solve per axis; else at their layer coordinates."""
+    keep, nodes = simplified_edges(genome, src, dst, n_nodes)
+    n_conn = src.shape[0]
+    px = xs.copy()
+    py = ys.copy()
+    if optimal:
+        hidden = np.full(n_nodes, -1, np.int64)
+        h = 0
+        for v in range(N_IN, n_nodes - 1):
+            if nodes[v]:
+                hidden[v] = h
+                h += 1
+        if h > 0:
+            lap = np.zeros((h, h))
+            bx = np.zeros(h)
+            by = np.zeros(h)
+            for c in range(n_conn):
+                if not keep[c]:
+                    continue
+                a, b = src[c], dst[c]
+                for u, w in ((a, b), (b, a)):
+                    if hidden[u] >= 0:
+                        lap[hidden[u], hidden[u]] += 1.0
+                        if hidden[w] >= 0:
+                            lap[hidden[u], hidden[w]] -= 1.0
+                        else:
+                            bx[hidden[u]] += xs[w]
+                            by[hidden[u]] += ys[w]
+            solx = np.linalg.solve(lap, bx)
+            soly = np.linalg.solve(lap, by)
+            for v in range(n_nodes):
+                if hidden[v] >= 0:
+                    px[v] = solx[hidden[v]]
+                    py[v] = soly[hidden[v]]
+    cost = 0.0
+    for c in range(n_conn):
+        if keep[c]:
+            dx = px[src[c]] - px[dst[c]]
+            dy = py[src[c]] - py[dst[c]]
+            cost += dx * dx + dy * dy
+    return cost
+
+
+@njit(cache=True)
+def population_costs(genomes, src, dst, n_nodes, xs, ys, kind):
+    """kind 0: squared length, optimal placement; 1: squared length, fixed coordinates;
+    2: number of connections of the simplified network."""
+    pop = genomes.shape[0]
+    out = np.zeros(pop)
+    for k in range(pop):
+        if kind == 2:
+            keep, _ = simplified_edges(genomes[k], src, dst, n_nodes)
+            out[k] = keep.sum()
+        else:
+            out[k] = placement_cost(genomes[k], src, dst, n_nodes, xs, ys, kind == 0)
+    return out
+
+
+# --------------------------------------------------------------------------- python side
+class Retina2013Model:
+    """Binds a clune2013 protocol to the kernels."""
+
+    def __init__(self, protocol):
+        net, task, mut = protocol.network, protocol.retina, protocol.mutation
+        self.layers = tuple(net.layers)
+        self.n_nodes = sum(self.layers)
+        self.src, self.dst = connection_table(self.layers)
+        self.layer_end = np.cumsum(self.layers).astype(np.int64)
+        self.n_conn = len(self.src)
+        self.weights = np.array(net.weights, np.int16)
+        self.biases = np.array(net.biases, np.int16)
+        if len(self.weights) != 4:
+            raise ValueError("the weight genes index 4 weight values")
+        self.xs = np.array([x for layer in net.x for x in layer], np.float64)
+        self.ys = np.array([y for y, layer in zip(net.y, net.x) for _ in layer], np.float64)
+        self.inputs = np.array([[1 if s >> i & 1 else -1 for s in range(256)] for i in range(N_IN)], np.int8)
+        self.left = object_mask(task.left_objects, 0x0F)
+        self.right = object_mask(task.right_objects, 0xF0)
+        self.mut = mut
+        self.output_rule = net.output_rule
+
+    def target_bits(self, expression: str) -> np.ndarray:
+        from .tasks import evaluate_expression
+        m = evaluate_expression(expression, {"L": self.left, "R": self.right}, (1 << 256) - 1)
+        return np.array([m >> s & 1 for s in range(256)], np.bool_)
+
+    def random(self, pop: int) -> np.ndarray:
+        return random_2013(pop, self.n_conn, self.n_nodes, self.mut.init_max_connections, len(self.biases))
+
+    def mutate(self, genomes) -> None:
+        m = self.mut
+        mutate_2013(genomes, self.n_conn, self.n_nodes, m.weight_mutations, m.bias_rate,
+                    m.bias_mutation == "step", m.add_connection, m.remove_connection, len(self.biases))
+
+    def evaluate(self, genomes, targets: np.ndarray):
+        """(correct counts per goal, outputs). ``targets``: (n_goals, 256) bool."""
+        correct, outs = evaluate_2013(genomes, self.src, self.dst, self.layer_end, self.n_nodes,
+                                      self.weights, self.biases, self.inputs, targets)
+        if self.output_rule == "non-negative-true":      # the paper's text: >= 0 answers true
+            correct = np.array([[int(((o >= 0) == t).sum()) for t in targets] for o in outs], np.int32)
+        return correct, outs
+
+    def costs(self, genomes, kind: str, xs=None) -> np.ndarray:
+        code = {"length-optimal": 0, "length-fixed": 1, "connections": 2}[kind]
+        return population_costs(genomes, self.src, self.dst, self.n_nodes,
+                                self.xs if xs is None else xs, self.ys, code)
+
+    # ----- structure of one network
+    def edges(self, genome, simplified: bool = True) -> list[tuple[int, int]]:
+        if simplified:
+            keep, _ = simplified_edges(np.asarray(genome, np.int8), self.src, self.dst, self.n_nodes)
+        else:
+            keep = np.asarray(genome[:self.n_conn]) != 0
+        return [(int(a), int(b)) for a, b in zip(self.src[keep], self.dst[keep])]
+
+    def to_networkx(self, genome, simplified: bool = True):
+        import networkx as nx
+        g = nx.DiGraph()
+        starts = np.cumsum((0,) + self.layers[:-1])
+        layer_of = np.repeat(np.arange(len(self.layers)), self.layers)
+        for a, b in self.edges(genome, simplified):
+            for v in (a, b):
+                if v not in g:
+                    g.add_node(v, layer=int(layer_of[v]), kind="input" if v < N_IN else
+                               ("output" if v == self.n_nodes - 1 else "hidden"),
+                               label=f"{'i' if v < N_IN else 'h'}{v - starts[layer_of[v]]}")
+            g.add_edge(a, b)
+        return g
+
+    def sub_solutions(self, genome) -> dict:
+        """Nodes whose output alone answers "left object?" or "right object?" on all 256
+        patterns (> 0 for yes and < 0 for no, or the reverse)."""
+        out = node_outputs_2013(np.asarray(genome, np.int8), self.src, self.dst, self.layer_end,
+                                self.n_nodes, self.weights, self.biases, self.inputs)
+        present = {v for e in self.edges(genome) for v in e}
+        found = {"left": [], "right": []}
+        for name, mask in (("left", self.left), ("right", self.right)):
+            t = np.array([mask >> s & 1 for s in range(256)], bool)
+            for v in sorted(present - set(range(N_IN))):
+                o = out[v]
+                if (o != 0).all() and (((o > 0) == t).all() or ((o < 0) == t).all()):
+                    found[name].append(int(v))
+        return found

@@ -1,0 +1,238 @@
+"""NSGA-II with stochastic Pareto dominance (Clune, Mouret & Lipson 2013; authors' pnsga.hpp).
+
+Objectives are maximised: ``f0`` (performance) is always compared; ``f1`` (minus the
+connection cost, or a random value) is compared only with probability ``p`` in each
+comparison, the random number drawn afresh every time.  ``p = 1`` is ordinary Pareto
+dominance; ``p = 0`` ignores ``f1``.  With one objective, pass ``n_obj = 1``.
+
+Ranking (non-dominated sorting) of the 2N parents + children, as the authors' code does:
+repeatedly, the remaining individuals that no other remaining individual dominates form
+the next front.  With a fresh draw per comparison, "j dominates i" is an independent event
+with probability 1 (f0_j > f0_i and f1_j >= f1_i), 1 - p (f0_j > f0_i and f1_j < f1_i),
+p (f0_j == f0_i and f1_j > f1_i), else 0.  So in one round i is kept with probability
+p^A_i (1 - p)^B_i (A_i, B_i the counts of the second and third kinds), or surely dropped if
+the first kind exists.  ``stochastic_fronts`` samples exactly this distribution with sorting
+and a Fenwick tree, O(n log n) per round instead of the O(n^2) pairwise loop
+(``literal_fronts``, kept as the reference the tests compare against).
+
+Survivors: whole fronts in order, the last one cut by crowding distance (largest first).
+Parents: binary tournaments as in sferes: two random permutations, four tournaments per
+four slots; a tournament is won by dominance (fresh draw), then by larger crowding
+distance, then by a coin.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+BIG = 1e14          # crowding distance of a front's extremes (sferes' value)
+
+
+@njit(cache=True, inline="always")
+def _dominates(a0, a1, b0, b1, p, n_obj):
+    """Stochastic test: does a dominate b?  (f1 considered with probability p.)"""
+    use1 = n_obj > 1 and np.random.random() <= p
+    if a0 < b0:
+        return False
+    if use1 and a1 < b1:
+        return False
+    return a0 > b0 or (use1 and a1 > b1)
+
+
+@njit(cache=True)
+def _dense_ranks(x):
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(x.shape[0], np.int64)
+    r = -1
+    prev = np.nan
+    for k in range(order.shape[0]):
+        v = x[order[k]]
+        if k == 0 or v != prev:
+            r += 1
+            prev = v
+        ranks[order[k]] = r
+    return ranks
+
+
+@njit(cache=True)
+def stochastic_fronts(f0, f1, p, n_obj, n_needed):
+    """Front index of each individual (-1: not reached) until ``n_needed`` are ranked."""
+    n = f0.shape[0]
+    front = np.full(n, -1, np.int64)
+    g1 = f1 if n_obj > 1 else np.zeros(n)
+    pp = p if n_obj > 1 else 0.0
+    r1 = _dense_ranks(g1)
+    n_r = r1.max() + 2
+    tree = np.zeros(n_r + 1, np.int64)
+    # one sort: f0 descending, then f1 descending; each round walks the remaining in this order
+    order = np.argsort(-g1, kind="mergesort")
+    order = order[np.argsort(-f0[order], kind="mergesort")]
+    alive = np.ones(n, np.bool_)
+    ranked = 0
+    level = 0
+    while ranked < n_needed:
+        for k in range(n_r + 1):
+            tree[k] = 0
+        best1 = -np.inf          # largest f1 among remaining with strictly better f0
+        start = 0
+        n_new = 0
+        while start < n:
+            if not alive[start]:
+                start += 1
+                continue
+            stop = start
+            while stop < n and f0[order[stop]] == f0[order[start]]:
+                stop += 1
+            b = 0                # remaining in this group with strictly larger f1 (seen so far)
+            run = 0              # remaining in the current run of equal f1
+            prev1 = np.nan
+            for q in range(start, stop):
+                if not alive[q]:
+                    continue
+                i = order[q]
+                if g1[i] != prev1:
+                    b += run
+                    run = 0
+                    prev1 = g1[i]
+                run += 1
+                if best1 >= g1[i]:
+                    continue                               # surely dominated
+                a = 0                                      # better f0, smaller f1
+                pos = r1[i]
+                while pos > 0:
+                    a += tree[pos]
+                    pos -= pos & (-pos)
+                prob = 1.0
+                if a > 0:
+                    prob *= pp ** a
+                if b > 0:
+                    prob *= (1.0 - pp) ** b
+                if prob >= 1.0 or np.random.random() < prob:
+                    front[i] = level
+                    n_new += 1
+            for q in range(start, stop):
+                if not alive[q]:
+                    continue
+                i = order[q]
+                pos = r1[i] + 1
+                while pos <= n_r:
+                    tree[pos] += 1
+                    pos += pos & (-pos)
+                if g1[i] > best1:
+                    best1 = g1[i]
+            start = stop
+        for q in range(n):
+            if alive[q] and front[order[q]] == level:
+                alive[q] = False
+        ranked += n_new
+        level += 1
+        if n_new == 0 and ranked < n_needed and not alive.any():
+            break
+    return front
+
+
+@njit(cache=True)
+def literal_fronts(f0, f1, p, n_obj, n_needed):
+    """The authors' pairwise sort: i joins the current front unless some remaining j
+    dominates it (a fresh draw per comparison, stopping at the first dominator)."""
+    n = f0.shape[0]
+    front = np.full(n, -1, np.int64)
+    remaining = list(range(n))
+    ranked = 0
+    level = 0
+    while ranked < n_needed and len(remaining) > 0:
+        cur = []
+        rest = []
+        for i in remaining:
+            dominated = False
+            for j in remaining:
+                if j != i and _dominates(f0[j], f1[j], f0[i], f1[i], p, n_obj):
+                    dominated = True
+                    break
+            if dominated:
+                rest.append(i)
+            else:
+                cur.append(i)
+        for i in cur:
+            front[i] = level
+        ranked += len(cur)
+        remaining = rest
+        level += 1
+    return front
+
+
+@njit(cache=True)
+def crowding(f0, f1, n_obj, members):
+    """Crowding distance of each member of one front (normalised per objective)."""
+    m = members.shape[0]
+    dist = np.zeros(m)
+    for o in range(n_obj):
+        vals = np.empty(m)
+        for k in range(m):
+            vals[k] = f0[members[k]] if o == 0 else f1[members[k]]
+        order = np.argsort(vals, kind="mergesort")
+        lo, hi = vals[order[0]], vals[order[m - 1]]
+        dist[order[0]] = BIG
+        dist[order[m - 1]] = BIG
+        if hi > lo:
+            for k in range(1, m - 1):
+                if dist[order[k]] < BIG:
+                    dist[order[k]] += (vals[order[k + 1]] - vals[order[k - 1]]) / (hi - lo)
+    return dist
+
+
+@njit(cache=True)
+def survivors(f0, f1, p, n_obj, n_keep):
+    """Indices of the ``n_keep`` survivors and their crowding distances."""
+    front = stochastic_fronts(f0, f1, p, n_obj, n_keep)
+    chosen = np.empty(n_keep, np.int64)
+    crowd_out = np.empty(n_keep)
+    filled = 0
+    level = 0
+    while filled < n_keep:
+        members = np.flatnonzero(front == level)
+        d = crowding(f0, f1, n_obj, members)
+        if filled + members.shape[0] <= n_keep:
+            for k in range(members.shape[0]):
+                chosen[filled] = members[k]
+                crowd_out[filled] = d[k]
+                filled += 1
+        else:
+            perm = np.random.permutation(members.shape[0])     # random order among equal distances
+            order = perm[np.argsort(-d[perm], kind="mergesort")]
+            for k in range(n_keep - filled):
+                chosen[filled] = members[order[k]]
+                crowd_out[filled] = d[order[k]]
+                filled += 1
+        level += 1
+    return chosen, crowd_out
+
+
+@njit(cache=True)
+def _tournament(a, b, f0, f1, crowd, p, n_obj):
+    if _dominates(f0[a], f1[a], f0[b], f1[b], p, n_obj):
+        return a
+    if _dominates(f0[b], f1[b], f0[a], f1[a], p, n_obj):
+        return b
+    if crowd[a] > crowd[b]:
+        return a
+    if crowd[b] > crowd[a]:
+        return b
+    return a if np.random.random() < 0.5 else b
+
+
+@njit(cache=True)
+def tournament_parents(f0, f1, crowd, p, n_obj):
+    """N parents by binary tournaments, sferes-style (N a multiple of 4)."""
+    n = f0.shape[0]
+    a1 = np.random.permutation(n)
+    a2 = np.random.permutation(n)
+    parents = np.empty(n, np.int64)
+    for i in range(0, n - 3, 4):
+        parents[i] = _tournament(a1[i], a1[i + 1], f0, f1, crowd, p, n_obj)
+        parents[i + 1] = _tournament(a1[i + 2], a1[i + 3], f0, f1, crowd, p, n_obj)
+        parents[i + 2] = _tournament(a2[i], a2[i + 1], f0, f1, crowd, p, n_obj)
+        parents[i + 3] = _tournament(a2[i + 2], a2[i + 3], f0, f1, crowd, p, n_obj)
+    for i in range(n - n % 4, n):
+        parents[i] = _tournament(a1[i], a2[i], f0, f1, crowd, p, n_obj)
+    return parents
