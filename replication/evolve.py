@@ -49,6 +49,9 @@ def make_model(protocol):
     if protocol.kind == "retina2005":
         from .networks import Retina2005Model
         return Retina2005Model(protocol)
+    if protocol.kind == "retina2013":
+        from .retina2013 import Retina2013Model
+        return Retina2013Model(protocol)
     raise ValueError(f"no genome module for experiment kind {protocol.kind!r}")
 
 
@@ -64,6 +67,9 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
     kill would (tests use it); returns None then.
     ``progress``: optional callable(generation, max_generations).
     """
+    if protocol.selection.scheme == "nsga2":
+        from .evolve_nsga2 import evolve_nsga2
+        return evolve_nsga2(protocol, seed, out_dir, overrides, halt_after, progress)
     store = RunStore(out_dir)
     store.prepare(protocol, seed, overrides)
     if store.finished:

@@ -205,6 +205,29 @@ def simplified_edges(genome, src, dst, n_nodes):
 
 
 @njit(cache=True)
+def _solve2(a, bx, by, n):
+    """Solve a x = bx and a y = by in place (a: symmetric positive definite, small) by
+    Gaussian elimination without pivoting (safe for such matrices)."""
+    for k in range(n):
+        piv = a[k, k]
+        for i in range(k + 1, n):
+            f = a[i, k] / piv
+            if f != 0.0:
+                for j in range(k, n):
+                    a[i, j] -= f * a[k, j]
+                bx[i] -= f * bx[k]
+                by[i] -= f * by[k]
+    for k in range(n - 1, -1, -1):
+        sx = bx[k]
+        sy = by[k]
+        for j in range(k + 1, n):
+            sx -= a[k, j] * bx[j]
+            sy -= a[k, j] * by[j]
+        bx[k] = sx / a[k, k]
+        by[k] = sy / a[k, k]
+
+
+@njit(cache=True)
 def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal):
     """Summed squared length of the simplified network's connections.  ``optimal``: hidden
     nodes placed where that sum is smallest (each at the mean of its neighbours; inputs and
@@ -236,12 +259,11 @@ def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal):
                         else:
                             bx[hidden[u]] += xs[w]
                             by[hidden[u]] += ys[w]
-            solx = np.linalg.solve(lap, bx)
-            soly = np.linalg.solve(lap, by)
+            _solve2(lap, bx, by, h)
             for v in range(n_nodes):
                 if hidden[v] >= 0:
-                    px[v] = solx[hidden[v]]
-                    py[v] = soly[hidden[v]]
+                    px[v] = bx[hidden[v]]
+                    py[v] = by[hidden[v]]
     cost = 0.0
     for c in range(n_conn):
         if keep[c]:

@@ -12,7 +12,7 @@ with probability 1 (f0_j > f0_i and f1_j >= f1_i), 1 - p (f0_j > f0_i and f1_j <
 p (f0_j == f0_i and f1_j > f1_i), else 0.  So in one round i is kept with probability
 p^A_i (1 - p)^B_i (A_i, B_i the counts of the second and third kinds), or surely dropped if
 the first kind exists.  ``stochastic_fronts`` samples exactly this distribution with sorting
-and a Fenwick tree, O(n log n) per round instead of the O(n^2) pairwise loop
+and counting, O(n) per round after one sort, instead of the O(n^2) pairwise loop
 (``literal_fronts``, kept as the reference the tests compare against).
 
 Survivors: whole fronts in order, the last one cut by crowding distance (largest first).
@@ -40,94 +40,70 @@ def _dominates(a0, a1, b0, b1, p, n_obj):
 
 
 @njit(cache=True)
-def _dense_ranks(x):
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(x.shape[0], np.int64)
-    r = -1
-    prev = np.nan
-    for k in range(order.shape[0]):
-        v = x[order[k]]
-        if k == 0 or v != prev:
-            r += 1
-            prev = v
-        ranks[order[k]] = r
-    return ranks
-
-
-@njit(cache=True)
 def stochastic_fronts(f0, f1, p, n_obj, n_needed):
-    """Front index of each individual (-1: not reached) until ``n_needed`` are ranked."""
+    """Front index of each individual (-1: not reached) until ``n_needed`` are ranked.
+
+    One sort (f0 descending, then f1 descending); each round walks the remaining
+    individuals in that order.  i is surely dominated when some remaining j has higher f0
+    and f1_j >= f1_i, i.e. when the largest f1 among higher-f0 individuals is >= f1_i.
+    Otherwise *every* higher-f0 individual has a smaller f1, so A_i is simply how many
+    remain with higher f0, and B_i counts those with equal f0 and larger f1.
+    """
     n = f0.shape[0]
     front = np.full(n, -1, np.int64)
     g1 = f1 if n_obj > 1 else np.zeros(n)
     pp = p if n_obj > 1 else 0.0
-    r1 = _dense_ranks(g1)
-    n_r = r1.max() + 2
-    tree = np.zeros(n_r + 1, np.int64)
-    # one sort: f0 descending, then f1 descending; each round walks the remaining in this order
     order = np.argsort(-g1, kind="mergesort")
     order = order[np.argsort(-f0[order], kind="mergesort")]
-    alive = np.ones(n, np.bool_)
+    live = order.copy()                 # remaining, in sorted order
+    n_live = n
     ranked = 0
     level = 0
-    while ranked < n_needed:
-        for k in range(n_r + 1):
-            tree[k] = 0
-        best1 = -np.inf          # largest f1 among remaining with strictly better f0
+    while ranked < n_needed and n_live > 0:
+        best1 = -np.inf                 # largest f1 among remaining with strictly higher f0
+        higher = 0                      # how many remain with strictly higher f0
         start = 0
         n_new = 0
-        while start < n:
-            if not alive[start]:
-                start += 1
-                continue
+        while start < n_live:
             stop = start
-            while stop < n and f0[order[stop]] == f0[order[start]]:
+            f0s = f0[live[start]]
+            while stop < n_live and f0[live[stop]] == f0s:
                 stop += 1
-            b = 0                # remaining in this group with strictly larger f1 (seen so far)
-            run = 0              # remaining in the current run of equal f1
+            b = 0
+            run = 0
             prev1 = np.nan
+            group_best = -np.inf
             for q in range(start, stop):
-                if not alive[q]:
-                    continue
-                i = order[q]
+                i = live[q]
                 if g1[i] != prev1:
                     b += run
                     run = 0
                     prev1 = g1[i]
                 run += 1
+                if g1[i] > group_best:
+                    group_best = g1[i]
                 if best1 >= g1[i]:
                     continue                               # surely dominated
-                a = 0                                      # better f0, smaller f1
-                pos = r1[i]
-                while pos > 0:
-                    a += tree[pos]
-                    pos -= pos & (-pos)
                 prob = 1.0
-                if a > 0:
-                    prob *= pp ** a
+                if higher > 0:
+                    prob *= pp ** higher
                 if b > 0:
                     prob *= (1.0 - pp) ** b
                 if prob >= 1.0 or np.random.random() < prob:
                     front[i] = level
                     n_new += 1
-            for q in range(start, stop):
-                if not alive[q]:
-                    continue
-                i = order[q]
-                pos = r1[i] + 1
-                while pos <= n_r:
-                    tree[pos] += 1
-                    pos += pos & (-pos)
-                if g1[i] > best1:
-                    best1 = g1[i]
+            higher += stop - start
+            if group_best > best1:
+                best1 = group_best
             start = stop
-        for q in range(n):
-            if alive[q] and front[order[q]] == level:
-                alive[q] = False
+        k = 0
+        for q in range(n_live):
+            if front[live[q]] != level:
+                live[k] = live[q]
+                k += 1
+        n_live = k
         ranked += n_new
         level += 1
-        if n_new == 0 and ranked < n_needed and not alive.any():
-            break
     return front
 
 
@@ -185,12 +161,17 @@ def crowding(f0, f1, n_obj, members):
 def survivors(f0, f1, p, n_obj, n_keep):
     """Indices of the ``n_keep`` survivors and their crowding distances."""
     front = stochastic_fronts(f0, f1, p, n_obj, n_keep)
+    ranked = np.flatnonzero(front >= 0)
+    by_front = ranked[np.argsort(front[ranked], kind="mergesort")]   # members grouped by front
     chosen = np.empty(n_keep, np.int64)
     crowd_out = np.empty(n_keep)
     filled = 0
-    level = 0
+    start = 0
     while filled < n_keep:
-        members = np.flatnonzero(front == level)
+        stop = start
+        while stop < by_front.shape[0] and front[by_front[stop]] == front[by_front[start]]:
+            stop += 1
+        members = by_front[start:stop]
         d = crowding(f0, f1, n_obj, members)
         if filled + members.shape[0] <= n_keep:
             for k in range(members.shape[0]):
@@ -204,7 +185,7 @@ def survivors(f0, f1, p, n_obj, n_keep):
                 chosen[filled] = members[order[k]]
                 crowd_out[filled] = d[order[k]]
                 filled += 1
-        level += 1
+        start = stop
     return chosen, crowd_out
 
 

@@ -1,0 +1,154 @@
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from replication.evolve import evolve, seed_stream
+from replication.protocol import load_protocol
+from replication.retina2013 import N_IN, Retina2013Model, simplified_edges
+
+C13 = ROOT / "original_protocol" / "clune2013_retina.toml"
+
+
+@pytest.fixture
+def model():
+    return Retina2013Model(load_protocol(C13, "pcc"))
+
+
+def float_outputs(m, g):
+    """The float model: y = tanh(20 (W y + b)), 6 synchronous steps, as the authors' code."""
+    w = np.zeros((m.n_nodes, m.n_nodes))
+    for k, (s, d) in enumerate(zip(m.src, m.dst)):
+        if g[k]:
+            w[s, d] = m.weights[g[k] - 1]
+    b = np.array([m.biases[g[m.n_conn + v]] for v in range(m.n_nodes - N_IN)], float)
+    out = np.empty(256)
+    for s in range(256):
+        y = np.zeros(m.n_nodes)
+        y[:N_IN] = [1 if s >> i & 1 else -1 for i in range(N_IN)]
+        for _ in range(6):
+            ny = y.copy()
+            ny[N_IN:] = np.tanh(20 * (y @ w[:, N_IN:] + b))
+            y = ny
+        out[s] = y[-1]
+    return out
+
+
+def test_integer_evaluation_equals_float_tanh_model(model):
+    seed_stream(1, 0)
+    pop = model.random(30)
+    for _ in range(20):
+        model.mutate(pop)
+    _, outs = model.evaluate(pop, np.stack([model.target_bits("L & R")]))
+    for k in range(len(pop)):
+        assert (float_outputs(model, pop[k]) == outs[k]).all()     # exactly -1, 0 or +1
+
+
+def test_objects_and_targets(model):
+    assert bin(model.left).count("1") == 8 * 16 and bin(model.right).count("1") == 8 * 16
+    assert model.target_bits("L & R").sum() == 64 and model.target_bits("L | R").sum() == 192
+
+
+# Two-layer object detectors found by exhaustive search over units with weights in
+# {-2,-1,0,1,2} and biases in {-2..2} (a single unit cannot detect either object):
+# (first-layer units as (weights on the half's 4 inputs, bias)), (second-layer weights, bias)
+LEFT_DETECTOR = ([((-2, -2, -2, -2), 1), ((-2, 1, -2, 1), 1)], (-2, -2), 1)
+RIGHT_DETECTOR = ([((-2, -2, -2, -2), 1), ((-2, 1, -2, 2), -2)], (-2, 1), 2)
+
+
+def modular_network(model, or_goal=False):
+    """Hand-built modular network: hidden nodes 8, 9 -> 16 detect the left object, 10, 11 -> 17
+    the right one; 20 and 21 pass them on; the output's bias makes it AND (-1) or OR (+1)."""
+    g = np.zeros(model.n_conn + model.n_nodes - N_IN, np.int8)
+    conn = {(int(s), int(d)): k for k, (s, d) in enumerate(zip(model.src, model.dst))}
+    w_index = {w: i + 1 for i, w in enumerate(model.weights)}
+    b_index = {b: i for i, b in enumerate(model.biases)}
+    g[model.n_conn:] = b_index[0]
+
+    def connect(a, b, w):
+        if w:
+            g[conn[(a, b)]] = w_index[w]
+
+    for (units, w2, b2), inputs, hidden, h2, h3 in ((LEFT_DETECTOR, range(0, 4), (8, 9), 16, 20),
+                                                   (RIGHT_DETECTOR, range(4, 8), (10, 11), 17, 21)):
+        for (ws, b), h in zip(units, hidden):
+            for i, w in zip(inputs, ws):
+                connect(i, h, w)
+            g[model.n_conn + h - N_IN] = b_index[b]
+        for h, w in zip(hidden, w2):
+            connect(h, h2, w)
+        g[model.n_conn + h2 - N_IN] = b_index[b2]
+        connect(h2, h3, 1)
+        connect(h3, 22, 1)
+    g[model.n_conn + 22 - N_IN] = b_index[1 if or_goal else -1]
+    return g
+
+
+def test_hand_built_modular_network_solves_and_and_or(model):
+    targets = np.stack([model.target_bits("L & R"), model.target_bits("L | R")])
+    g_and, g_or = modular_network(model), modular_network(model, or_goal=True)
+    correct, _ = model.evaluate(g_and[None, :], targets)
+    assert correct[0, 0] == 256
+    correct, _ = model.evaluate(g_or[None, :], targets)
+    assert correct[0, 1] == 256
+    assert (g_and != g_or).sum() == 1                              # only the output bias
+    subs = model.sub_solutions(g_and)
+    assert 16 in subs["left"] and 17 in subs["right"]
+    from replication.evolve_nsga2 import describe_2013
+    from replication.protocol import load_protocol
+    d = describe_2013(model, g_and, load_protocol(C13, "pcc").analysis)
+    assert d["sub_solution_pair"] and d["left_right_split"]
+    assert d["q"] > 0.3
+
+
+def test_optimal_placement_matches_brute_force(model):
+    from scipy.optimize import minimize
+    seed_stream(3, 0)
+    pop = model.random(8)
+    costs = model.costs(pop, "length-optimal")
+    for k in range(len(pop)):
+        keep, nodes = simplified_edges(pop[k], model.src, model.dst, model.n_nodes)
+        hidden = [v for v in range(N_IN, model.n_nodes - 1) if nodes[v]]
+
+        def total(z):
+            px, py = model.xs.copy(), model.ys.copy()
+            for i, v in enumerate(hidden):
+                px[v], py[v] = z[2 * i], z[2 * i + 1]
+            return sum((px[a] - px[b]) ** 2 + (py[a] - py[b]) ** 2
+                       for a, b in zip(model.src[keep], model.dst[keep]))
+        best = minimize(total, np.zeros(2 * len(hidden)), method="BFGS").fun if hidden else total([])
+        assert costs[k] == pytest.approx(best, abs=1e-6)
+        assert costs[k] <= model.costs(pop[k:k + 1], "length-fixed")[0] + 1e-9
+        assert model.costs(pop[k:k + 1], "connections")[0] == keep.sum()
+
+
+def test_mutation_rates(model):
+    seed_stream(4, 0)
+    pop = model.random(4000)
+    n_conn = model.n_conn
+    before = pop.copy()
+    model.mutate(pop)
+    edges_before = (before[:, :n_conn] != 0).sum(axis=1)
+    edges_after = (pop[:, :n_conn] != 0).sum(axis=1)
+    delta = edges_after - edges_before
+    assert set(np.unique(delta)) <= {-1, 0, 1}
+    # add and remove each with probability 0.2 (an add may find the network full: rare here)
+    # net change: +1 w.p. 0.2 x 0.8, -1 w.p. 0.8 x 0.2 (add and remove in the same step cancel)
+    assert 0.14 < (delta == 1).mean() < 0.18 and 0.14 < (delta == -1).mean() < 0.18
+    bias_changed = (pop[:, n_conn:] != before[:, n_conn:]).sum(axis=1)
+    assert 0.45 < bias_changed.mean() < 0.55      # 15 nodes x 1/24 x 4/5 (a re-draw may repeat the value)
+    assert pop[:, :n_conn].max() <= 4 and pop[:, n_conn:].max() <= 4
+    assert (pop[:, :n_conn] >= 0).all()
+
+
+def test_seeded_run_is_deterministic_and_resumable(tmp_path):
+    p = load_protocol(C13, "pcc", [("run.max_generations", 60), ("selection.population", 100),
+                                   ("run.checkpoint_every", 20), ("run.log_every", 1),
+                                   ("analysis.q_every", 10)])
+    whole = evolve(p, 1, tmp_path / "a")
+    assert evolve(p, 1, tmp_path / "b", halt_after=47) is None
+    resumed = evolve(p, 1, tmp_path / "b")
+    whole.pop("wall_seconds"), resumed.pop("wall_seconds")
+    assert whole == resumed
+    assert (tmp_path / "a/log.csv").read_text() == (tmp_path / "b/log.csv").read_text()
+    for key in ("q", "cost", "n_connections", "left_right_split", "performance"):
+        assert key in whole
