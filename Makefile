@@ -11,7 +11,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # Numba's on-disk cache lives next to the sources (replication/__pycache__), so a
 # command pays the compile time once, not on every start.
 
-.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-retina bench
+.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-retina replicate-2013 bench
 
 install: $(STAMP)
 
@@ -39,6 +39,35 @@ replicate-2005-retina: $(STAMP)
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
 
 replicate-2005: replicate-2005-logic replicate-2005-retina
+
+# ---- Clune, Mouret & Lipson 2013 -----------------------------------------------------
+C13        := original_protocol/clune2013_retina.toml
+C13_MAIN   ?= pa pcc pcc-nc pro mvg-pa mvg-pcc pcc-randcoords pa-or pcc-or
+C13_SWEEP  ?= mvg-pa-e10 mvg-pa-e100 mvg-pa-e1000 mvg-pa-e10000 mvg-pcc-e10 mvg-pcc-e100 mvg-pcc-e1000 mvg-pcc-e10000
+GENERATIONS ?=
+GEN_SET    := $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),)
+REPLICATES ?= 50
+ADAPT_GENERATIONS ?= 5000
+
+replicate-2013: $(STAMP)
+	$(PY) -m replication replicate $(C13) $(foreach t,$(C13_MAIN) $(C13_SWEEP),-t $(t)) \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET)
+	$(PY) -m replication adapt $(C13) -t pa  --from AND --to OR --replicates $(REPLICATES) \
+	    --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication adapt $(C13) -t pcc --from AND --to OR --replicates $(REPLICATES) \
+	    --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication adapt $(C13) -t pa  --source-treatment pa-or  --from OR --to AND \
+	    --replicates $(REPLICATES) --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication adapt $(C13) -t pcc --source-treatment pcc-or --from OR --to AND \
+	    --replicates $(REPLICATES) --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
+	# connection cost under the 2005 selection scheme
+	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t fixed-g1-cost -t mvg-cost \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication replicate original_protocol/ka2005_retina.toml -t fixed-and-cost \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina --jobs $(JOBS)
+	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
 
 bench: $(STAMP)
 	$(PY) -m replication bench circuits

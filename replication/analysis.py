@@ -253,3 +253,84 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
                 {"id": i, "z_mean": m, "z_se": se, "n": n} for i, (m, se, n) in agg.items()]
     write_json(Path(experiment_dir) / "motifs.json", out)
     return out
+
+
+# --------------------------------------------------------------------------- 2013 statistics
+def median_ci(values, seed: int = 0, resamples: int = 5000) -> tuple[float, float, float] | None:
+    """Median with the 95% bootstrap (percentile) CI of the median, as Clune et al. 2013."""
+    v = np.asarray([x for x in values if x is not None], float)
+    if v.size == 0:
+        return None
+    if v.size == 1 or np.all(v == v[0]):
+        return float(np.median(v)), float(v[0]), float(v[0])
+    from scipy.stats import bootstrap
+    res = bootstrap((v,), np.median, n_resamples=resamples, confidence_level=0.95,
+                    method="percentile", random_state=np.random.default_rng(seed))
+    return float(np.median(v)), float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def rank_sum_p(a, b) -> float | None:
+    from scipy.stats import mannwhitneyu
+    a = [x for x in a if x is not None]
+    b = [x for x in b if x is not None]
+    if len(a) < 2 or len(b) < 2:
+        return None
+    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def fisher_p(hits_a: int, n_a: int, hits_b: int, n_b: int) -> float | None:
+    from scipy.stats import fisher_exact
+    if n_a == 0 or n_b == 0:
+        return None
+    return float(fisher_exact([[hits_a, n_a - hits_a], [hits_b, n_b - hits_b]])[1])
+
+
+def _fmt_ci(m) -> str:
+    return "-" if m is None else f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}]"
+
+
+def _fmt_pub_ci(entry) -> str:
+    if not entry:
+        return "-"
+    if "median" in entry:
+        return f"{entry['median']} [{entry['ci'][0]}, {entry['ci'][1]}]"
+    if "fraction" in entry:
+        return f"{entry['fraction']:.0%}"
+    return "-"
+
+
+def _fmt_p(p) -> str:
+    return "-" if p is None else f"{p:.2g}"
+
+
+def summary_rows_2013(results: list[dict], experiment: str, reference: str = "pa") -> list[dict]:
+    """Per treatment: Q, performance, left/right split and sub-solution pairs, with published values
+    and tests against the reference treatment (PA)."""
+    pub = published(experiment)
+    groups = {t: [r for r in results if r["treatment"] == t] for t in sorted({r["treatment"] for r in results})}
+    ref = groups.get(reference, [])
+    out = []
+    for t, rs in groups.items():
+        p = pub.get(t, {})
+        q = [r.get("q") for r in rs]
+        perf = [r.get("performance") for r in rs]
+        split = sum(bool(r.get("left_right_split")) for r in rs)
+        pairs = sum(bool(r.get("sub_solution_pair")) for r in rs)
+        other = t != reference and ref
+        out.append({
+            "treatment": t, "runs": len(rs),
+            "generations": f"{min(r['generations_run'] for r in rs):,}",
+            "Q median [95% CI]": _fmt_ci(median_ci(q)),
+            "Q (published)": _fmt_pub_ci(p.get("q")),
+            "Q p vs PA": _fmt_p(rank_sum_p(q, [r.get("q") for r in ref]) if other else None),
+            "performance median [95% CI]": _fmt_ci(median_ci(perf)),
+            "performance (published)": _fmt_pub_ci(p.get("performance")),
+            "left/right split": f"{split}/{len(rs)}",
+            "split (published)": _fmt_pub_ci(p.get("left_right_split")),
+            "split p vs PA": _fmt_p(fisher_p(split, len(rs), sum(bool(r.get("left_right_split")) for r in ref),
+                                             len(ref)) if other else None),
+            "sub-solution pairs": f"{pairs}/{len(rs)}",
+            "cost median": _fmt_ci(median_ci([r.get("cost") for r in rs])),
+            "connections median": _fmt_ci(median_ci([r.get("n_connections") for r in rs])),
+        })
+    return out

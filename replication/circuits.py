@@ -193,6 +193,23 @@ def correct_rows(outputs, settled, target, full):
 
 
 @njit(cache=True)
+def connection_counts(genomes, n_inputs, n_gates):
+    """Distinct connections into the effective gates of each circuit (its wiring cost)."""
+    pop = genomes.shape[0]
+    out = np.zeros(pop, np.int32)
+    is_eff = np.zeros(n_gates, np.bool_)
+    stack = np.zeros(n_gates, np.int64)
+    for k in range(pop):
+        _effective_mask(genomes[k], n_inputs, n_gates, is_eff, stack)
+        c = 0
+        for g in range(n_gates):
+            if is_eff[g]:
+                c += 1 if genomes[k, 2 * g] == genomes[k, 2 * g + 1] else 2
+        out[k] = c
+    return out
+
+
+@njit(cache=True)
 def size_penalised_fitness(correct, n_rows, n_effective, penalty, free_gates):
     """Fraction of rows correct minus ``penalty`` per effective gate above ``free_gates``."""
     pop = correct.shape[0]
@@ -344,17 +361,21 @@ class CircuitModel:
         fit = protocol.fitness
         self.penalty = fit.size_penalty
         self.free_gates = fit.free_gates
+        self.cost_weight = protocol.cost.weight if protocol.cost is not None else 0.0
 
     def random(self, pop: int) -> np.ndarray:
         return random_population(pop, self.n_inputs, self.n_gates, self.output_any)
 
     def evaluate(self, genomes):
-        return evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks, self.full,
-                                   self.sweeps, self.initial_state)
+        """(outputs, settled rows, effective gates[, connections when a cost is in force])."""
+        ev = evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks, self.full,
+                                 self.sweeps, self.initial_state)
+        if self.cost_weight:
+            ev = ev + (connection_counts(genomes, self.n_inputs, self.n_gates),)
+        return ev
 
     def score(self, evaluation, target: int) -> np.ndarray:
-        outputs, settled, _ = evaluation
-        return correct_rows(outputs, settled, np.uint64(target), self.full)
+        return correct_rows(evaluation[0], evaluation[1], np.uint64(target), self.full)
 
     def set_run_seed(self, seed: int) -> None:
         """Nothing per run: the circuit task is the same for every run."""
@@ -367,7 +388,10 @@ class CircuitModel:
         return self.mutate(genomes, may_vary)
 
     def fitness(self, evaluation, correct, target=None) -> np.ndarray:
-        return size_penalised_fitness(correct, self.n_rows, evaluation[2], self.penalty, self.free_gates)
+        fit = size_penalised_fitness(correct, self.n_rows, evaluation[2], self.penalty, self.free_gates)
+        if self.cost_weight:
+            fit -= self.cost_weight * evaluation[3]
+        return fit
 
     def mutate(self, genomes, may_mutate) -> int:
         return mutate_population(genomes, may_mutate, self.mutation_probability, self.n_inputs,

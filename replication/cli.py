@@ -107,13 +107,16 @@ def replicate(protocol, treatments, runs, first_seed, jobs, out, sets):
               help="also write the one-row-per-run table here")
 def summary(experiment_dir, csv_out):
     """Table of finished runs per treatment, beside the published values."""
-    from .analysis import load_results, markdown_table, summary_rows, tidy_table, to_csv
+    from .analysis import (load_results, markdown_table, summary_rows, summary_rows_2013, tidy_table,
+                           to_csv)
     results = load_results(experiment_dir)
     if not results:
         raise click.ClickException(f"no finished runs under {experiment_dir}")
     experiment = results[0]["experiment"]
     click.echo(f"## {experiment}: {len(results)} finished runs ({experiment_dir})\n")
-    click.echo(markdown_table(summary_rows(results, experiment)))
+    rows = (summary_rows_2013(results, experiment) if "performance" in results[0]
+            else summary_rows(results, experiment))
+    click.echo(markdown_table(rows))
     if csv_out:
         Path(csv_out).write_text(to_csv(tidy_table(results)))
 
@@ -250,6 +253,39 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
             top = sorted(rows, key=lambda r: -abs(r["z_mean"]))[:6]
             click.echo(f"{treatment} size {sz} (n = {prof['n_networks'][treatment]}): " + ", ".join(
                 f"{r['id']}: {r['z_mean']:+.2f}+-{r['z_se']:.2f}" for r in top))
+
+
+# --------------------------------------------------------------------------- adaptation (2013)
+@main.command()
+@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.option("--treatment", "-t", required=True, help="treatment to evolve the clones with")
+@click.option("--source-treatment", default=None, help="treatment whose perfect networks are cloned "
+              "(default: the same; e.g. pa-or for networks evolved under L-OR-R)")
+@click.option("--from", "from_goal", default="AND", show_default=True)
+@click.option("--to", "to_goal", default="OR", show_default=True)
+@click.option("--replicates", type=int, default=50, show_default=True)
+@click.option("--max-generations", type=int, default=5000, show_default=True)
+@click.option("--networks", type=int, default=None, help="at most this many source networks")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True)
+@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates, max_generations,
+          networks, jobs, out):
+    """Clone perfect networks and time their adaptation to the other goal (2013 Fig. 4a)."""
+    import numpy as np
+    from .adaptation import plan_adaptation, run_adaptation
+    proto = _load(protocol, treatment, [])
+    plan_ = plan_adaptation(protocol, out, proto.name, treatment, source_treatment or treatment,
+                            from_goal, to_goal, replicates, max_generations, networks)
+    if not plan_:
+        raise click.ClickException(f"no finished {source_treatment or treatment} run with a network "
+                                   f"perfect on {from_goal} under {out}/{proto.name}")
+    with click.progressbar(length=len(plan_), label=f"adapt {treatment} {from_goal}->{to_goal}",
+                           file=sys.stderr) as bar:
+        results = run_adaptation(plan_, jobs, on_done=lambda: bar.update(1))
+    gens = np.array([r["generations_run"] for r in results])
+    click.echo(f"{treatment} {from_goal}->{to_goal}: {len(results)} runs from "
+               f"{len({p[6] for p in plan_})} networks; median {np.median(gens):.1f} generations "
+               f"(unsolved: {sum(r['solved_generation'] is None for r in results)})")
 
 
 # --------------------------------------------------------------------------- bench

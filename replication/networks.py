@@ -403,6 +403,7 @@ class Retina2005Model:
         self.pm, self.pc = var.mutation_probability, var.crossover_probability
         self.uniform = var.crossover_operator == "uniform"
         self.penalty, self.free = protocol.fitness.size_penalty, protocol.fitness.free_neurons
+        self.cost_weight = protocol.cost.weight if protocol.cost is not None else 0.0
         self.n_rows = 256
 
     # ----- task
@@ -435,7 +436,7 @@ class Retina2005Model:
     def evaluate(self, genomes):
         out, n_eff = evaluate_networks(genomes, self.pixels, self.layer_start, self.neuron_layer,
                                        self.at_least)
-        return out, None, n_eff
+        return (out, None, n_eff, genomes) if self.cost_weight else (out, None, n_eff)
 
     def score(self, evaluation, target) -> np.ndarray:
         return correct_patterns(evaluation[0], target, self.all_mask)
@@ -445,7 +446,10 @@ class Retina2005Model:
         n_env = sum(bin(int(w)).count("1") for w in env)
         right = correct_patterns(evaluation[0], target, env)
         extra = np.maximum(0, evaluation[2] - self.free)
-        return right / n_env - self.penalty * extra
+        fit = right / n_env - self.penalty * extra
+        if self.cost_weight:
+            fit -= self.cost_weight * np.array([len(self.edges(g)) for g in evaluation[3]])
+        return fit
 
     def vary(self, genomes, may_vary) -> None:
         if self.pc > 0:

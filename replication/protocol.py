@@ -188,6 +188,15 @@ class Analysis2013Section:
     q_every: int = _p(lo=1, doc="log the best network's Q every this many generations")
 
 
+@dataclass(frozen=True)
+class CostSection:
+    kind: str = _p(choices=("connections",), doc="what the cost counts")
+    weight: float = _p(lo=0.0, doc="fitness lost per unit of cost")
+
+
+# Sections a protocol may leave out; an absent optional section is switched off (None).
+OPTIONAL_SECTIONS = {"cost"}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
         "circuit": CircuitSection,
@@ -199,6 +208,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "variation": CircuitVariationSection,
         "run": RunSection,
         "modularity": ModularitySection,
+        "cost": CostSection,
     },
     "retina2005": {
         "retina": RetinaSection,
@@ -210,6 +220,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "variation": NetworkVariationSection,
         "run": RunSection,
         "modularity": ModularitySection,
+        "cost": CostSection,
     },
     "retina2013": {
         "retina": Retina2013Section,
@@ -353,6 +364,9 @@ def build_protocol(source: str, name: str, kind: str, treatment: str | None, res
     resolved = {k: v for k, v in resolved.items() if k != "experiment"}
     sections = {}
     for sec, spec in schema.items():
+        if sec not in resolved and sec in OPTIONAL_SECTIONS:
+            sections[sec] = None
+            continue
         if sec not in resolved:
             raise ProtocolError(f"{source}: missing section [{sec}]")
         sections[sec] = _build_section(source, sec, spec, resolved[sec])

@@ -141,3 +141,17 @@ def test_to_networkx_has_effective_nodes_and_output(model):
     assert g.number_of_nodes() == 4 + 11
     assert g.nodes[out_addr]["output"] and g.out_degree(out_addr) == 0
     assert g.number_of_edges() == 20                          # distinct edges (NOTs read once)
+
+
+def test_connection_cost_lowers_fitness_by_weight_per_connection(logic_protocol):
+    plain = make_model(logic_protocol("fixed-g1"))
+    costly = make_model(logic_protocol("fixed-g1-cost"))
+    gates, out_addr = modular_gates("G1")
+    genome = genome_from_gates(gates, out_addr)
+    target = truth_table("(X ^ Y) & (Z ^ W)", NAMES)
+    ev0, ev1 = plain.evaluate(genome[None, :]), costly.evaluate(genome[None, :])
+    f0 = plain.fitness(ev0, plain.score(ev0, target))[0]
+    f1 = costly.fitness(ev1, costly.score(ev1, target))[0]
+    n_edges = len(plain.edges(genome))                     # 19 distinct connections
+    assert ev1[3][0] == n_edges == 19
+    assert f0 - f1 == pytest.approx(0.002 * n_edges)
