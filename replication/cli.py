@@ -288,6 +288,48 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
                f"(unsolved: {sum(r['solved_generation'] is None for r in results)})")
 
 
+# --------------------------------------------------------------------------- figures, report, compare
+@main.command()
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="figures", show_default=True)
+@click.option("--only", multiple=True, help="figure names (default: all); see replication.figures.ALL")
+def figures(runs_dir, out_dir, only):
+    """Regenerate every replicated figure from the run folders (PNG, PDF and .sources.json)."""
+    from .figures import make_all
+    for name, paths in make_all(Path(runs_dir), Path(out_dir), only).items():
+        click.echo(f"{name}: {paths[0].name if paths else 'skipped (no runs for it)'}")
+
+
+@main.command()
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="figures", show_default=True)
+@click.option("--external", type=click.Path(dir_okay=False), default=None,
+              help="a compare.json made by `replication compare`: its values become a third column")
+def report(runs_dir, out_dir, external):
+    """Write OUT/REPORT.md: published values beside ours, with statistics and verdicts."""
+    from .report import write_report
+    click.echo(str(write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
+              help="where the experiments' Qmax calibrations are")
+@click.option("--nrand", type=int, default=100, show_default=True, help="random networks for motifs")
+def compare(folder, runs_dir, nrand):
+    """Analyse networks from another program (FOLDER/manifest.toml) like our runs -> FOLDER/compare.json."""
+    from .external import compare as run_compare
+    from .protocol import ProtocolError
+    try:
+        res = run_compare(Path(folder), Path(runs_dir), nrand)
+    except (ProtocolError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    for a in res["aggregates"]:
+        qm = a["qm"]
+        click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, "
+                   f"Qm = {'-' if not qm else f'{qm[0]:.3f} +- {qm[1]:.3f}'}")
+
+
 # --------------------------------------------------------------------------- bench
 @main.command()
 @click.argument("what", type=click.Choice(["circuits", "retina", "qm"]))

@@ -89,8 +89,9 @@ def prepare_graph(g: nx.DiGraph, *, include_inputs: bool = True, drop_isolated: 
 
 def adjacency(g: nx.DiGraph, directed: bool) -> tuple[list, np.ndarray]:
     """(node list, adjacency matrix). Undirected: symmetric 0/1 (a pair linked either way
-    is one edge; a self-loop counts 2 on the diagonal, as in networkx)."""
-    nodes = list(g.nodes)
+    is one edge; a self-loop counts 2 on the diagonal, as in networkx).  Nodes are sorted by
+    label, so results do not depend on the order a file lists its edges in."""
+    nodes = sorted(g.nodes, key=_sort_key)
     a = nx.to_numpy_array(g, nodelist=nodes, weight=None)
     a = (a > 0).astype(np.float64)
     if not directed:
@@ -413,7 +414,7 @@ def _qrand_greedy(src0, dst0, n, samples, swaps_per_edge, undirected, layer):
 
 def edge_arrays(g: nx.DiGraph, directed: bool):
     """Node list and simple edge arrays (self-loops dropped; undirected pairs once)."""
-    nodes = list(g.nodes)
+    nodes = sorted(g.nodes, key=_sort_key)
     where = {v: i for i, v in enumerate(nodes)}
     if directed:
         pairs = [(where[u], where[v]) for u, v in g.edges if u != v]

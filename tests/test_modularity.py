@@ -168,3 +168,13 @@ def test_cli_qm_json_on_mfinder_file(tmp_path):
     bad.write_text("1 2 3 4\n")
     res = CliRunner().invoke(main, ["qm", str(bad), "--format", "mfinder"])
     assert res.exit_code != 0 and "bad.txt:1" in res.output
+
+
+def test_q_does_not_depend_on_edge_order():
+    g = nx.DiGraph(nx.karate_club_graph())
+    edges = list(g.edges)
+    rng = np.random.default_rng(7)
+    h = nx.DiGraph()
+    h.add_edges_from([edges[i] for i in rng.permutation(len(edges))])
+    for method in ("greedy", "spectral"):
+        assert M.best_partition(g, method, False)[0] == pytest.approx(M.best_partition(h, method, False)[0], abs=1e-12)
