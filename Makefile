@@ -11,7 +11,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 # Numba's on-disk cache lives next to the sources (replication/__pycache__), so a
 # command pays the compile time once, not on every start.
 
-.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-retina replicate-2013 bench
+.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-retina replicate-2013 bench figures
 
 install: $(STAMP)
 
@@ -39,6 +39,7 @@ replicate-2005-retina: $(STAMP)
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
 
 replicate-2005: replicate-2005-logic replicate-2005-retina
+	$(MAKE) figures
 
 # ---- Clune, Mouret & Lipson 2013 -----------------------------------------------------
 C13        := original_protocol/clune2013_retina.toml
@@ -68,6 +69,26 @@ replicate-2013: $(STAMP)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina --jobs $(JOBS)
 	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
+	$(MAKE) figures
+
+# ---- figures and report ---------------------------------------------------------------
+# One stamp per experiment: its figures are rebuilt only when its run results (or motif
+# profiles) changed; the report is rebuilt when any stamp changed.
+EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina
+FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_logic_qm
+FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2005_retina_qm
+FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2gh clune2013_fig4a
+
+.SECONDEXPANSION:
+figures/.%.stamp: $$(wildcard $(RUNS_DIR)/%/*/seed-*/result.json $(RUNS_DIR)/%/motifs.json) | $(STAMP)
+	@mkdir -p figures
+	$(PY) -m replication figures --runs $(RUNS_DIR) --out figures $(foreach f,$(FIG_ONLY_$*),--only $(f))
+	@touch $@
+
+figures/REPORT.md: $(foreach e,$(EXPERIMENTS),figures/.$(e).stamp)
+	$(PY) -m replication report --runs $(RUNS_DIR) --out figures
+
+figures: figures/REPORT.md
 
 bench: $(STAMP)
 	$(PY) -m replication bench circuits
