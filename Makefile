@@ -27,6 +27,8 @@ test: $(STAMP)
 replicate-2005-logic: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t decay-g2 -t mvg-sustained \
+	    --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
@@ -75,7 +77,7 @@ replicate-2013: $(STAMP)
 # One stamp per experiment: its figures are rebuilt only when its run results (or motif
 # profiles) changed; the report is rebuilt when any stamp changed.
 EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina
-FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_logic_qm
+FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_fig3 ka2005_logic_qm
 FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2005_retina_qm
 FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2gh clune2013_fig4a
 

@@ -55,8 +55,18 @@ def make_model(protocol):
     raise ValueError(f"no genome module for experiment kind {protocol.kind!r}")
 
 
-class _Halted(Exception):
-    pass
+def _trace(protocol, model, genome, gen, trace, seed) -> list:
+    """Q (the protocol's recipe) and Qrand of one genome, every ``trace.q_every`` generations."""
+    if gen % trace.q_every:
+        return ["", ""]
+    from .modularity import analyse_graph
+    mod = protocol.modularity
+    graph = model.modularity_graph(genome, protocol)
+    if graph.number_of_edges() < 2:
+        return [0.0, ""]
+    rep = analyse_graph(graph, method=mod.method, directed=mod.directed, qrand_samples=trace.qrand_samples,
+                        swaps_per_edge=mod.qrand_swaps_per_edge, seed=stream_seed(seed, gen))
+    return [rep.q, rep.q_rand]
 
 
 def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = None,
@@ -91,6 +101,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         gen = 0
         seed_stream(seed, INIT_STREAM)
         pop = model.random(sel.population)
+        initial = protocol.sections.get("initial")
+        if initial is not None:
+            start = np.asarray(initial.genomes[(seed - 1) % len(initial.genomes)], pop.dtype)
+            pop[:] = start[None, :]
         solved = {g: None for g in goals}
         stop_at = None
         elapsed_before = 0.0
@@ -101,8 +115,9 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         stop_at = state["stop_at"]
         elapsed_before = state.get("elapsed", 0.0)
 
+    trace = protocol.sections.get("trace")
     header = (["generation", "goal", "best_fitness", "mean_fitness", "n_solved"]
-              + [f"best_accuracy_{g}" for g in goals])
+              + [f"best_accuracy_{g}" for g in goals] + (["q_best", "qrand_best"] if trace else []))
     rows: list = []
 
     def checkpoint(next_gen):
@@ -125,15 +140,21 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         if gen % run.log_every == 0:
             rows.append([gen, goal, float(fitness.max()), float(fitness.mean()), n_perfect]
                         + [int(correct[g].max()) / n_rows for g in goals])
+            traced = pop[int(np.argmax(fitness))].copy() if trace else None
         if (stop_at is None and run.stop == "all-goals-solved"
                 and all(v is not None for v in solved.values())):
             stop_at = gen + run.post_solution_generations
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
             final = (gen, goal, evaluation, correct, fitness, solved_now)
+            if trace and gen % run.log_every == 0:
+                rows[-1] += _trace(protocol, model, traced, gen, trace, seed)
             break
         parents, may_vary = ka2005.select(fitness, sel.elite, random_ties)
         pop = pop[parents]
         model.vary(pop, may_vary)
+        if trace and gen % run.log_every == 0:
+            # after this generation's draws: the trace's own randomness cannot shift the run
+            rows[-1] += _trace(protocol, model, traced, gen, trace, seed)
         gen += 1
         if progress is not None:
             progress(gen, run.max_generations)

@@ -238,6 +238,33 @@ def qm_figure(runs: Path, out: Path, experiment: str) -> list[Path]:
     return _save(fig, out, f"{experiment}_qm", [r["_folder"] for r in results])
 
 
+# --------------------------------------------------------------------------- 2005 Fig. 3
+def ka2005_fig3(runs: Path, out: Path) -> list[Path]:
+    """Qm (mean +- SE over runs) of the best circuit per generation, starting from modular G2
+    circuits under the fixed goal G2 with the 10-gate penalty (treatment decay-g2).  Qm uses each
+    generation's Qrand of that circuit and the calibrated Qmax (stored in result.json)."""
+    rs = [r for r in load_results(runs / "ka2005_logic") if r["treatment"] == "decay-g2"]
+    rs = [r for r in rs if r.get("q_max") is not None]
+    if not rs:
+        return []
+    curves = []
+    for r in rs:
+        log = _read_log(r["_folder"])
+        q, qr = log["q_best"], log["qrand_best"]
+        curves.append((q - qr) / (r["q_max"] - qr))
+    n = min(len(c) for c in curves)
+    m = np.array([c[:n] for c in curves])
+    gen = np.arange(n)
+    mean = np.nanmean(m, axis=0)
+    se = np.nanstd(m, axis=0, ddof=1) / np.sqrt(np.sum(~np.isnan(m), axis=0))
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ax.plot(gen, mean, color=RED)
+    ax.fill_between(gen, mean - se, mean + se, color=RED, alpha=0.25, lw=0)
+    ax.set(xlabel="generation", ylabel="Qm of the best circuit (mean +- SE)",
+           title=f"modularity decay under fixed G2 (n = {len(rs)} runs)")
+    return _save(fig, out, "ka2005_logic_fig3_decay", [r["_folder"] for r in rs])
+
+
 # --------------------------------------------------------------------------- 2013
 def clune2013_fig2cd(runs: Path, out: Path) -> list[Path]:
     """Median performance (c) and Q of the best network (d) per generation, PA vs P&CC, with
@@ -310,6 +337,7 @@ ALL = {
     "ka2005_fig5d": lambda runs, out: motif_z_figure(runs, out, "ka2005_retina", "ka2005_retina_fig5d_motifs",
                                                      sizes=("4",)),
     "ka2005_fig2": ka2005_fig2,
+    "ka2005_fig3": ka2005_fig3,
     "ka2005_fig5bc": ka2005_fig5bc,
     "ka2005_logic_qm": lambda runs, out: qm_figure(runs, out, "ka2005_logic"),
     "ka2005_retina_qm": lambda runs, out: qm_figure(runs, out, "ka2005_retina"),

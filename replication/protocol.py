@@ -194,8 +194,20 @@ class CostSection:
     weight: float = _p(lo=0.0, doc="fitness lost per unit of cost")
 
 
+@dataclass(frozen=True)
+class InitialSection:
+    genomes: tuple = _p(doc="genomes to start from; run seed k starts from genomes[(k - 1) % len], "
+                            "cloned into the whole population")
+
+
+@dataclass(frozen=True)
+class TraceSection:
+    q_every: int = _p(lo=1, doc="log Q and Qrand of the best individual every this many generations")
+    qrand_samples: int = _p(lo=1, doc="randomisations for the logged Qrand")
+
+
 # Sections a protocol may leave out; an absent optional section is switched off (None).
-OPTIONAL_SECTIONS = {"cost"}
+OPTIONAL_SECTIONS = {"cost", "initial", "trace"}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
@@ -209,6 +221,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "run": RunSection,
         "modularity": ModularitySection,
         "cost": CostSection,
+        "initial": InitialSection,
+        "trace": TraceSection,
     },
     "retina2005": {
         "retina": RetinaSection,

@@ -155,3 +155,19 @@ def test_connection_cost_lowers_fitness_by_weight_per_connection(logic_protocol)
     n_edges = len(plain.edges(genome))                     # 19 distinct connections
     assert ev1[3][0] == n_edges == 19
     assert f0 - f1 == pytest.approx(0.002 * n_edges)
+
+
+def test_decay_experiment_starts_from_modular_g2_circuits(logic_protocol, tmp_path):
+    from replication.evolve import evolve
+    p = logic_protocol("decay-g2", run__max_generations=3, trace__qrand_samples=20)
+    m = make_model(p)
+    target = truth_table("(X ^ Y) | (Z ^ W)", NAMES)
+    for genome in p.initial.genomes:
+        ev = m.evaluate(np.array([genome], np.int16))
+        assert m.score(ev, target)[0] == 16 and ev[2][0] == 11          # 11 gates: penalised once
+        assert m.fitness(ev, m.score(ev, target))[0] == pytest.approx(0.8)
+    evolve(p, 2, tmp_path / "r")
+    header, first = (tmp_path / "r/log.csv").read_text().splitlines()[:2]
+    assert header.endswith("q_best,qrand_best")
+    q = float(first.split(",")[-2])
+    assert q == pytest.approx(0.51625, abs=1e-4)                        # the modular circuit's Q
