@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .modularity import greedy_labels
+from .modularity import compact_matrix, greedy_labels
 
 GENE_DTYPE = np.int16
 
@@ -241,33 +241,12 @@ def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, se
             if src == dst and not self_loops:
                 continue
             full[src, dst] = 1.0
-    if not directed:
-        for i in range(n_nodes):
-            for j in range(i + 1, n_nodes):
-                v = max(full[i, j], full[j, i])
-                full[i, j] = v
-                full[j, i] = v
-            full[i, i] *= 2.0
-    keep = np.zeros(n_nodes, np.int64)
-    k = 0
-    for i in range(n_nodes):
-        deg = 0.0
-        for j in range(n_nodes):
-            deg += full[i, j] + full[j, i]
-        if deg > 0:
-            keep[k] = i
-            k += 1
-    m = np.empty((k, k), np.float64)
-    for a in range(k):
-        for b in range(k):
-            m[a, b] = full[keep[a], keep[b]]
-    return m, keep[:k].copy()
+    return compact_matrix(full, directed)
 
 
 @njit(cache=True)
 def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, self_loops, directed):
     """Greedy-partition Q of every genome's circuit graph (the ``greedy`` recipe, in numba)."""
-    from_mod = greedy_labels
     pop = genomes.shape[0]
     qs = np.zeros(pop)
     sizes = np.zeros(pop, np.int64)
@@ -278,7 +257,7 @@ def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, sel
                                  self_loops, directed, is_eff, stack)
         sizes[k] = keep.shape[0]
         if keep.shape[0] > 1:
-            qs[k] = from_mod(m)[0]
+            qs[k] = greedy_labels(m)[0]
     return qs, sizes
 
 

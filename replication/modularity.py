@@ -337,6 +337,46 @@ def _girvan_newman_best(h, nodes, a):
     return best
 
 
+# --------------------------------------------------------------------------- shared matrix helpers
+@njit(cache=True)
+def compact_matrix(full, directed):
+    """Drop nodes without edges from an adjacency matrix (directed: full[i, j] = edge i -> j;
+    undirected: symmetrised first, a self-loop counting 2 on the diagonal as in networkx).
+    Returns (matrix, indices of the kept nodes)."""
+    n = full.shape[0]
+    if not directed:
+        for i in range(n):
+            for j in range(i + 1, n):
+                v = max(full[i, j], full[j, i])
+                full[i, j] = v
+                full[j, i] = v
+            full[i, i] *= 2.0
+    keep = np.zeros(n, np.int64)
+    k = 0
+    for i in range(n):
+        deg = 0.0
+        for j in range(n):
+            deg += full[i, j] + full[j, i]
+        if deg > 0:
+            keep[k] = i
+            k += 1
+    m = np.empty((k, k), np.float64)
+    for a in range(k):
+        for b in range(k):
+            m[a, b] = full[keep[a], keep[b]]
+    return m, keep[:k].copy()
+
+
+@njit(cache=True)
+def _adjacency_from_edges(src, dst, n, undirected):
+    adj = np.zeros((n, n), np.bool_)
+    for k in range(src.shape[0]):
+        adj[src[k], dst[k]] = True
+        if undirected:
+            adj[dst[k], src[k]] = True
+    return adj
+
+
 # --------------------------------------------------------------------------- randomisation
 @njit(cache=True)
 def _swap_edges(src, dst, adj, n_swaps, undirected, layer, max_tries):
@@ -402,11 +442,7 @@ def _qrand_greedy(src0, dst0, n, samples, swaps_per_edge, undirected, layer):
     for s in range(samples):
         src = src0.copy()
         dst = dst0.copy()
-        adj = np.zeros((n, n), np.bool_)
-        for k in range(m):
-            adj[src[k], dst[k]] = True
-            if undirected:
-                adj[dst[k], src[k]] = True
+        adj = _adjacency_from_edges(src, dst, n, undirected)
         _swap_edges(src, dst, adj, swaps_per_edge * m, undirected, layer, 100 * swaps_per_edge * m + 100)
         qs[s] = greedy_labels(_edges_to_matrix(src, dst, n, undirected))[0]
     return qs
@@ -481,11 +517,7 @@ def _hillclimb_greedy(src0, dst0, n, climbs, steps, undirected, layer):
     for c in range(climbs):
         src = src0.copy()
         dst = dst0.copy()
-        adj = np.zeros((n, n), np.bool_)
-        for k in range(m):
-            adj[src[k], dst[k]] = True
-            if undirected:
-                adj[dst[k], src[k]] = True
+        adj = _adjacency_from_edges(src, dst, n, undirected)
         _swap_edges(src, dst, adj, 10 * m, undirected, layer, 1000 * m + 100)
         q = greedy_labels(_edges_to_matrix(src, dst, n, undirected))[0]
         for _ in range(steps):

@@ -32,7 +32,7 @@ import numpy as np
 from numba import njit
 
 from .circuits import popcount64
-from .modularity import greedy_labels
+from .modularity import compact_matrix, greedy_labels
 
 N_WORDS = 4                 # 256 patterns / 64 bits
 SLOTS = 3
@@ -337,26 +337,7 @@ def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effe
             else:
                 node = n_in + layer_start[lay - 1] + src
             full[node, n_in + n] = 1.0
-    if not directed:
-        for i in range(n_nodes):
-            for j in range(i + 1, n_nodes):
-                v = max(full[i, j], full[j, i])
-                full[i, j] = v
-                full[j, i] = v
-    keep = np.zeros(n_nodes, np.int64)
-    k = 0
-    for i in range(n_nodes):
-        deg = 0.0
-        for j in range(n_nodes):
-            deg += full[i, j] + full[j, i]
-        if deg > 0:
-            keep[k] = i
-            k += 1
-    m = np.empty((k, k), np.float64)
-    for a in range(k):
-        for b in range(k):
-            m[a, b] = full[keep[a], keep[b]]
-    return m, keep[:k].copy()
+    return compact_matrix(full, directed)
 
 
 @njit(cache=True)
