@@ -155,9 +155,14 @@ def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
     model = make_model(protocol)
     mod = protocol.modularity
     graph = model.modularity_graph(np.array(result["genome"], np.int16), protocol)
-    if mod.qrand_method != "swap":
-        raise NotImplementedError("per-run Qrand uses degree-preserving swaps; the random-genome "
-                                  "control is available as calibration.qrand_genome")
+    genome_null = None
+    if mod.qrand_method == "genome":
+        from .calibration import calibrate_qrand_genome
+        table = calibrate_qrand_genome(protocol, Path(folder).parents[2])
+        genome_null = table["by_nodes"].get(str(graph.number_of_nodes()))
+        if genome_null is None:
+            raise ValueError(f"{folder}: no random genome maps to a network of "
+                             f"{graph.number_of_nodes()} nodes; use qrand_method = 'swap'")
     if q_max is None and mod.qmax_method == "hillclimb":
         from .modularity import q_max_hillclimb
         mean, best = q_max_hillclimb(graph, directed=mod.directed, climbs=mod.qmax_runs,
@@ -165,9 +170,17 @@ def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
         q_max = {"q_max": mean, "method": f"hillclimb: mean best greedy Q of {mod.qmax_runs} climbs x "
                                           f"{mod.qmax_generations} degree-preserving swaps (best {best:.4f})"}
     rep = analyse_graph(graph, method=mod.method, directed=mod.directed,
-                        qrand_samples=mod.qrand_samples, swaps_per_edge=mod.qrand_swaps_per_edge,
+                        qrand_samples=0 if genome_null else mod.qrand_samples,
+                        swaps_per_edge=mod.qrand_swaps_per_edge,
                         q_max_value=q_max["q_max"] if q_max else None,
                         q_max_method=q_max["method"] if q_max else None, seed=result["seed"])
+    if genome_null:
+        from .modularity import normalised_q
+        rep.q_rand, rep.q_rand_sd = genome_null["mean"], genome_null["sd"]
+        rep.q_rand_method = (f"random genomes decoded to {graph.number_of_nodes()}-node networks "
+                             f"({genome_null['count']} of them), {mod.method} partition")
+        if rep.q_max is not None and rep.q_max > rep.q_rand:
+            rep.qm = normalised_q(rep.q, rep.q_rand, rep.q_max)
     q_exact = best_partition(graph, "exact", mod.directed)[0] if graph.number_of_nodes() else 0.0
     return {"q": rep.q, "q_method": rep.method, "q_exact": q_exact, "q_rand": rep.q_rand,
             "q_rand_sd": rep.q_rand_sd, "q_rand_method": rep.q_rand_method, "q_max": rep.q_max,

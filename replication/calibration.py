@@ -126,6 +126,17 @@ def load_qmax(runs_root, protocol) -> dict | None:
 
 
 # --------------------------------------------------------------------------- Qrand, random genomes
+def calibrate_qrand_genome(protocol, runs_root) -> dict:
+    """The random-genome Qrand table for this experiment's recipe: computed once, then read."""
+    path = calibration_dir(runs_root, protocol) / "qrand_genome.json"
+    if path.exists():
+        return read_json(path)
+    table = qrand_genome(protocol, samples=100 * protocol.modularity.qrand_samples)
+    table["by_nodes"] = {str(k): v for k, v in table["by_nodes"].items()}
+    write_json(path, table)
+    return table
+
+
 def qrand_genome(protocol, samples: int = 100_000, seed: int = 2_000_000) -> dict:
     """Mean and SD of Q of random genomes' networks, by number of nodes (control 2)."""
     model = make_model(protocol)

@@ -178,3 +178,17 @@ def test_q_does_not_depend_on_edge_order():
     h.add_edges_from([edges[i] for i in rng.permutation(len(edges))])
     for method in ("greedy", "spectral"):
         assert M.best_partition(g, method, False)[0] == pytest.approx(M.best_partition(h, method, False)[0], abs=1e-12)
+
+
+def test_random_genome_control_for_qrand(logic_protocol, tmp_path):
+    from replication.analysis import modularity_of_run
+    from replication.evolve import evolve
+    p = logic_protocol("mvg", modularity__qrand_method="genome", modularity__qrand_samples=50,
+                       run__max_generations=4000)
+    folder = tmp_path / "ka2005_logic" / "mvg" / "seed-2"
+    evolve(p, 2, folder)
+    res = modularity_of_run(folder, {"q_max": 0.6, "method": "test"})
+    assert "random genomes" in res["q_rand_method"]
+    assert 0.25 < res["q_rand"] < 0.45                   # random 14-15-node circuits: Q ~ 0.35-0.36
+    assert res["qm"] == pytest.approx((res["q"] - res["q_rand"]) / (0.6 - res["q_rand"]))
+    assert (tmp_path / "ka2005_logic" / "calibration").exists()
