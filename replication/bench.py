@@ -157,3 +157,46 @@ def bench_qm(samples: int = 1000) -> dict:
     return {"qrand_1000_seconds": t_ours, "networkx_qrand_1000_seconds_estimate": t_ref,
             "speedup_vs_networkx": t_ref / t_ours, "exact_q_seconds_15_nodes": t_exact,
             "nodes": g.number_of_nodes(), "edges": und.number_of_edges()}
+
+
+def bench_retina2013(population: int = 1000, generations: int = 200) -> dict:
+    """2013 networks: evaluation per network (the authors report 1.3 ms), the stochastic sort
+    against the literal pairwise sort, and generations per second of P&CC and PA."""
+    from .evolve import evolve, seed_stream
+    from .protocol import load_protocol
+    from .retina2013 import Retina2013Model
+    from .selection import nsga2
+    path = PROTOCOLS / "clune2013_retina.toml"
+    proto = load_protocol(path, "pcc")
+    model = Retina2013Model(proto)
+    seed_stream(0, 0)
+    pop = model.random(population)
+    targets = np.stack([model.target_bits("L & R")])
+    model.evaluate(pop[:2], targets)
+    t_eval = _best_time(lambda: model.evaluate(pop, targets), repeat=3) / population
+    t_cost = _best_time(lambda: model.costs(pop, "length-optimal"), repeat=3) / population
+    correct, _ = model.evaluate(pop, targets)
+    cost = model.costs(pop, "length-optimal")
+    f0 = np.concatenate([correct[:, 0], correct[:, 0]]) / 256.0
+    f1 = -np.concatenate([cost, cost * 1.01])
+    nsga2.survivors(f0, f1, 0.25, 2, population)
+    t_sort = _best_time(lambda: nsga2.stochastic_fronts(f0, f1, 0.25, 2, population), repeat=3)
+    nsga2.literal_fronts(f0[:8], f1[:8], 0.25, 2, 8)
+    t_literal = _best_time(lambda: nsga2.literal_fronts(f0, f1, 0.25, 2, population), repeat=1)
+    out = {"population": population,
+           "eval_us_per_network": t_eval * 1e6,
+           "speedup_vs_authors_1.3ms": 1.3e-3 / t_eval,
+           "cost_us_per_network": t_cost * 1e6,
+           "sort_ms_2N": t_sort * 1e3, "literal_sort_ms_2N": t_literal * 1e3,
+           "speedup_sort_vs_literal": t_literal / t_sort}
+    for treatment in ("pcc", "pa"):
+        p = load_protocol(path, treatment, [("run.max_generations", generations),
+                                            ("run.checkpoint_every", 10 ** 9), ("analysis.q_every", 10 ** 9)])
+        with tempfile.TemporaryDirectory() as tmp:
+            evolve(p, 1, Path(tmp) / "warm")
+            t = time.perf_counter()
+            evolve(p, 2, Path(tmp) / "loop")
+            gps = generations / (time.perf_counter() - t)
+        out[f"{treatment}_generations_per_s"] = gps
+        out[f"{treatment}_minutes_per_25000_generations"] = 25000 / gps / 60
+    return out

@@ -332,7 +332,7 @@ def compare(folder, runs_dir, nrand):
 
 # --------------------------------------------------------------------------- bench
 @main.command()
-@click.argument("what", type=click.Choice(["circuits", "retina", "qm"]))
+@click.argument("what", type=click.Choice(["circuits", "retina", "retina2013", "qm"]))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--population", type=int, default=None, help="default: the experiment's")
 def bench(what, as_json, population):
@@ -342,6 +342,8 @@ def bench(what, as_json, population):
         res = b.bench_circuits(population or 1000)
     elif what == "retina":
         res = b.bench_retina(population or 600)
+    elif what == "retina2013":
+        res = b.bench_retina2013(population or 1000)
     else:
         res = b.bench_qm()
     if as_json:
