@@ -49,12 +49,11 @@ def qmax_run(protocol, run: int) -> dict:
     seed = 1_000_000 + run              # calibration seeds never collide with experiment seeds
     seed_stream(seed, INIT_STREAM)
     pop = model.random(mod.qmax_population)
-    pen, free = protocol.fitness.size_penalty, protocol.fitness.free_gates
     for gen in range(mod.qmax_generations):
         seed_stream(seed, gen)
         q, _ = model.population_q(pop, protocol)
         n_eff = model.evaluate(pop)[2]
-        fitness = q - pen * np.maximum(0, n_eff - free)
+        fitness = q - model.size_penalty(n_eff)
         if gen + 1 == mod.qmax_generations:
             break
         parents, may_vary = ka2005.select(fitness, mod.qmax_elite, True)
@@ -63,7 +62,7 @@ def qmax_run(protocol, run: int) -> dict:
     best = int(np.argmax(fitness))
     graph = model.modularity_graph(pop[best], protocol)
     return {"run": run, "seed": seed, "q": float(q[best]), "fitness": float(fitness[best]),
-            "n_effective_gates": int(n_eff[best]), "n_nodes": graph.number_of_nodes(),
+            "n_effective": int(n_eff[best]), "n_nodes": graph.number_of_nodes(),
             "n_edges": graph.number_of_edges(), "genome": [int(v) for v in pop[best]]}
 
 

@@ -366,6 +366,9 @@ class CircuitModel:
     def vary(self, genomes, may_vary) -> int:
         return self.mutate(genomes, may_vary)
 
+    def size_penalty(self, n_effective) -> np.ndarray:
+        return self.penalty * np.maximum(0, np.asarray(n_effective) - self.free_gates)
+
     def fitness(self, evaluation, correct, target=None) -> np.ndarray:
         fit = size_penalised_fitness(correct, self.n_rows, evaluation[2], self.penalty, self.free_gates)
         if self.cost_weight:

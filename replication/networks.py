@@ -426,11 +426,13 @@ class Retina2005Model:
         env = self.environment()
         n_env = sum(bin(int(w)).count("1") for w in env)
         right = correct_patterns(evaluation[0], target, env)
-        extra = np.maximum(0, evaluation[2] - self.free)
-        fit = right / n_env - self.penalty * extra
+        fit = right / n_env - self.size_penalty(evaluation[2])
         if self.cost_weight:
             fit -= self.cost_weight * np.array([len(self.edges(g)) for g in evaluation[3]])
         return fit
+
+    def size_penalty(self, n_effective) -> np.ndarray:
+        return self.penalty * np.maximum(0, np.asarray(n_effective) - self.free)
 
     def vary(self, genomes, may_vary) -> None:
         if self.pc > 0:
