@@ -117,17 +117,15 @@ def node_outputs_2013(genome, src, dst, layer_end, n_nodes, weights, biases, inp
 
 # --------------------------------------------------------------------------- variation
 @njit(cache=True)
-def _add_connection(g, n_conn, n_nodes):
-    """Add one connection between unconnected nodes of consecutive layers (random layer, then
-    random source and target, retried up to n_nodes**2 times as the authors' code does)."""
-    free = 0
-    for c in range(n_conn):
-        if g[c] == 0:
-            free += 1
-    if free == 0:
-        return False
+def _add_connection(g, pair_start, pair_size, n_nodes):
+    """Add one connection as the authors' code does: a pair of consecutive layers chosen
+    uniformly, then a source and a target in them uniformly; retried (all three draws) while
+    the chosen connection exists, at most n_nodes**2 times.  (Not uniform over the 106 slots:
+    each of the 2 slots into the output is drawn with probability 1/8.)"""
+    n_pairs = pair_start.shape[0]
     for _ in range(n_nodes * n_nodes):
-        c = np.random.randint(0, n_conn)
+        l = np.random.randint(0, n_pairs)
+        c = pair_start[l] + np.random.randint(0, pair_size[l])
         if g[c] == 0:
             g[c] = np.random.randint(1, 5)
             return True
@@ -135,19 +133,19 @@ def _add_connection(g, n_conn, n_nodes):
 
 
 @njit(cache=True)
-def random_2013(pop, n_conn, n_nodes, init_max, n_biases):
+def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size):
     genomes = np.zeros((pop, n_conn + n_nodes - N_IN), np.int8)
     for k in range(pop):
         for v in range(n_nodes - N_IN):
             genomes[k, n_conn + v] = np.random.randint(0, n_biases)
         for _ in range(np.random.randint(0, init_max)):
-            _add_connection(genomes[k], n_conn, n_nodes)
+            _add_connection(genomes[k], pair_start, pair_size, n_nodes)
     return genomes
 
 
 @njit(cache=True)
 def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate,
-                n_biases):
+                n_biases, pair_start, pair_size):
     for k in range(genomes.shape[0]):
         g = genomes[k]
         n_edges = 0
@@ -171,7 +169,7 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
                 else:
                     g[n_conn + v] = np.random.randint(0, n_biases)
         if np.random.random() < add_rate:
-            _add_connection(g, n_conn, n_nodes)
+            _add_connection(g, pair_start, pair_size, n_nodes)
         if np.random.random() < del_rate and n_edges > 0:
             pick = np.random.randint(0, n_edges)
             for c in range(n_conn):
@@ -298,6 +296,9 @@ class Retina2013Model:
         self.n_nodes = sum(self.layers)
         self.src, self.dst = connection_table(self.layers)
         self.layer_end = np.cumsum(self.layers).astype(np.int64)
+        sizes = [a * b for a, b in zip(self.layers[:-1], self.layers[1:])]
+        self.pair_size = np.array(sizes, np.int64)
+        self.pair_start = np.cumsum([0] + sizes[:-1]).astype(np.int64)
         self.n_conn = len(self.src)
         self.weights = np.array(net.weights, np.int16)
         self.biases = np.array(net.biases, np.int16)
@@ -317,12 +318,14 @@ class Retina2013Model:
         return np.array([m >> s & 1 for s in range(256)], np.bool_)
 
     def random(self, pop: int) -> np.ndarray:
-        return random_2013(pop, self.n_conn, self.n_nodes, self.mut.init_max_connections, len(self.biases))
+        return random_2013(pop, self.n_conn, self.n_nodes, self.mut.init_max_connections, len(self.biases),
+                           self.pair_start, self.pair_size)
 
     def mutate(self, genomes) -> None:
         m = self.mut
         mutate_2013(genomes, self.n_conn, self.n_nodes, m.weight_mutations, m.bias_rate,
-                    m.bias_mutation == "step", m.add_connection, m.remove_connection, len(self.biases))
+                    m.bias_mutation == "step", m.add_connection, m.remove_connection, len(self.biases),
+                    self.pair_start, self.pair_size)
 
     def evaluate(self, genomes, targets: np.ndarray):
         """(correct counts per goal, outputs). ``targets``: (n_goals, 256) bool."""

@@ -132,8 +132,10 @@ def test_mutation_rates(model):
     delta = edges_after - edges_before
     assert set(np.unique(delta)) <= {-1, 0, 1}
     # add and remove each with probability 0.2 (an add may find the network full: rare here)
-    # net change: +1 w.p. 0.2 x 0.8, -1 w.p. 0.8 x 0.2 (add and remove in the same step cancel)
-    assert 0.14 < (delta == 1).mean() < 0.18 and 0.14 < (delta == -1).mean() < 0.18
+    # in networks neither empty nor full: net +1 w.p. 0.2 x 0.8, -1 w.p. 0.8 x 0.2 (an add and a
+    # remove in the same step cancel)
+    room = (edges_before > 0) & (edges_before < n_conn)
+    assert 0.14 < (delta[room] == 1).mean() < 0.18 and 0.14 < (delta[room] == -1).mean() < 0.18
     bias_changed = (pop[:, n_conn:] != before[:, n_conn:]).sum(axis=1)
     assert 0.45 < bias_changed.mean() < 0.55      # 15 nodes x 1/24 x 4/5 (a re-draw may repeat the value)
     assert pop[:, :n_conn].max() <= 4 and pop[:, n_conn:].max() <= 4
@@ -152,3 +154,17 @@ def test_seeded_run_is_deterministic_and_resumable(tmp_path):
     assert (tmp_path / "a/log.csv").read_text() == (tmp_path / "b/log.csv").read_text()
     for key in ("q", "cost", "n_connections", "left_right_split", "performance"):
         assert key in whole
+
+
+def test_added_connections_pick_a_layer_pair_uniformly(model):
+    # the authors' _add_conn: layer pair uniform (1/4 each), then source and target uniform
+    from replication.retina2013 import _add_connection
+    seed_stream(8, 0)
+    counts = np.zeros(model.n_conn)
+    for _ in range(20000):
+        g = np.zeros(model.n_conn + model.n_nodes - N_IN, np.int8)
+        assert _add_connection(g, model.pair_start, model.pair_size, model.n_nodes)
+        counts += g[:model.n_conn] != 0
+    per_pair = [counts[s:s + n].sum() / 20000 for s, n in zip(model.pair_start, model.pair_size)]
+    assert np.allclose(per_pair, 0.25, atol=0.02)
+    assert counts[-2:].sum() / 20000 == pytest.approx(0.25, abs=0.02)     # the 2 slots into the output
