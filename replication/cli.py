@@ -83,13 +83,13 @@ def replicate(protocol, treatments, runs, first_seed, jobs, out, sets):
     from .parallel import pending, plan, run_all
     overrides = _overrides(sets)
     treatments = list(treatments) or default_treatments(protocol)
-    base = _load(protocol, treatments[0], overrides)
-    n = runs if runs is not None else base.run.runs
-    for t in treatments:
-        _load(protocol, t, overrides)          # fail early on a bad treatment
-    jobs_all = plan(protocol, treatments, range(first_seed, first_seed + n), out, overrides)
+    jobs_all = []
+    for t in treatments:                       # each treatment its own run.runs, unless --runs
+        proto = _load(protocol, t, overrides)  # (and fail early on a bad treatment)
+        n = runs if runs is not None else proto.run.runs
+        jobs_all += plan(protocol, [t], range(first_seed, first_seed + n), out, overrides)
     todo = pending(jobs_all)
-    click.echo(f"{base.name}: {len(jobs_all)} runs ({len(treatments)} treatments x {n} seeds), "
+    click.echo(f"{proto.name}: {len(jobs_all)} runs ({len(treatments)} treatments), "
                f"{len(jobs_all) - len(todo)} already finished, {len(todo)} to run on {jobs} worker(s)",
                err=True)
     if todo:

@@ -96,3 +96,14 @@ def test_results_do_not_depend_on_number_of_workers(tmp_path):
     r2 = run_all(jobs2, 2)
     drop = lambda r: {k: v for k, v in r.items() if k != "wall_seconds"}
     assert [drop(r) for r in r1] == [drop(r) for r in r2]
+
+
+def test_replicate_uses_each_treatments_own_number_of_runs(tmp_path):
+    from click.testing import CliRunner
+    from replication.cli import main
+    args = ["replicate", str(LOGIC), "-t", "decay-g2", "-t", "mvg", "--out", str(tmp_path),
+            "--set", "run.max_generations=2"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert len(list((tmp_path / "ka2005_logic" / "decay-g2").glob("seed-*/result.json"))) == 20
+    assert len(list((tmp_path / "ka2005_logic" / "mvg").glob("seed-*/result.json"))) == 50
