@@ -164,36 +164,13 @@ def draw_network(ax, g: nx.DiGraph, partition, labels=None, title: str = "", lay
     ax.axis("off")
 
 
-def ka2005_fig2(runs: Path, out: Path) -> list[Path]:
-    """Example circuits, nodes coloured by module (the Q recipe's partition): the fixed-goal and MVG
-    runs with Qm nearest their treatment's median."""
+def _example_networks(runs: Path, out: Path, experiment: str, treatments: tuple, name: str) -> list[Path]:
+    """The best networks of the runs with Qm nearest their treatment's median, drawn from
+    inputs (bottom) to output (top), nodes coloured by the Q recipe's modules."""
     from .evolve import make_model
     from .protocol import load_run_protocol
-    groups = _by_treatment(load_results(runs / "ka2005_logic"))
-    picks = [(t, _typical_run(groups.get(t, []))) for t in ("fixed-g1", "mvg")]
-    picks = [(t, r) for t, r in picks if r]
-    if not picks:
-        return []
-    fig, axes = plt.subplots(1, len(picks), figsize=(5.5 * len(picks), 4.5), squeeze=False)
-    for ax, (t, r) in zip(axes[0], picks):
-        proto = load_run_protocol(r["_folder"])
-        model = make_model(proto)
-        genome = np.array(r["genome"], np.int16)
-        g = model.modularity_graph(genome, proto)
-        d = model.to_networkx(genome, names=proto.inputs)
-        g = nx.DiGraph(d.subgraph(g.nodes))
-        labels = {v: d.nodes[v]["label"] for v in g}
-        draw_network(ax, g, r.get("partition", []), labels,
-                     f"{t}, seed {r['seed']}: {r['n_effective_gates']} gates, Q = {r['q']:.2f}, Qm = {r['qm']:.2f}")
-    return _save(fig, out, "ka2005_logic_fig2_circuits", [r["_folder"] for _, r in picks])
-
-
-def ka2005_fig5bc(runs: Path, out: Path) -> list[Path]:
-    """Example retina networks (fixed goal, MVG), layered, nodes coloured by module."""
-    from .evolve import make_model
-    from .protocol import load_run_protocol
-    groups = _by_treatment(load_results(runs / "ka2005_retina"))
-    picks = [(t, _typical_run(groups.get(t, []))) for t in ("fixed-and", "mvg")]
+    groups = _by_treatment(load_results(runs / experiment))
+    picks = [(t, _typical_run(groups.get(t, []))) for t in treatments]
     picks = [(t, r) for t, r in picks if r]
     if not picks:
         return []
@@ -202,12 +179,25 @@ def ka2005_fig5bc(runs: Path, out: Path) -> list[Path]:
         proto = load_run_protocol(r["_folder"])
         model = make_model(proto)
         genome = np.array(r["genome"], np.int16)
-        d = model.to_networkx(genome)
+        d = model.to_networkx(genome, names=getattr(proto, "inputs", None)) if proto.kind == "circuits" \
+            else model.to_networkx(genome)
         g = nx.DiGraph(d.subgraph(model.modularity_graph(genome, proto).nodes))
+        layered = all("layer" in d.nodes[v] for v in g)
+        size = r.get("n_effective_gates", r.get("n_effective_neurons"))
         draw_network(ax, g, r.get("partition", []), {v: d.nodes[v]["label"] for v in g},
-                     f"{t}, seed {r['seed']}: Q = {r['q']:.2f}, Qm = {r['qm']:.2f}",
-                     layer={v: d.nodes[v]["layer"] for v in g})
-    return _save(fig, out, "ka2005_retina_fig5bc_networks", [r["_folder"] for _, r in picks])
+                     f"{t}, seed {r['seed']}: {size} effective, Q = {r['q']:.2f}, Qm = {r['qm']:.2f}",
+                     layer={v: d.nodes[v]["layer"] for v in g} if layered else None)
+    return _save(fig, out, name, [r["_folder"] for _, r in picks])
+
+
+def ka2005_fig2(runs: Path, out: Path) -> list[Path]:
+    """Fig. 2: example circuits, fixed goal G1 and MVG."""
+    return _example_networks(runs, out, "ka2005_logic", ("fixed-g1", "mvg"), "ka2005_logic_fig2_circuits")
+
+
+def ka2005_fig5bc(runs: Path, out: Path) -> list[Path]:
+    """Fig. 5b/c: example retina networks, fixed goal and MVG."""
+    return _example_networks(runs, out, "ka2005_retina", ("fixed-and", "mvg"), "ka2005_retina_fig5bc_networks")
 
 
 # --------------------------------------------------------------------------- Qm per treatment
