@@ -157,7 +157,7 @@ def test_cli_qm_json_on_mfinder_file(tmp_path):
             model_edges.append((s + 1, 4 + g + 1))
     f = tmp_path / "net.txt"
     f.write_text("".join(f"{a} {b} 1\n" for a, b in model_edges))
-    res = CliRunner().invoke(main, ["qm", str(f), "--method", "exact", "--json", "--nrand", "50"])
+    res = CliRunner().invoke(main, ["qm", str(f), "--method", "exact", "--json", "--nrand", "5"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     assert data["q"] == pytest.approx(0.51625, abs=1e-4)             # 15 nodes, 20 edges
