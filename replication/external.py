@@ -24,7 +24,7 @@ from .analysis import mean_se
 from .motifs import aggregate_z, analyse as motif_analyse
 from .modularity import analyse_graph, prepare_graph, read_graph
 from .protocol import ProtocolError, load_protocol
-from .store import read_json, write_json
+from .store import write_json
 
 PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
 

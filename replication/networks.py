@@ -122,6 +122,14 @@ def _mux_const(x, lo, hi, ones):
 
 
 @njit(cache=True, inline="always")
+def _input_word(src, lay, off, w, pixels, vals):
+    """Word ``w`` of an input slot's value: none (0), a pixel (layer 1) or a neuron below."""
+    if src < 0:
+        return np.uint64(0)
+    return pixels[src, w] if lay == 0 else vals[off + src, w]
+
+
+@njit(cache=True, inline="always")
 def _mux(x, lo, hi):
     return (x & hi) | (~x & lo)
 
@@ -166,24 +174,9 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least):
             s0, s1, s2 = g[base], g[base + 2], g[base + 4]
             off = layer_start[lay - 1] if lay > 0 else 0
             for w in range(N_WORDS):
-                if s0 < 0:
-                    a = zero
-                elif lay == 0:
-                    a = pixels[s0, w]
-                else:
-                    a = vals[off + s0, w]
-                if s1 < 0:
-                    b = zero
-                elif lay == 0:
-                    b = pixels[s1, w]
-                else:
-                    b = vals[off + s1, w]
-                if s2 < 0:
-                    c = zero
-                elif lay == 0:
-                    c = pixels[s2, w]
-                else:
-                    c = vals[off + s2, w]
+                a = _input_word(s0, lay, off, w, pixels, vals)
+                b = _input_word(s1, lay, off, w, pixels, vals)
+                c = _input_word(s2, lay, off, w, pixels, vals)
                 g0 = _mux_const(a, tt & 1, tt >> 1 & 1, ones)
                 g1 = _mux_const(a, tt >> 2 & 1, tt >> 3 & 1, ones)
                 g2 = _mux_const(a, tt >> 4 & 1, tt >> 5 & 1, ones)
@@ -197,7 +190,6 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least):
 def reference_output(genome, layers=(8, 4, 2, 1), at_least=True) -> int:
     """Plain per-pattern evaluation (the naive reference for tests and benchmarks): 256-bit output."""
     layers = tuple(layers)
-    starts = np.cumsum((0,) + layers[:-1])
     out_mask = 0
     for p in range(256):
         prev = [p >> i & 1 for i in range(8)]

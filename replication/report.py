@@ -181,7 +181,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None) -> str
     runs, figures = Path(runs), Path(figures)
     ext = load_external(external)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = [f"# Replication report\n",
+    out = ["# Replication report\n",
            f"Made {now} by `replication` {__version__} (git {_git_commit()}) from the run folders under "
            f"`{runs}/`; protocols in `original_protocol/` (parameters and their sources: `LEDGER.md`; "
            f"published numbers: `published.toml`). Every figure has a `.sources.json` naming its runs.\n",

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from conftest import W, X, Y, Z, modular_gates, xor_block
+from conftest import X, Y, modular_gates, xor_block
 from replication.circuits import (genome_from_gates, python_reference_output)
 from replication.evolve import make_model, seed_stream
 from replication.tasks import truth_table

@@ -24,7 +24,7 @@ def test_seeded_run_is_deterministic(logic_protocol, tmp_path):
     p = small(logic_protocol)
     a = evolve(p, 3, tmp_path / "a")
     b = evolve(p, 3, tmp_path / "b")
-    c = evolve(p, 4, tmp_path / "c")
+    evolve(p, 4, tmp_path / "c")
     drop = lambda r: {k: v for k, v in r.items() if k != "wall_seconds"}
     assert drop(a) == drop(b)
     assert (tmp_path / "a/log.csv").read_text() == (tmp_path / "b/log.csv").read_text()

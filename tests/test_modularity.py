@@ -151,7 +151,6 @@ def test_modular_circuits_score_clearly_higher_qm_than_compact_circuit(logic_pro
 def test_cli_qm_json_on_mfinder_file(tmp_path):
     gates, out = modular_gates("G2")
     model_edges = []
-    genome = genome_from_gates(gates, out)
     for g, (a, b) in enumerate(gates):
         for s in {a, b}:
             model_edges.append((s + 1, 4 + g + 1))

@@ -57,7 +57,7 @@ def test_fast_sort_matches_literal_sort_in_distribution():
 
 
 def test_ranks_and_crowding_match_deap_with_p1():
-    deap = pytest.importorskip("deap")
+    pytest.importorskip("deap")
     from deap import base, creator, tools
     if not hasattr(creator, "FitRepl"):
         creator.create("FitRepl", base.Fitness, weights=(1.0, 1.0))

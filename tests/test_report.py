@@ -89,7 +89,6 @@ def test_verdict_rows_flag_a_changed_published_value(runs, monkeypatch):
 def test_compare_external_networks(runs, tmp_path):
     from replication.external import compare
     results = load_results(runs / "ka2005_logic")
-    lines = ["[[network]]"]
     for k, r in enumerate(results[:2]):
         (tmp_path / f"n{k}.txt").write_text((__import__("pathlib").Path(r["_folder"]) / "network.txt").read_text())
     manifest = "\n".join(f'[[network]]\nfile = "n{k}.txt"\nexperiment = "ka2005_logic"\n'
