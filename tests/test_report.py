@@ -71,6 +71,9 @@ def test_deliberately_different_values_are_not_reproduced():
     pub_ci = {"median": 0.42, "ci": [0.25, 0.45]}
     assert R.verdict_ci((0.40, 0.35, 0.44), pub_ci) == R.REPRODUCED
     assert R.verdict_ci((0.10, 0.08, 0.12), pub_ci, contrast_ok=False) == R.NOT
+    # a wide CI that merely overlaps is not enough: each median must lie in the other's CI
+    assert R.verdict_ci((208, 5.5, 832), {"median": 65, "ci": [62, 69]}) == R.NOT
+    assert R.verdict_ci((10, 1, 108), {"median": 3, "ci": [2, 5]}, contrast_ok=True) == R.DIRECTION
     assert R.verdict_fraction(28, 50, {"fraction": 0.56}) == R.REPRODUCED
     assert R.verdict_fraction(0, 50, {"fraction": 0.56}) == R.NOT
 
