@@ -23,7 +23,7 @@ def test_every_treatment_loads():
     ("elite = 300 ", "elitee = 300 ", "selection.elitee"),
     ("population = 1000 ", "population = \"many\" ", "selection.population"),
     ("mutation_probability = 0.7", "mutation_probability = 1.7", "variation.mutation_probability"),
-    ("tie_break = \"random\"", "tie_break = \"first\"", "selection.tie_break"),
+    ("tie_break = \"index\"", "tie_break = \"first\"", "selection.tie_break"),
     ("free_gates = 11", "", "fitness.free_gates"),
     ("elite = 300 ", "elite = 600 ", "selection.elite"),
 ])
