@@ -82,7 +82,7 @@ FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2
 FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2gh clune2013_fig4a
 
 .SECONDEXPANSION:
-figures/.%.stamp: $$(wildcard $(RUNS_DIR)/%/*/seed-*/result.json $(RUNS_DIR)/%/motifs.json) | $(STAMP)
+figures/.%.stamp: $$(wildcard $(RUNS_DIR)/$$*/*/seed-*/result.json $(RUNS_DIR)/$$*/motifs.json) | $(STAMP)
 	@mkdir -p figures
 	$(PY) -m replication figures --runs $(RUNS_DIR) --out figures $(foreach f,$(FIG_ONLY_$*),--only $(f))
 	@touch $@
