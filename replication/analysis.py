@@ -77,7 +77,7 @@ def published(experiment: str, path: Path = PUBLISHED) -> dict:
     return read_toml(path).get(experiment, {})
 
 
-def _fmt_published(entry: dict | None) -> str:
+def format_published(entry: dict | None) -> str:
     if not entry:
         return "-"
     if "of" in entry:
@@ -106,18 +106,18 @@ def summary_rows(results: list[dict], experiment: str) -> list[dict]:
             "treatment": treatment,
             "runs": len(rs),
             "solved": f"{len(solved)}/{len(rs)}",
-            "solved (published)": _fmt_published(p.get("solved_runs")),
+            "solved (published)": format_published(p.get("solved_runs")),
             "generations median [Q1, Q3]": (f"{gens[1]:,.0f} [{gens[0]:,.0f}, {gens[2]:,.0f}]"
                                             if gens else "-"),
-            "generations (published)": _fmt_published(p.get("generations_to_solution")),
+            "generations (published)": format_published(p.get("generations_to_solution")),
             "size median [Q1, Q3]": (f"{gates[1]:.0f} [{gates[0]:.0f}, {gates[2]:.0f}]"
                                      if gates else "-"),
-            "size (published)": _fmt_published(p.get("gates")),
+            "size (published)": format_published(p.get("gates")),
             "final accuracy (median, per goal)": _accuracies(rs),
             "one-side detectors": (f"{sum(bool(r.get('one_side_detector')) for r in rs)}/{len(rs)}"
                                    if any("one_side_detector" in r for r in rs) else "-"),
             "Qm mean +- SE (n)": (f"{qm[0]:.2f} +- {qm[1]:.2f} ({qm[2]})" if qm else "-"),
-            "Qm (published)": _fmt_published(p.get("qm")),
+            "Qm (published)": format_published(p.get("qm")),
             "wall s (sum)": f"{sum(r.get('wall_seconds', 0) for r in rs):,.0f}",
         })
     return out
@@ -302,7 +302,7 @@ def _fmt_ci(m) -> str:
     return "-" if m is None else f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}]"
 
 
-def _fmt_pub_ci(entry) -> str:
+def format_published_ci(entry) -> str:
     if not entry:
         return "-"
     if "median" in entry:
@@ -334,12 +334,12 @@ def summary_rows_2013(results: list[dict], experiment: str, reference: str = "pa
             "treatment": t, "runs": len(rs),
             "generations": f"{min(r['generations_run'] for r in rs):,}",
             "Q median [95% CI]": _fmt_ci(median_ci(q)),
-            "Q (published)": _fmt_pub_ci(p.get("q")),
+            "Q (published)": format_published_ci(p.get("q")),
             "Q p vs PA": _fmt_p(rank_sum_p(q, [r.get("q") for r in ref]) if other else None),
             "performance median [95% CI]": _fmt_ci(median_ci(perf)),
-            "performance (published)": _fmt_pub_ci(p.get("performance")),
+            "performance (published)": format_published_ci(p.get("performance")),
             "left/right split": f"{split}/{len(rs)}",
-            "split (published)": _fmt_pub_ci(p.get("left_right_split")),
+            "split (published)": format_published_ci(p.get("left_right_split")),
             "split p vs PA": _fmt_p(fisher_p(split, len(rs), sum(bool(r.get("left_right_split")) for r in ref),
                                              len(ref)) if other else None),
             "sub-solution pairs": f"{pairs}/{len(rs)}",

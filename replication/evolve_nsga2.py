@@ -126,7 +126,7 @@ def evolve_nsga2(protocol, seed: int, out_dir, overrides=(), halt_after=None, pr
             solved[goals[gi]] = gen
         if gen % run.log_every == 0 or gen + 1 == run.max_generations:
             best = int(np.argmax(perf))
-            q_best = (_q(model, pop[best], ana) if gen % ana.q_every == 0 else "")
+            q_best = (_partition(model, pop[best], ana)[1] if gen % ana.q_every == 0 else "")
             rows.append([gen, goals[gi], float(perf.max()), float(perf.mean()), n_solved,
                          float(cost[best]), float(np.median(cost)), q_best]
                         + [int(correct[:, k].max()) / 256 for k in range(len(goals))])
@@ -163,20 +163,20 @@ def evolve_nsga2(protocol, seed: int, out_dir, overrides=(), halt_after=None, pr
     return result
 
 
-def _q(model, genome, ana) -> float:
+def _partition(model, genome, ana):
+    """(simplified network, Q, modules) with the analysis recipe; Q = 0 without edges."""
     from .modularity import best_partition
     g = model.to_networkx(genome)
     if g.number_of_edges() == 0:
-        return 0.0
-    return float(best_partition(g, ana.q_method, ana.q_directed)[0])
+        return g, 0.0, []
+    q, parts = best_partition(g, ana.q_method, ana.q_directed)
+    return g, float(q), parts
 
 
 def describe_2013(model, genome, ana) -> dict:
     """Q (authors' recipe), cost, connections, left/right split and sub-solutions of a network."""
-    from .modularity import adjacency, best_partition, spectral_first_split
-    g = model.to_networkx(genome)
-    q, parts = (best_partition(g, ana.q_method, ana.q_directed) if g.number_of_edges()
-                else (0.0, []))
+    from .modularity import adjacency, spectral_first_split
+    g, q, parts = _partition(model, genome, ana)
     nodes, a = adjacency(g, True)
     split = spectral_first_split(a) if g.number_of_edges() else np.zeros(0)
     side = {v: s for v, s in zip(nodes, split)}
@@ -185,7 +185,7 @@ def describe_2013(model, genome, ana) -> dict:
     lr = abs(counts[0][0] - counts[0][1]) + abs(counts[1][0] - counts[1][1])
     subs = model.sub_solutions(genome)
     return {
-        "q": float(q), "partition": [[int(v) for v in c] for c in parts],
+        "q": q, "partition": [[int(v) for v in c] for c in parts],
         "cost": float(model.costs(np.asarray(genome)[None, :], "length-optimal")[0]),
         "n_connections": g.number_of_edges(),
         "left_right_split": bool(lr == 8),

@@ -27,8 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .analysis import (fisher_p, load_results, markdown_table, mean_se, median_ci, published,
-                       quartiles, rank_sum_p, summary_rows, summary_rows_2013)
+from .analysis import (fisher_p, format_published, format_published_ci, load_results, markdown_table,
+                       mean_se, median_ci, published, quartiles, rank_sum_p, summary_rows,
+                       summary_rows_2013)
 
 REPRODUCED = "reproduced"
 DIRECTION = "same direction, different size"
@@ -97,20 +98,20 @@ def verdict_rows_2005(results: list[dict], experiment: str, fixed: str, external
         ext = (external or {}).get((experiment, t), {})
         if "solved_runs" in p:
             n_s = len(_solved(rs))
-            rows.append({"treatment": t, "quantity": "runs solved", "published": f"{p['solved_runs']['value']}/{p['solved_runs']['of']}",
+            rows.append({"treatment": t, "quantity": "runs solved", "published": format_published(p["solved_runs"]),
                          "ours": f"{n_s}/{len(rs)}", "external": "-", "test": f"Fisher p = {fisher_p(n_s, len(rs), p['solved_runs']['value'], p['solved_runs']['of']):.2g}",
                          "verdict": verdict_count(n_s, len(rs), p["solved_runs"])})
         if "generations_to_solution" in p:
             g = p["generations_to_solution"]
             q = quartiles(r["solved_generation"] for r in _solved(rs))
             rows.append({"treatment": t, "quantity": "generations to solution",
-                         "published": f"{g['centre']:,} (+{g['plus']:,}/-{g['minus']:,})",
+                         "published": format_published(g),
                          "ours": f"median {q[1]:,.0f} [IQR {q[0]:,.0f}-{q[2]:,.0f}]" if q else "-",
                          "external": "-", "test": "published spread contains our median?",
                          "verdict": verdict_spread(q[1] if q else None, g)})
         if "qm" in p:
             ours = mean_se(r.get("qm") for r in _solved(rs))
-            rows.append({"treatment": t, "quantity": "Qm (mean +- SE)", "published": f"{p['qm']['mean']} +- {p['qm']['se']}",
+            rows.append({"treatment": t, "quantity": "Qm (mean +- SE)", "published": format_published(p["qm"]),
                          "ours": f"{ours[0]:.3f} +- {ours[1]:.3f} (n = {ours[2]})" if ours else "-",
                          "external": (f"{ext['qm'][0]:.3f} +- {ext['qm'][1]:.3f} (n = {ext['qm'][2]})"
                                       if ext.get("qm") else "-"),
@@ -140,14 +141,14 @@ def verdict_rows_2013(results: list[dict], experiment: str = "clune2013_retina")
             # published: P&CC above PA
             ok = pv is not None and pv < 0.05 and np.median(pcc) > np.median([r.get(key) for r in pa])
             rows.append({"treatment": t, "quantity": label,
-                         "published": f"{p[key]['median']} [{p[key]['ci'][0]}, {p[key]['ci'][1]}]",
+                         "published": format_published_ci(p[key]),
                          "ours": f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}] (n = {len(rs)})",
                          "external": "-", "test": f"PA vs P&CC rank-sum p = {pv:.2g}" if pv is not None else "-",
                          "verdict": verdict_ci(m, p[key], ok)})
         if "left_right_split" in p:
             hits = sum(bool(r.get("left_right_split")) for r in rs)
             pf = fisher_p(hits, len(rs), round(p["left_right_split"]["fraction"] * len(rs)), len(rs))
-            rows.append({"treatment": t, "quantity": "left/right inputs split", "published": f"{p['left_right_split']['fraction']:.0%}",
+            rows.append({"treatment": t, "quantity": "left/right inputs split", "published": format_published_ci(p["left_right_split"]),
                          "ours": f"{hits}/{len(rs)}", "external": "-",
                          "test": f"Fisher vs published fraction p = {pf:.2g}",
                          "verdict": verdict_fraction(hits, len(rs), p["left_right_split"])})
@@ -162,7 +163,7 @@ def verdict_rows_2013(results: list[dict], experiment: str = "clune2013_retina")
             if ts and pkey in pub.get(t, {}):
                 m = median_ci(ts)
                 rows.append({"treatment": t, "quantity": f"generations to adapt ({direction})",
-                             "published": f"{pub[t][pkey]['median']} [{pub[t][pkey]['ci'][0]}, {pub[t][pkey]['ci'][1]}]",
+                             "published": format_published_ci(pub[t][pkey]),
                              "ours": f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}] (n = {len(ts)})", "external": "-",
                              "test": f"PA vs P&CC rank-sum p = {pv:.2g}" if pv is not None else "-",
                              "verdict": verdict_ci(m, pub[t][pkey], ok)})
