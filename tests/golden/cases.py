@@ -1,0 +1,30 @@
+"""The golden cases: short runs of every experiment and treatment, pinned before the engine redesign.
+
+Each case is (protocol file, treatment, seed, overrides).  ``make_golden.py`` wrote their
+result.json (without wall time), log.csv and network.txt under ``tests/golden/<experiment>/``;
+``tests/test_golden.py`` re-runs them and asserts the files are byte-identical.
+"""
+LOGIC = "original_protocol/ka2005_logic.toml"
+RETINA = "original_protocol/ka2005_retina.toml"
+C13 = "original_protocol/clune2013_retina.toml"
+
+_LOGIC_T = ["fixed-g1", "fixed-g2", "mvg", "fixed-g1-cost", "mvg-cost", "mvg-sustained"]
+_RETINA_T = ["fixed-and", "fixed-or", "mvg", "fixed-and-cost"]
+_C13_T = ["pa", "pcc", "pcc-nc", "pro", "mvg-pa", "mvg-pcc", "pcc-randcoords", "pa-or", "pcc-or",
+          "mvg-pa-e10", "mvg-pcc-e100"]
+
+CASES = (
+    [(LOGIC, t, s, ("run.max_generations=400",)) for t in _LOGIC_T for s in (1, 2)]
+    + [(LOGIC, "decay-g2", s, ("run.max_generations=12", "trace.qrand_samples=20")) for s in (1, 2)]
+    # a run that solves and stops by its own rule (MVG solves in ~1,000 generations)
+    + [(LOGIC, "mvg", 3, ("run.max_generations=3000",))]
+    + [(RETINA, t, s, ("run.max_generations=300",)) for t in _RETINA_T for s in (1, 2)]
+    + [(C13, t, s, ("run.max_generations=40", "selection.population=200", "run.log_every=1",
+                    "analysis.q_every=10")) for t in _C13_T for s in (1, 2)]
+)
+
+
+def case_dir(case) -> str:
+    protocol, treatment, seed, _ = case
+    experiment = protocol.split("/")[-1].removesuffix(".toml")
+    return f"{experiment}/{treatment}/seed-{seed}"
