@@ -1,70 +1,68 @@
-"""The adaptation (evolvability) experiment of Clune et al. 2013 (Fig. 4a).
+"""The adaptation (evolvability) experiment of Clune et al. 2013 (Fig. 4a), as ordinary runs.
 
 A perfect network evolved under one goal is cloned into the whole population, which then
 evolves under the other goal with the same treatment, until a perfect network appears or
 ``max_generations`` pass; each network gets ``replicates`` independent such runs (seeds
-1..replicates).  Runs go to
-``<runs>/<experiment>/adapt/<treatment>-<from>-to-<to>/net-<seed>/rep-<k>/`` and record the
-network they started from.
+1..replicates).  An adaptation run is a run of the treatment's protocol with an ``[initial]``
+section (the genome and the folder it was taken from: the run records the network it
+started from), a fixed schedule on the new goal and ``run.stop = "first-solution"``.  Runs go
+to ``<runs>/<experiment>/adapt/<treatment>-<from>-to-<to>/net-<seed>/rep-<k>/``.
+
+Examples
+--------
+>>> from replication.protocol import load_protocol
+>>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+>>> q = adaptation_protocol(p, [0] * 121, "somewhere/seed-1", "OR", 5000)
+>>> q.run.stop, q.schedule.goals, q.initial.source
+('first-solution', ('OR',), 'somewhere/seed-1')
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 from pathlib import Path
 
-import numpy as np
-
-from .analysis import load_results
+from .parallel import RunSpec
+from .protocol import load_protocol
 from .store import read_json
 
 
+def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
+    """The ``--set`` overrides that turn a treatment into an adaptation run."""
+    return [("schedule.kind", "fixed"), ("schedule.goals", [to_goal]),
+            ("run.max_generations", max_generations), ("run.stop", "first-solution"),
+            ("run.post_solution_generations", 0), ("run.log_every", 1),
+            ("run.checkpoint_every", max_generations),
+            ("initial.genomes", [[int(v) for v in genome]]), ("initial.source", str(source))]
+
+
+def adaptation_protocol(protocol, genome, source, to_goal: str, max_generations: int):
+    return load_protocol(protocol.source, protocol.treatment,
+                         adaptation_overrides(genome, source, to_goal, max_generations))
+
+
 def perfect_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
-    """Finished runs of ``treatment`` whose best network is perfect on ``goal``."""
-    return [r for r in load_results(experiment_dir)
-            if r["treatment"] == treatment and r.get("best_accuracy", {}).get(goal) == 1.0]
-
-
-def _job(args):
-    protocol_path, treatment, overrides, genome, seed, out, source = args
-    from .evolve_nsga2 import evolve_nsga2
-    from .protocol import load_protocol
-    protocol = load_protocol(protocol_path, treatment, list(overrides))
-    res = evolve_nsga2(protocol, seed, out, overrides, initial_genome=np.array(genome, np.int8),
-                       stop_when_solved=True)
-    return res
+    """Finished runs of ``treatment`` whose best network is perfect on ``goal`` (seed order)."""
+    out = []
+    for path in sorted(Path(experiment_dir, treatment).glob("seed-*/result.json"),
+                       key=lambda p: int(p.parent.name.split("-")[1])):
+        res = read_json(path)
+        if res.get("best_accuracy", {}).get(goal) == 1.0:
+            out.append({**res, "_folder": str(path.parent)})
+    return out
 
 
 def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, source_treatment: str,
                     from_goal: str, to_goal: str, replicates: int, max_generations: int,
-                    networks: int | None = None) -> list[tuple]:
+                    networks: int | None = None) -> list[RunSpec]:
     exp_dir = Path(runs_root) / experiment
     sources = perfect_networks(exp_dir, source_treatment, from_goal)[:networks]
-    overrides = (("schedule.kind", "fixed"), ("schedule.goals", [to_goal]),
-                 ("run.max_generations", max_generations), ("run.log_every", 1),
-                 ("run.checkpoint_every", max_generations))
-    jobs = []
+    specs = []
     for src in sources:
+        protocol = load_protocol(protocol_path, treatment,
+                                 adaptation_overrides(src["genome"], src["_folder"], to_goal, max_generations))
         for k in range(1, replicates + 1):
             out = exp_dir / "adapt" / f"{treatment}-{from_goal}-to-{to_goal}" / f"net-{src['seed']}" / f"rep-{k}"
-            jobs.append((str(protocol_path), treatment, overrides, src["genome"], k, str(out), src["_folder"]))
-    return jobs
-
-
-def run_adaptation(jobs: list[tuple], n_jobs: int = 1, on_done=None) -> list[dict]:
-    todo = [j for j in jobs if not (Path(j[5]) / "result.json").exists()]
-    results = []
-    if n_jobs > 1 and len(todo) > 1:
-        with mp.get_context("spawn").Pool(n_jobs) as pool:
-            for res in pool.imap_unordered(_job, todo):
-                results.append(res)
-                if on_done:
-                    on_done()
-    else:
-        for j in todo:
-            results.append(_job(j))
-            if on_done:
-                on_done()
-    return [read_json(Path(j[5]) / "result.json") for j in jobs]
+            specs.append(RunSpec.of(protocol, k, out))
+    return specs
 
 
 def adaptation_times(experiment_dir) -> dict[str, list[int]]:

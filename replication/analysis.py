@@ -146,7 +146,7 @@ def markdown_table(rows: list[dict]) -> str:
 # --------------------------------------------------------------------------- modularity of runs
 def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
     """Q (the protocol's recipe), exact Q, Qrand, Qmax and Qm of a finished run's best network."""
-    from .evolve import make_model
+    from .genomes import genome_model as make_model
     from .modularity import analyse_graph, best_partition
     from .protocol import load_run_protocol
     folder = Path(folder)
@@ -157,8 +157,10 @@ def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
     graph = model.modularity_graph(np.array(result["genome"], np.int16), protocol)
     genome_null = None
     if mod.qrand_method == "genome":
-        from .calibration import calibrate_qrand_genome
-        table = calibrate_qrand_genome(protocol, Path(folder).parents[2])
+        from .calibration import load_qrand_genome
+        table = load_qrand_genome(Path(folder).parents[2], protocol)
+        if table is None:
+            raise ValueError(f"{folder}: no random-genome Qrand table; run `replication calibrate` first")
         genome_null = table["by_nodes"].get(str(graph.number_of_nodes()))
         if genome_null is None:
             raise ValueError(f"{folder}: no random genome maps to a network of "
@@ -197,7 +199,7 @@ def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs:
     Returns how many runs were updated.  Runs already annotated with the same calibration
     are skipped, so this is cheap to repeat.
     """
-    from .calibration import calibrate_qmax, calibration_key
+    from .calibration import calibration_key, load_qmax
     from .protocol import load_run_protocol
     from .store import write_json
     folders = sorted(p.parent for p in Path(experiment_dir).glob("*/seed-*/result.json"))
@@ -209,7 +211,7 @@ def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs:
         protocol = load_run_protocol(folder)
         key = calibration_key(protocol)
         if key not in cache:
-            cache[key] = (calibrate_qmax(protocol, runs_root, jobs=jobs)
+            cache[key] = (load_qmax(runs_root, protocol)
                           if protocol.modularity.qmax_method == "evolve" else None)
         q_max = cache[key]
         result = read_json(folder / "result.json")
@@ -228,7 +230,7 @@ def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs:
 def _layers(result: dict, g) -> dict | None:
     """Layer of each node of a layered network (network.txt numbers nodes from 1), else None:
     the random ensemble then also keeps the layers, as the 2005 paper did for its networks."""
-    from .evolve import make_model
+    from .genomes import genome_model as make_model
     from .protocol import load_run_protocol
     model = make_model(load_run_protocol(result["_folder"]))
     if not hasattr(model, "layer_of"):

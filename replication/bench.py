@@ -25,8 +25,10 @@ def _best_time(fn, repeat: int = 5, number: int = 1) -> float:
 
 
 def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
-    from .circuits import python_reference_output
-    from .evolve import evolve, make_model, seed_stream
+    from .evolve import evolve
+    from .genomes import genome_model as make_model
+    from .genomes.nand_circuit import python_reference_output
+    from .rng import seed_numba
     from .protocol import load_protocol
 
     path = PROTOCOLS / "ka2005_logic.toml"
@@ -36,8 +38,9 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
                                              ("run.max_generations", generations),
                                              ("run.checkpoint_every", 10 ** 9)])
     model = make_model(proto)
-    seed_stream(0, 0)
+    seed_numba(0, "generation", 0)
     random_pop = model.random(population)
+    targets = model.targets([proto.goals["G1"]])
     with tempfile.TemporaryDirectory() as tmp:      # an evolved population: mostly feed-forward
         warm = load_protocol(path, "mvg", [("selection.population", population),
                                            ("selection.elite", min(300, population // 2)),
@@ -47,8 +50,8 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
         evolved_genome = np.array(read_json(Path(tmp) / "warm" / "result.json")["genome"], np.int16)
     evolved_pop = np.repeat(evolved_genome[None, :], population, axis=0)
 
-    t_eval_random = _best_time(lambda: model.evaluate(random_pop), number=20) / population
-    t_eval_evolved = _best_time(lambda: model.evaluate(evolved_pop), number=20) / population
+    t_eval_random = _best_time(lambda: model.evaluate(random_pop, targets), number=20) / population
+    t_eval_evolved = _best_time(lambda: model.evaluate(evolved_pop, targets), number=20) / population
     sample = [list(map(int, g)) for g in random_pop[:40]]
     c = proto.circuit
     t_python = _best_time(lambda: [python_reference_output(g, c.n_inputs, c.n_gates, c.feedback_sweeps,
@@ -77,7 +80,7 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
 
 def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
     """Plain numpy evaluation of a 2005 retina network over all 256 patterns (the reference)."""
-    from .networks import GENE, SLOTS
+    from .genomes.threshold_network import GENE, SLOTS
     prev = (np.arange(256)[None, :] >> np.arange(8)[:, None]) & 1
     n = 0
     for size in layers:
@@ -96,20 +99,23 @@ def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
 
 
 def bench_retina(population: int = 600, generations: int = 1000) -> dict:
-    from .evolve import evolve, make_model, seed_stream
+    from .evolve import evolve
+    from .genomes import genome_model as make_model
     from .protocol import load_protocol
+    from .rng import seed_numba
     path = PROTOCOLS / "ka2005_retina.toml"
     proto = load_protocol(path, "mvg", [("selection.population", population),
                                         ("selection.elite", population // 4),
                                         ("run.stop", "never"), ("run.max_generations", generations),
                                         ("run.checkpoint_every", 10 ** 9)])
     model = make_model(proto)
-    seed_stream(0, 0)
+    seed_numba(0, "generation", 0)
+    targets = model.targets(["L & R"])
     pop = model.random(population)
     for _ in range(50):                     # varied genomes, not only the initial ones
         model.vary(pop, np.ones(population, bool))
-    model.evaluate(pop)                     # compile
-    t_kernel = _best_time(lambda: model.evaluate(pop), number=10) / population
+    model.evaluate(pop, targets)            # compile
+    t_kernel = _best_time(lambda: model.evaluate(pop, targets), number=10) / population
     sample = [list(map(int, g)) for g in pop[:60]]
     t_numpy = _best_time(lambda: [numpy_retina_output(g) for g in sample], repeat=3) / len(sample)
     with tempfile.TemporaryDirectory() as tmp:
@@ -133,8 +139,8 @@ def bench_qm(samples: int = 1000) -> dict:
     """Qrand (1000 degree-preserving randomisations + greedy Q) of one circuit, against
     networkx (double_edge_swap + greedy_modularity_communities) on a sample."""
     import networkx as nx
-    from .circuits import genome_from_gates
-    from .evolve import make_model
+    from .genomes import genome_model as make_model
+    from .genomes.nand_circuit import genome_from_gates
     from .modularity import best_partition, q_rand
     from .protocol import load_protocol
     proto = load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg")
@@ -162,20 +168,21 @@ def bench_qm(samples: int = 1000) -> dict:
 def bench_retina2013(population: int = 1000, generations: int = 200) -> dict:
     """2013 networks: evaluation per network (the authors report 1.3 ms), the stochastic sort
     against the literal pairwise sort, and generations per second of P&CC and PA."""
-    from .evolve import evolve, seed_stream
+    from .evolve import evolve
+    from .genomes.weighted_network import WeightedNetworkModel
     from .protocol import load_protocol
-    from .retina2013 import Retina2013Model
+    from .rng import seed_numba
     from .selection import nsga2
     path = PROTOCOLS / "clune2013_retina.toml"
     proto = load_protocol(path, "pcc")
-    model = Retina2013Model(proto)
-    seed_stream(0, 0)
+    model = WeightedNetworkModel(proto)
+    seed_numba(0, "generation", 0)
     pop = model.random(population)
-    targets = np.stack([model.target_bits("L & R")])
+    targets = model.targets(["L & R"])
     model.evaluate(pop[:2], targets)
     t_eval = _best_time(lambda: model.evaluate(pop, targets), repeat=3) / population
     t_cost = _best_time(lambda: model.costs(pop, "length-optimal"), repeat=3) / population
-    correct, _ = model.evaluate(pop, targets)
+    correct = model.evaluate(pop, targets).correct
     cost = model.costs(pop, "length-optimal")
     f0 = np.concatenate([correct[:, 0], correct[:, 0]]) / 256.0
     f1 = -np.concatenate([cost, cost * 1.01])

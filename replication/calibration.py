@@ -1,38 +1,56 @@
-"""Per-experiment calibration of Qm: Qmax by evolution, Qrand from random genomes.
+"""Calibration of Qm, a stage of its own made of runs: Qmax by evolution, Qrand from random genomes.
 
 Kashtan & Alon (2005): "To estimate Q_max we repeated the evolution simulations, with
 exactly the same settings ... where instead of evolving the networks toward the original
 information processing goal, we define the goal as maximizing the modularity measure Q.
 Q_max was defined as the average Q over 100 simulations of the best evolved network."
 
-We do exactly that: the experiment's genome, population, elite, mutation and size
-penalty, with fitness = Q (the protocol's recipe) - size penalty.  Each calibration run
-is stored on its own under ``<runs>/<experiment>/calibration/<key>/``, so the work is
-resumable and is done once; ``qmax.json`` there summarises it with how it was made.
+We do exactly that: a calibration run is an ordinary run (:func:`replication.evolve.evolve`)
+of the experiment's protocol with ``fitness.objective = "modularity"`` (fitness = Q of the
+protocol's recipe - size penalty), the ``qmax_*`` population, elite and generations, and the
+experiment's own genome, mutation and tie-breaking.  Runs live under
+``<runs>/<experiment>/calibration/<key>/qmax/seed-N/`` (seeds from
+:data:`replication.rng.CALIBRATION_SEED_BASE`), so the work is resumable and done once;
+``qmax.json`` beside them summarises it with how it was made.  The key is a digest of every
+protocol section the calibration depends on.
 
 The second Qrand control of the paper ("networks coded by random genomes that mapped to
-networks with the same number of nodes") is ``qrand_genome``: mean Q of random
-genomes' networks, by node count.
+networks with the same number of nodes") is :func:`qrand_genome`: mean Q of random
+genomes' networks, by node count, stored as ``qrand_genome.json`` in the same folder.
+
+Examples
+--------
+>>> from replication.protocol import load_protocol
+>>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+>>> q = calibration_protocol(p)
+>>> q.fitness.objective, q.selection.population, q.run.max_generations
+('modularity', 1000, 500)
+>>> calibration_key(p) == calibration_key(load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1"))
+True
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-import multiprocessing as mp
 from pathlib import Path
 
 import numpy as np
 
-from .evolve import INIT_STREAM, make_model, seed_stream
-from .selection import ka2005
+from .genomes import genome_model
+from .parallel import RunSpec
+from .protocol import build_protocol
+from .rng import CALIBRATION_SEED_BASE, QRAND_GENOME_SEED, seed_numba
 from .store import read_json, write_json
 
-CALIBRATION_SECTIONS = ("circuit", "fitness", "selection", "variation", "modularity", "inputs")
+# Sections a Qmax calibration does not depend on: the goal, its schedule, the stop rule,
+# connection costs, traces and initial genomes of a treatment.
+_NOT_CALIBRATION = {"goals", "schedule", "run", "cost", "trace", "initial", "experiment"}
 
 
 def calibration_key(protocol) -> str:
-    """Identity of what the calibration depends on (not the goals or schedule)."""
-    blob = json.dumps({k: protocol.resolved[k] for k in CALIBRATION_SECTIONS if k in protocol.resolved},
+    """Digest of every section the calibration depends on (not the goals or schedule)."""
+    blob = json.dumps({k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION},
                       sort_keys=True, default=list)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -41,85 +59,75 @@ def calibration_dir(runs_root, protocol) -> Path:
     return Path(runs_root) / protocol.name / "calibration" / calibration_key(protocol)
 
 
-# --------------------------------------------------------------------------- Qmax by evolution
-def qmax_run(protocol, run: int) -> dict:
-    """One evolution run maximising Q; returns the best network's Q and size."""
+def calibration_protocol(protocol):
+    """The protocol of a Qmax calibration run: the experiment's, evolving toward Q."""
     mod = protocol.modularity
-    model = make_model(protocol)
-    seed = 1_000_000 + run              # calibration seeds never collide with experiment seeds
-    seed_stream(seed, INIT_STREAM)
-    pop = model.random(mod.qmax_population)
-    for gen in range(mod.qmax_generations):
-        seed_stream(seed, gen)
-        q, _ = model.population_q(pop, protocol)
-        n_eff = model.evaluate(pop)[2]
-        fitness = q - model.size_penalty(n_eff)
-        if gen + 1 == mod.qmax_generations:
-            break
-        parents, may_vary = ka2005.select(fitness, mod.qmax_elite, True)
-        pop = pop[parents]
-        model.vary(pop, may_vary)
-    best = int(np.argmax(fitness))
-    graph = model.modularity_graph(pop[best], protocol)
-    return {"run": run, "seed": seed, "q": float(q[best]), "fitness": float(fitness[best]),
-            "n_effective": int(n_eff[best]), "n_nodes": graph.number_of_nodes(),
-            "n_edges": graph.number_of_edges(), "genome": [int(v) for v in pop[best]]}
+    resolved = copy.deepcopy({k: v for k, v in protocol.resolved.items()
+                              if k not in ("cost", "trace", "initial", "experiment")})
+    resolved = json.loads(json.dumps(resolved, default=list))
+    resolved["fitness"]["objective"] = "modularity"
+    resolved["selection"].update(population=mod.qmax_population, elite=mod.qmax_elite)
+    resolved["schedule"].update(kind="fixed", goals=[protocol.schedule.goals[0]])
+    resolved["run"].update(max_generations=mod.qmax_generations, stop="never", post_solution_generations=0,
+                           checkpoint_every=max(mod.qmax_generations, 1))
+    return build_protocol(protocol.source, protocol.name, protocol.kind, "qmax", resolved)
 
 
-def _qmax_job(args):
-    protocol_json, source, run, out = args
-    from .protocol import build_protocol
-    data = json.loads(protocol_json)
-    exp = data["experiment"]
-    protocol = build_protocol(source, exp["name"], exp["kind"], exp["treatment"], data)
-    res = qmax_run(protocol, run)
-    write_json(Path(out), res)
-    return res
+def qmax_specs(protocol, runs_root, runs: int | None = None) -> list[RunSpec]:
+    """The calibration runs (one RunSpec each) for this experiment's recipe."""
+    cal = calibration_protocol(protocol)
+    folder = calibration_dir(runs_root, protocol) / "qmax"
+    n = protocol.modularity.qmax_runs if runs is None else runs
+    return [RunSpec.of(cal, CALIBRATION_SEED_BASE + k, folder / f"seed-{CALIBRATION_SEED_BASE + k}")
+            for k in range(n)]
 
 
-def calibrate_qmax(protocol, runs_root, jobs: int = 1, runs: int | None = None, on_done=None) -> dict:
-    """Qmax for this experiment's recipe: computed once, then read from the calibration folder."""
+def summarise_qmax(protocol, runs_root, runs: int | None = None) -> dict:
+    """Write and return ``qmax.json`` from finished calibration runs."""
     mod = protocol.modularity
-    if mod.qmax_method != "evolve":
-        raise ValueError("calibrate_qmax is the 'evolve' method; 'hillclimb' is per network")
-    n_runs = runs or mod.qmax_runs
-    folder = calibration_dir(runs_root, protocol)
-    summary_path = folder / "qmax.json"
-    if summary_path.exists():
-        summary = read_json(summary_path)
-        if summary["runs"] == n_runs:
-            return summary
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "protocol.json").write_text(protocol.to_json() + "\n")
-    todo = [(protocol.to_json(), protocol.source, r, str(folder / f"qmax-run-{r}.json"))
-            for r in range(n_runs) if not (folder / f"qmax-run-{r}.json").exists()]
-    if jobs > 1 and len(todo) > 1:
-        with mp.get_context("spawn").Pool(jobs) as pool:
-            for _ in pool.imap_unordered(_qmax_job, todo):
-                if on_done:
-                    on_done()
-    else:
-        for job in todo:
-            _qmax_job(job)
-            if on_done:
-                on_done()
-    results = [read_json(folder / f"qmax-run-{r}.json") for r in range(n_runs)]
-    qs = np.array([r["q"] for r in results])
+    specs = qmax_specs(protocol, runs_root, runs)
+    missing = [s.folder for s in specs if not (Path(s.folder) / "result.json").exists()]
+    if missing:
+        raise FileNotFoundError(f"{len(missing)} calibration runs are not finished (first: {missing[0]}); "
+                                f"run `replication calibrate` first")
+    qs = np.array([read_json(Path(s.folder) / "result.json")["q"] for s in specs])
+    reduced = len(specs) != mod.qmax_runs
     summary = {
         "q_max": float(qs.mean()), "q_max_sd": float(qs.std(ddof=1)) if len(qs) > 1 else 0.0,
-        "q_max_best": float(qs.max()), "runs": n_runs,
-        "method": (f"evolve: {n_runs} runs x {mod.qmax_generations} generations, population "
+        "q_max_best": float(qs.max()), "runs": len(specs), "reduced": reduced,
+        "method": (f"evolve: {len(specs)} runs x {mod.qmax_generations} generations, population "
                    f"{mod.qmax_population}, elite {mod.qmax_elite}, fitness = Q ({mod.method}, "
                    f"{'directed' if mod.directed else 'undirected'}) - size penalty; "
-                   f"Q_max = mean Q of each run's best network"),
+                   f"Q_max = mean Q of each run's best network"
+                   + (f" (reduced from the protocol's {mod.qmax_runs} runs)" if reduced else "")),
         "calibration_key": calibration_key(protocol),
         "experiment": protocol.name,
     }
-    write_json(summary_path, summary)
+    write_json(calibration_dir(runs_root, protocol) / "qmax.json", summary)
     return summary
 
 
+def calibrate(protocol, runs_root, runner, runs: int | None = None) -> dict:
+    """Run (or resume) the calibration of this experiment's recipe and summarise it.
+
+    ``runner(specs)`` executes RunSpecs (e.g. ``lambda s: parallel.run_all(s, jobs)``).
+    Returns ``{"qmax": summary or None, "qrand_genome": table or None}`` as the protocol's
+    ``qmax_method`` / ``qrand_method`` ask.
+    """
+    mod = protocol.modularity
+    out = {"qmax": None, "qrand_genome": None}
+    folder = calibration_dir(runs_root, protocol)
+    folder.mkdir(parents=True, exist_ok=True)
+    if mod.qmax_method == "evolve":
+        runner(qmax_specs(protocol, runs_root, runs))
+        out["qmax"] = summarise_qmax(protocol, runs_root, runs)
+    if mod.qrand_method == "genome":
+        out["qrand_genome"] = calibrate_qrand_genome(protocol, runs_root)
+    return out
+
+
 def load_qmax(runs_root, protocol) -> dict | None:
+    """The stored Qmax summary of this experiment's recipe, or None."""
     path = calibration_dir(runs_root, protocol) / "qmax.json"
     return read_json(path) if path.exists() else None
 
@@ -136,10 +144,15 @@ def calibrate_qrand_genome(protocol, runs_root) -> dict:
     return table
 
 
-def qrand_genome(protocol, samples: int = 100_000, seed: int = 2_000_000) -> dict:
+def load_qrand_genome(runs_root, protocol) -> dict | None:
+    path = calibration_dir(runs_root, protocol) / "qrand_genome.json"
+    return read_json(path) if path.exists() else None
+
+
+def qrand_genome(protocol, samples: int = 100_000, seed: int = QRAND_GENOME_SEED) -> dict:
     """Mean and SD of Q of random genomes' networks, by number of nodes (control 2)."""
-    model = make_model(protocol)
-    seed_stream(seed, INIT_STREAM)
+    model = genome_model(protocol)
+    seed_numba(seed, "init")
     pop = model.random(samples)
     q, sizes = model.population_q(pop, protocol)
     table = {}

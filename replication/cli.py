@@ -123,19 +123,50 @@ def summary(experiment_dir, csv_out):
 
 # --------------------------------------------------------------------------- modularity
 @main.command()
-@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="worker processes for the Qmax calibration runs")
-def analyse(experiment_dir, jobs):
-    """Add Q, Qrand, Qmax and Qm to every finished run's result.json.
+@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.option("--treatment", "-t", default=None, help="treatment whose recipe to calibrate (default: the "
+              "file's first default treatment; treatments share a calibration unless they change its sections)")
+@click.option("--runs", "-n", type=int, default=None,
+              help="calibration runs (default: modularity.qmax_runs; fewer is recorded as reduced)")
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="worker processes")
+@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
+def calibrate(protocol, treatment, runs, jobs, out, sets):
+    """Calibrate Qm once per experiment: Qmax by evolution (runs) and the random-genome Qrand."""
+    from .calibration import calibrate as run_calibration, calibration_dir
+    from .parallel import pending, run_all
+    proto = _load(protocol, treatment or default_treatments(protocol)[0], _overrides(sets))
+    if "modularity" not in proto.sections:
+        raise click.ClickException(f"{protocol}: this experiment's measure is raw Q; nothing to calibrate")
 
-    Qmax is calibrated once per experiment (EXPERIMENT_DIR/calibration/) and reused."""
+    def runner(specs):
+        todo = pending(specs)
+        click.echo(f"{proto.name}: {len(specs)} calibration runs, {len(specs) - len(todo)} finished, "
+                   f"{len(todo)} to run on {jobs} worker(s)", err=True)
+        if todo:
+            with click.progressbar(length=len(todo), label="Qmax runs", file=sys.stderr,
+                                   show_eta=True, show_pos=True) as bar:
+                run_all(todo, jobs, on_done=lambda _r: bar.update(1))
+
+    out_ = run_calibration(proto, out, runner, runs)
+    click.echo(f"calibration in {calibration_dir(out, proto)}", err=True)
+    click.echo(json.dumps(out_, indent=2, sort_keys=True)[:2000])
+
+
+@main.command()
+@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="(unused; kept for scripts)")
+def analyse(experiment_dir, jobs):
+    """Q, Qrand, Qmax and Qm of every finished run, written to tables beside the runs.
+
+    Reads the Qmax calibration made by `replication calibrate`; never runs evolution and
+    never writes inside a run folder."""
     from .analysis import annotate_modularity
     root = Path(experiment_dir).parent
     n = len(list(Path(experiment_dir).glob("*/seed-*/result.json")))
     with click.progressbar(length=n, label="modularity", file=sys.stderr) as bar:
         updated = annotate_modularity(experiment_dir, root, jobs=jobs, progress=lambda: bar.update(1))
-    click.echo(f"{updated} of {n} runs annotated", err=True)
+    click.echo(f"{updated} of {n} runs analysed", err=True)
 
 
 @main.command()
@@ -272,20 +303,21 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
           networks, jobs, out):
     """Clone perfect networks and time their adaptation to the other goal (2013 Fig. 4a)."""
     import numpy as np
-    from .adaptation import plan_adaptation, run_adaptation
+    from .adaptation import plan_adaptation
+    from .parallel import run_all
     proto = _load(protocol, treatment, [])
-    plan_ = plan_adaptation(protocol, out, proto.name, treatment, source_treatment or treatment,
+    specs = plan_adaptation(protocol, out, proto.name, treatment, source_treatment or treatment,
                             from_goal, to_goal, replicates, max_generations, networks)
-    if not plan_:
+    if not specs:
         raise click.ClickException(f"no finished {source_treatment or treatment} run with a network "
                                    f"perfect on {from_goal} under {out}/{proto.name}")
-    with click.progressbar(length=len(plan_), label=f"adapt {treatment} {from_goal}->{to_goal}",
+    with click.progressbar(length=len(specs), label=f"adapt {treatment} {from_goal}->{to_goal}",
                            file=sys.stderr) as bar:
-        results = run_adaptation(plan_, jobs, on_done=lambda: bar.update(1))
+        results = run_all(specs, jobs, on_done=lambda _r: bar.update(1))
     gens = np.array([r["generations_run"] for r in results])
     click.echo(f"{treatment} {from_goal}->{to_goal}: {len(results)} runs from "
-               f"{len({p[6] for p in plan_})} networks; median {np.median(gens):.1f} generations "
-               f"(unsolved: {sum(r['solved_generation'] is None for r in results)})")
+               f"{len({str(Path(s.folder).parent) for s in specs})} networks; median {np.median(gens):.1f} "
+               f"generations (unsolved: {sum(r['solved_generation'] is None for r in results)})")
 
 
 # --------------------------------------------------------------------------- figures, report, compare

@@ -1,58 +1,44 @@
-"""The generation loop: goal -> evaluate -> log -> select -> vary, with checkpoints.
+"""The one generation loop: resume, schedule, assess, log, stop rule, advance, checkpoint, result.
 
-A run is fully defined by (protocol, seed).  The random stream of generation ``g`` is
-seeded from (seed, g), so a run resumed from a checkpoint continues bit for bit as an
-uninterrupted one would, and results never depend on how many workers ran.
+A run is fully defined by (protocol, seed); the protocol already carries the treatment and
+any ``--set`` overrides.  Every experiment, the Qmax calibration (``fitness.objective =
+"modularity"``) and the 2013 adaptation runs (``[initial]`` genomes, ``run.stop =
+"first-solution"``) go through :func:`evolve`.  The genome model (:mod:`.genomes`) and the
+algorithm (:mod:`.algorithms`) are looked up from the protocol; the loop knows neither in
+detail.
+
+Each generation g: seed the ``generation`` stream for g -> the algorithm assesses the
+population -> first-solution bookkeeping and the log row -> stop rule -> the algorithm
+advances (selection, variation) -> optional trace -> checkpoint every
+``run.checkpoint_every`` generations.  A run resumed from a checkpoint continues bit for bit
+as an uninterrupted one would, and ``result.json`` is written last.
+
+Stop rules (``run.stop``): ``never`` (run ``max_generations``), ``all-goals-solved`` (every
+goal of the schedule has been solved once), ``first-solution`` (a solved individual for the
+goal in force); each then runs ``post_solution_generations`` more.
+
+Examples
+--------
+>>> import tempfile
+>>> from replication.protocol import load_protocol
+>>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("run.max_generations", 30)])
+>>> with tempfile.TemporaryDirectory() as d:
+...     result = evolve(p, seed=1, out_dir=d)
+>>> result["generations_run"], sorted(result["best_accuracy"])
+(30, ['G1', 'G2'])
 """
 from __future__ import annotations
 
 import time
 
 import numpy as np
-from numba import njit
 
 from . import __version__
-from .selection import ka2005
+from .algorithms import make_algorithm
+from .genomes import genome_model
+from .rng import derive, seed_numba
 from .store import RunStore
 from .tasks import schedule_from
-
-_MASK64 = (1 << 64) - 1
-INIT_STREAM = -1          # the initial population's random stream
-
-
-def stream_seed(seed: int, generation: int) -> int:
-    """A 32-bit seed for (run seed, generation), via the splitmix64 finaliser."""
-    x = (int(seed) * 0x9E3779B97F4A7C15 + (int(generation) & _MASK64) * 0xD1B54A32D192ED03
-         + 0x94D049BB133111EB) & _MASK64
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & _MASK64
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & _MASK64
-    x ^= x >> 31
-    return x & 0xFFFFFFFF
-
-
-@njit(cache=True)
-def _seed_numba(s):
-    np.random.seed(s)
-
-
-def seed_stream(seed: int, generation: int) -> None:
-    """Seed numba's generator (used by every kernel) for this (run, generation)."""
-    _seed_numba(stream_seed(seed, generation))
-
-
-def make_model(protocol):
-    if protocol.kind == "circuits":
-        from .circuits import CircuitModel
-        return CircuitModel(protocol)
-    if protocol.kind == "retina2005":
-        from .networks import Retina2005Model
-        return Retina2005Model(protocol)
-    if protocol.kind == "retina2013":
-        from .retina2013 import Retina2013Model
-        return Retina2013Model(protocol)
-    raise ValueError(f"no genome module for experiment kind {protocol.kind!r}")
 
 
 def _trace(protocol, model, genome, gen, trace, seed) -> list:
@@ -65,94 +51,105 @@ def _trace(protocol, model, genome, gen, trace, seed) -> list:
     if graph.number_of_edges() < 2:
         return [0.0, ""]
     rep = analyse_graph(graph, method=mod.method, directed=mod.directed, qrand_samples=trace.qrand_samples,
-                        swaps_per_edge=mod.qrand_swaps_per_edge, seed=stream_seed(seed, gen))
+                        swaps_per_edge=mod.qrand_swaps_per_edge, seed=derive(seed, "trace", gen))
     return [rep.q, rep.q_rand]
+
+
+def _initial_genome(protocol, model, seed: int):
+    """The ``[initial]`` genome this run starts from (genome (seed - 1) mod their number), or None."""
+    initial = protocol.sections.get("initial")
+    if initial is None:
+        return None
+    return np.asarray(initial.genomes[(seed - 1) % len(initial.genomes)], model.gene_dtype)
+
+
+def _stop_fires(run, solved: dict, a) -> bool:
+    if run.stop == "all-goals-solved":
+        return all(v is not None for v in solved.values())
+    if run.stop == "first-solution":
+        return a.n_solved > 0
+    return False
 
 
 def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = None,
            progress=None) -> dict | None:
     """Run (or resume, or return the finished result of) one run; returns result.json's content.
 
-    ``halt_after``: stop abruptly after that many generations without any clean-up, as a
-    kill would (tests use it); returns None then.
-    ``progress``: optional callable(generation, max_generations).
+    Parameters
+    ----------
+    protocol : Protocol
+        The resolved protocol (treatment and overrides applied).
+    seed : int
+        The run seed; every random stream derives from it (:mod:`.rng`).
+    out_dir : path
+        The run folder (see :mod:`.store`).
+    overrides : sequence of (key, value)
+        Recorded in run.json (they are already part of ``protocol``).
+    halt_after : int, optional
+        Stop abruptly after that many generations without any clean-up, as a kill would
+        (tests use it); returns None then.
+    progress : callable(generation, max_generations), optional
+        Called after every generation.
     """
-    if protocol.selection.scheme == "nsga2":
-        from .evolve_nsga2 import evolve_nsga2
-        return evolve_nsga2(protocol, seed, out_dir, overrides, halt_after, progress)
     store = RunStore(out_dir)
     store.prepare(protocol, seed, overrides)
     if store.finished:
         return store.result()
     started = time.perf_counter()
-    model = make_model(protocol)
-    model.set_run_seed(seed)
+    model = genome_model(protocol)
+    model.start_run(seed)
     schedule = schedule_from(protocol)
     goals = list(dict.fromkeys(schedule.goals))
-    targets = {g: model.target(protocol.goals[g]) for g in goals}
-    n_rows = model.n_rows
-    sel, run = protocol.selection, protocol.run
-    random_ties = sel.tie_break == "random"
-    by_fitness = run.solved_when == "fitness"
-    threshold = run.solved_threshold
+    algo = make_algorithm(protocol, model, goals, seed)
+    run = protocol.run
+    n = protocol.selection.population
 
     loaded = store.load()
     if loaded is None:
         gen = 0
-        seed_stream(seed, INIT_STREAM)
-        pop = model.random(sel.population)
-        initial = protocol.sections.get("initial")
-        if initial is not None:
-            start = np.asarray(initial.genomes[(seed - 1) % len(initial.genomes)], pop.dtype)
-            pop[:] = start[None, :]
+        seed_numba(seed, "init")
+        start = _initial_genome(protocol, model, seed)
+        pop = model.random(n) if start is None else np.repeat(start[None, :], n, axis=0)
+        state = algo.initial(pop)
         solved = {g: None for g in goals}
         stop_at = None
         elapsed_before = 0.0
     else:
-        gen, arrays, state = loaded
-        pop = arrays["population"]
-        solved = state["solved"]
-        stop_at = state["stop_at"]
-        elapsed_before = state.get("elapsed", 0.0)
+        gen, arrays, saved = loaded
+        state = dict(arrays)
+        solved = saved["solved"]
+        stop_at = saved.get("stop_at")
+        elapsed_before = saved.get("elapsed", 0.0)
 
     trace = protocol.sections.get("trace")
-    header = (["generation", "goal", "best_fitness", "mean_fitness", "n_solved"]
-              + [f"best_accuracy_{g}" for g in goals] + (["q_best", "qrand_best"] if trace else []))
+    header = ["generation", "goal"] + algo.log_header() + (["q_best", "qrand_best"] if trace else [])
     rows: list = []
 
     def checkpoint(next_gen):
-        store.save(next_gen, {"population": pop},
+        store.save(next_gen, {k: v for k, v in state.items() if v is not None},
                    {"solved": solved, "stop_at": stop_at,
                     "elapsed": elapsed_before + time.perf_counter() - started}, header, rows)
         rows.clear()
 
-    final = None
     while True:
-        seed_stream(seed, gen)
+        seed_numba(seed, "generation", gen)
         goal = schedule.goal_at(gen)
-        evaluation = model.evaluate(pop)
-        correct = {g: model.score(evaluation, targets[g]) for g in goals}
-        fitness = model.fitness(evaluation, correct[goal], targets[goal])
-        solved_now = (fitness if by_fitness else correct[goal] / n_rows) >= threshold
-        n_perfect = int(np.count_nonzero(solved_now))
-        if n_perfect and solved[goal] is None:
+        gi = goals.index(goal)
+        a = algo.assess(gen, gi, state)
+        if a.n_solved and solved[goal] is None:
             solved[goal] = gen
-        if gen % run.log_every == 0:
-            rows.append([gen, goal, float(fitness.max()), float(fitness.mean()), n_perfect]
-                        + [int(correct[g].max()) / n_rows for g in goals])
-            traced = pop[int(np.argmax(fitness))].copy() if trace else None
-        if (stop_at is None and run.stop == "all-goals-solved"
-                and all(v is not None for v in solved.values())):
+        logged = algo.logs_generation(gen)
+        if logged:
+            rows.append([gen, goal] + algo.log_row(gen, gi, a))
+            traced = a.population[int(np.argmax(a.score))].copy() if trace else None
+        if stop_at is None and _stop_fires(run, solved, a):
             stop_at = gen + run.post_solution_generations
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
-            final = (gen, goal, evaluation, correct, fitness, solved_now)
-            if trace and gen % run.log_every == 0:
+            if trace and logged:
                 rows[-1] += _trace(protocol, model, traced, gen, trace, seed)
             break
-        parents, may_vary = ka2005.select(fitness, sel.elite, random_ties)
-        pop = pop[parents]
-        model.vary(pop, may_vary)
-        if trace and gen % run.log_every == 0:
+        algo.advance(a, state)
+        if trace and logged:
             # after this generation's draws: the trace's own randomness cannot shift the run
             rows[-1] += _trace(protocol, model, traced, gen, trace, seed)
         gen += 1
@@ -163,13 +160,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         if halt_after is not None and gen >= halt_after:
             return None
 
-    gen, goal, evaluation, correct, fitness, solved_now = final
-    n_perfect = int(np.count_nonzero(solved_now))
-    # the fittest solved individual if there is one, else the fittest; first index on ties
-    best = int(np.argmax(np.where(solved_now, fitness, -np.inf) if n_perfect else fitness))
-    genome = pop[best]
     store.append_log(header, rows)
-    solved_all = (max(solved.values()) if all(v is not None for v in solved.values()) else None)
+    best = algo.best(a, seed)
+    genome = a.population[best]
+    solved_all = max(solved.values()) if all(v is not None for v in solved.values()) else None
     result = {
         "experiment": protocol.name,
         "treatment": protocol.treatment,
@@ -180,12 +174,10 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         "final_goal": goal,
         "solved_generation": solved_all,
         "solved_generation_by_goal": solved,
-        "best_fitness": float(fitness[best]),
-        "best_accuracy": {g: int(correct[g][best]) / n_rows for g in goals},
-        "n_solved_final": n_perfect,
+        "best_accuracy": {g: int(a.correct[best, k]) / model.n_rows for k, g in enumerate(goals)},
         "wall_seconds": round(elapsed_before + time.perf_counter() - started, 3),
-        **model.describe(genome, evaluation, best),
+        **algo.result_fields(a, best),
+        **model.describe(genome, a.evaluation, best),
     }
-    edges = [(a + 1, b + 1) for a, b in model.edges(genome)]
-    store.write_result(result, edges)
+    store.write_result(result, [(u + 1, v + 1) for u, v in model.edges(genome)])
     return result

@@ -167,7 +167,7 @@ def draw_network(ax, g: nx.DiGraph, partition, labels=None, title: str = "", lay
 def _example_networks(runs: Path, out: Path, experiment: str, treatments: tuple, name: str) -> list[Path]:
     """The best networks of the runs with Qm nearest their treatment's median, drawn from
     inputs (bottom) to output (top), nodes coloured by the Q recipe's modules."""
-    from .evolve import make_model
+    from .genomes import genome_model as make_model
     from .protocol import load_run_protocol
     groups = _by_treatment(load_results(runs / experiment))
     picks = [(t, _typical_run(groups.get(t, []))) for t in treatments]

@@ -40,6 +40,8 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
+from .rng import sample_seed, seed_numba_raw
+
 METHODS = ("exact", "greedy", "girvan-newman", "spectral", "louvain")
 
 
@@ -464,8 +466,7 @@ def edge_arrays(g: nx.DiGraph, directed: bool):
 def randomise(g: nx.DiGraph, directed: bool, swaps_per_edge: int = 10, layers=None,
               seed: int = 0) -> nx.DiGraph:
     """One degree-preserving randomisation of ``g`` (a DiGraph; undirected if not directed)."""
-    from .evolve import _seed_numba
-    _seed_numba(seed & 0xFFFFFFFF)
+    seed_numba_raw(seed)
     nodes, src, dst = edge_arrays(g, directed)
     n = len(nodes)
     adj = np.zeros((n, n), np.bool_)
@@ -497,14 +498,13 @@ def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: in
     nodes, src, dst = edge_arrays(g, directed)
     if len(src) < 2:
         return 0.0, 0.0
-    from .evolve import _seed_numba
-    _seed_numba(seed & 0xFFFFFFFF)
+    seed_numba_raw(seed)
     layer = _layer_array(nodes, layers)
     if method == "greedy":
         qs = _qrand_greedy(src, dst, len(nodes), samples, swaps_per_edge, not directed, layer)
     else:
         qs = np.array([best_partition(nx.DiGraph(randomise(g, directed, swaps_per_edge, layers,
-                                                            seed * 1_000_003 + s)),
+                                                            sample_seed(seed, s))),
                                       method, directed)[0] for s in range(samples)])
     return float(qs.mean()), float(qs.std(ddof=1)) if samples > 1 else 0.0
 
@@ -540,8 +540,7 @@ def q_max_hillclimb(g: nx.DiGraph, *, directed: bool, climbs: int = 10, steps: i
     nodes, src, dst = edge_arrays(g, directed)
     if len(src) < 2:
         return 0.0, 0.0
-    from .evolve import _seed_numba
-    _seed_numba(seed & 0xFFFFFFFF)
+    seed_numba_raw(seed)
     bests = _hillclimb_greedy(src, dst, len(nodes), climbs, steps, not directed,
                               _layer_array(nodes, layers))
     return float(bests.mean()), float(bests.max())

@@ -31,6 +31,8 @@ import networkx as nx
 import numpy as np
 from numba import njit
 
+from .rng import sample_seed, seed_numba_raw
+
 FFL, CYCLE3, BIFAN, BIPARALLEL = 38, 98, 204, 904
 UNDEFINED = 888888          # how mfinder prints an undefined value
 
@@ -218,8 +220,7 @@ def _switch(src, dst, adj, attempts, layer, mutual):
 def random_network(adj: np.ndarray, seed: int, layers: np.ndarray | None = None,
                    switch_range=(100, 200)) -> np.ndarray:
     """One random network with the same in/out degrees and mutual-edge count (and layers)."""
-    from .evolve import _seed_numba
-    _seed_numba(seed & 0xFFFFFFFF)
+    seed_numba_raw(seed)
     adj = np.asarray(adj, bool).copy()
     np.fill_diagonal(adj, False)
     layer = np.full(len(adj), -1, np.int64) if layers is None else np.asarray(layers, np.int64)
@@ -272,7 +273,7 @@ def analyse(g: nx.DiGraph, size: int, n_random: int = 100, seed: int = 0, layers
     np.fill_diagonal(adj, False)
     layer_arr = None if layers is None else np.array([layers[v] for v in nodes], np.int64)
     real = census_matrix(adj, size)
-    randoms = [census_matrix(random_network(adj, seed * 1_000_003 + k, layer_arr), size)
+    randoms = [census_matrix(random_network(adj, sample_seed(seed, k), layer_arr), size)
                for k in range(n_random)]
     return motif_statistics(real, randoms)
 

@@ -49,6 +49,8 @@ class CircuitSection:
 class CircuitFitnessSection:
     size_penalty: float = _p(lo=0.0, doc="fitness lost per effective gate above free_gates")
     free_gates: int = _p(lo=0, doc="effective gates allowed without penalty")
+    objective: str = _p(choices=("goal", "modularity"),
+                        doc="what fitness rewards: the goal (experiments) or Q (the Qmax calibration)")
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ class RunSection:
     solved_when: str = _p(choices=("fitness", "accuracy"),
                           doc="what must reach solved_threshold for an individual to count as solved")
     solved_threshold: float = _p(lo=0.0, hi=1.0, doc="fitness or accuracy that counts as solved")
-    stop: str = _p(choices=("all-goals-solved", "never"), doc="early stop rule")
+    stop: str = _p(choices=("all-goals-solved", "first-solution", "never"),
+                   doc="early stop rule: every goal solved once, a solution for the goal in force, or none")
     post_solution_generations: int = _p(lo=0, doc="generations run on after the stop rule fires")
     log_every: int = _p(lo=1, doc="write a log row every this many generations")
     checkpoint_every: int = _p(lo=1, doc="generations between checkpoints (no effect on results)")
@@ -129,6 +132,8 @@ class NetworkSection:
 class RetinaFitnessSection:
     size_penalty: float = _p(lo=0.0, doc="fitness lost per effective neuron above free_neurons")
     free_neurons: int = _p(lo=0, doc="effective neurons allowed without penalty")
+    objective: str = _p(choices=("goal", "modularity"),
+                        doc="what fitness rewards: the goal (experiments) or Q (the Qmax calibration)")
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,7 @@ class CostSection:
 class InitialSection:
     genomes: tuple = _p(doc="genomes to start from; run seed k starts from genomes[(k - 1) % len], "
                             "cloned into the whole population")
+    source: str = _p(doc="where the genomes come from (a description, or the run folder they were taken from)")
 
 
 @dataclass(frozen=True)
@@ -235,6 +241,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "run": RunSection,
         "modularity": ModularitySection,
         "cost": CostSection,
+        "initial": InitialSection,
     },
     "retina2013": {
         "retina": Retina2013Section,
@@ -246,6 +253,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "selection": Nsga2SelectionSection,
         "run": RunSection,
         "analysis": Analysis2013Section,
+        "initial": InitialSection,
     },
 }
 
@@ -331,7 +339,9 @@ def _merge(base: dict, over: Mapping, where: str) -> None:
 def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
     parts = dotted.split(".")
     node = data
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
+        if depth == 0 and part in OPTIONAL_SECTIONS and part not in node:
+            node[part] = {}                 # switching an optional section on (validated later)
         if not isinstance(node.get(part), dict):
             raise ProtocolError(f"{source}: override {dotted!r}: no section {part!r}")
         node = node[part]

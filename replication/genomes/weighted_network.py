@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .base import Evaluation
+
 N_IN = 8
 
 
@@ -287,8 +289,22 @@ def population_costs(genomes, src, dst, n_nodes, xs, ys, kind):
 
 
 # --------------------------------------------------------------------------- python side
-class Retina2013Model:
-    """Binds a clune2013 protocol to the kernels."""
+class WeightedNetworkModel:
+    """The 2013 weighted-network genome bound to a protocol's ``[network]``, ``[retina]`` and
+    ``[mutation]`` sections (interface: :mod:`replication.genomes.base`).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = WeightedNetworkModel(load_protocol("original_protocol/clune2013_retina.toml", "pcc"))
+    >>> empty = np.zeros((1, m.genome_length), np.int8)
+    >>> ev = m.evaluate(empty, m.targets(["L & R"]))
+    >>> int(ev.correct[0, 0]) <= 256
+    True
+    """
+
+    kind = "retina2013"
+    gene_dtype = np.int8
 
     def __init__(self, protocol):
         net, task, mut = protocol.network, protocol.retina, protocol.mutation
@@ -300,6 +316,7 @@ class Retina2013Model:
         self.pair_size = np.array(sizes, np.int64)
         self.pair_start = np.cumsum([0] + sizes[:-1]).astype(np.int64)
         self.n_conn = len(self.src)
+        self.genome_length = self.n_conn + self.n_nodes
         self.weights = np.array(net.weights, np.int16)
         self.biases = np.array(net.biases, np.int16)
         if len(self.weights) != 4:
@@ -311,34 +328,49 @@ class Retina2013Model:
         self.right = object_mask(task.right_objects, 0xF0)
         self.mut = mut
         self.output_rule = net.output_rule
+        self.n_rows = 256
+        self.analysis = protocol.analysis
 
-    def target_bits(self, expression: str) -> np.ndarray:
-        from .tasks import evaluate_expression
-        m = evaluate_expression(expression, {"L": self.left, "R": self.right}, (1 << 256) - 1)
-        return np.array([m >> s & 1 for s in range(256)], np.bool_)
+    # ----- task
+    def targets(self, expressions) -> np.ndarray:
+        """Goal expressions over L and R -> (n_goals, 256) bool answers."""
+        from ..tasks import evaluate_expression
+        rows = []
+        for e in expressions:
+            m = evaluate_expression(e, {"L": self.left, "R": self.right}, (1 << 256) - 1)
+            rows.append([m >> s & 1 for s in range(256)])
+        return np.array(rows, np.bool_).reshape(len(rows), 256)
 
+    def start_run(self, seed: int) -> None:
+        """Nothing per run."""
+
+    # ----- population
     def random(self, pop: int) -> np.ndarray:
         return random_2013(pop, self.n_conn, self.n_nodes, self.mut.init_max_connections, len(self.biases),
                            self.pair_start, self.pair_size)
 
-    def mutate(self, genomes) -> None:
+    def vary(self, genomes, may_vary=None) -> None:
+        """Mutate every genome (the 2013 code mutates each child; no crossover)."""
         m = self.mut
         mutate_2013(genomes, self.n_conn, self.n_nodes, m.weight_mutations, m.bias_rate,
                     m.bias_mutation == "step", m.add_connection, m.remove_connection, len(self.biases),
                     self.pair_start, self.pair_size)
 
-    def evaluate(self, genomes, targets: np.ndarray):
-        """(correct counts per goal, outputs). ``targets``: (n_goals, 256) bool."""
+    def evaluate(self, genomes, targets: np.ndarray) -> Evaluation:
+        """Correct answers per goal. ``targets``: (n_goals, 256) bool."""
         correct, outs = evaluate_2013(genomes, self.src, self.dst, self.layer_end, self.n_nodes,
                                       self.weights, self.biases, self.inputs, targets)
         if self.output_rule == "non-negative-true":      # the paper's text: >= 0 answers true
             correct = np.array([[int(((o >= 0) == t).sum()) for t in targets] for o in outs], np.int32)
-        return correct, outs
+        return Evaluation(correct=correct, outputs=outs)
 
     def costs(self, genomes, kind: str, xs=None) -> np.ndarray:
         code = {"length-optimal": 0, "length-fixed": 1, "connections": 2}[kind]
         return population_costs(genomes, self.src, self.dst, self.n_nodes,
                                 self.xs if xs is None else xs, self.ys, code)
+
+    def output_node(self, genome=None) -> int:
+        return self.n_nodes - 1
 
     # ----- structure of one network
     def edges(self, genome, simplified: bool = True) -> list[tuple[int, int]]:
@@ -376,3 +408,35 @@ class Retina2013Model:
                 if (o != 0).all() and (((o > 0) == t).all() or ((o < 0) == t).all()):
                     found[name].append(int(v))
         return found
+
+    # ----- what result.json records
+    def partition(self, genome):
+        """(simplified network, Q, modules) with the protocol's ``[analysis]`` recipe (the authors':
+        spectral, directed, on the output-simplified network); Q = 0 without edges."""
+        from ..modularity import best_partition
+        g = self.to_networkx(genome)
+        if g.number_of_edges() == 0:
+            return g, 0.0, []
+        q, parts = best_partition(g, self.analysis.q_method, self.analysis.q_directed)
+        return g, float(q), parts
+
+    def describe(self, genome, evaluation=None, index=None) -> dict:
+        """Q (authors' recipe), cost, connections, left/right split and sub-solutions of a network."""
+        from ..modularity import adjacency, spectral_first_split
+        g, q, parts = self.partition(genome)
+        nodes, a = adjacency(g, True)
+        split = spectral_first_split(a) if g.number_of_edges() else np.zeros(0)
+        side = {v: s for v, s in zip(nodes, split)}
+        counts = [[sum(1 for v in group if side.get(v) == s) for group in (range(4), range(4, 8))]
+                  for s in (1, -1)]
+        lr = abs(counts[0][0] - counts[0][1]) + abs(counts[1][0] - counts[1][1])
+        subs = self.sub_solutions(genome)
+        return {
+            "q": q, "partition": [[int(v) for v in c] for c in parts],
+            "cost": float(self.costs(np.asarray(genome)[None, :], "length-optimal")[0]),
+            "n_connections": g.number_of_edges(),
+            "left_right_split": bool(lr == 8),
+            "sub_solutions": subs,
+            "sub_solution_pair": bool(subs["left"] and subs["right"]),
+            "genome": [int(v) for v in genome],
+        }

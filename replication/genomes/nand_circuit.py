@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .modularity import compact_matrix, greedy_labels
+from ..modularity import compact_matrix, greedy_labels
+from .base import Evaluation
 
 GENE_DTYPE = np.int16
 
@@ -315,8 +316,22 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
 
 
 # --------------------------------------------------------------------------- python side
-class CircuitModel:
-    """Binds the protocol's circuit parameters to the numba kernels (the genome module)."""
+class NandCircuitModel:
+    """The 2005 NAND-circuit genome bound to a protocol's ``[circuit]``, ``[fitness]``,
+    ``[variation]`` and ``[cost]`` sections (interface: :mod:`replication.genomes.base`).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = NandCircuitModel(load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1"))
+    >>> g = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)      # X XOR Y, 4 gates
+    >>> ev = m.evaluate(g[None, :], m.targets(["X ^ Y"]))
+    >>> int(ev.correct[0, 0]), int(ev.n_effective[0])
+    (16, 4)
+    """
+
+    kind = "circuits"
+    gene_dtype = GENE_DTYPE
 
     def __init__(self, protocol):
         c = protocol.circuit
@@ -327,7 +342,7 @@ class CircuitModel:
         self.sweeps = c.feedback_sweeps
         self.initial_state = c.initial_state
         self.output_any = c.output_source == "any"
-        from .tasks import full_mask, input_masks
+        from ..tasks import full_mask, input_masks
         self.full = np.uint64(full_mask(c.n_inputs))
         self.in_masks = np.array(input_masks(c.n_inputs), np.uint64)
         var = protocol.variation
@@ -342,41 +357,42 @@ class CircuitModel:
         self.free_gates = fit.free_gates
         self.cost_weight = protocol.cost.weight if protocol.cost is not None else 0.0
 
+    # ----- task
+    def targets(self, expressions) -> np.ndarray:
+        """Truth tables (16-bit masks over the input rows) of the goal expressions."""
+        from ..tasks import truth_table
+        return np.array([truth_table(e, self.input_names) for e in expressions], np.uint64)
+
+    def start_run(self, seed: int) -> None:
+        """Nothing per run: the circuit task is the same for every run."""
+
+    # ----- population
     def random(self, pop: int) -> np.ndarray:
         return random_population(pop, self.n_inputs, self.n_gates, self.output_any)
 
-    def evaluate(self, genomes):
-        """(outputs, settled rows, effective gates[, connections when a cost is in force])."""
-        ev = evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks, self.full,
-                                 self.sweeps, self.initial_state)
+    def evaluate(self, genomes, targets) -> Evaluation:
+        outputs, settled, n_eff = evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks,
+                                                      self.full, self.sweeps, self.initial_state)
+        correct = np.stack([correct_rows(outputs, settled, t, self.full) for t in targets], axis=1)
+        extra = {"settled": settled}
         if self.cost_weight:
-            ev = ev + (connection_counts(genomes, self.n_inputs, self.n_gates),)
-        return ev
-
-    def score(self, evaluation, target: int) -> np.ndarray:
-        return correct_rows(evaluation[0], evaluation[1], np.uint64(target), self.full)
-
-    def set_run_seed(self, seed: int) -> None:
-        """Nothing per run: the circuit task is the same for every run."""
-
-    def target(self, expression: str) -> int:
-        from .tasks import truth_table
-        return truth_table(expression, self.input_names)
-
-    def vary(self, genomes, may_vary) -> int:
-        return self.mutate(genomes, may_vary)
+            extra["connections"] = connection_counts(genomes, self.n_inputs, self.n_gates)
+        return Evaluation(correct=correct, outputs=outputs, n_effective=n_eff, extra=extra)
 
     def size_penalty(self, n_effective) -> np.ndarray:
         return self.penalty * np.maximum(0, np.asarray(n_effective) - self.free_gates)
 
-    def fitness(self, evaluation, correct, target=None) -> np.ndarray:
-        fit = size_penalised_fitness(correct, self.n_rows, evaluation[2], self.penalty, self.free_gates)
+    def fitness(self, evaluation: Evaluation, goal: int, targets=None) -> np.ndarray:
+        """Fraction of rows right on goal ``goal``, minus the size penalty (and a connection cost)."""
+        fit = size_penalised_fitness(np.ascontiguousarray(evaluation.correct[:, goal]), self.n_rows,
+                                     evaluation.n_effective, self.penalty, self.free_gates)
         if self.cost_weight:
-            fit -= self.cost_weight * evaluation[3]
+            fit -= self.cost_weight * evaluation.extra["connections"]
         return fit
 
-    def mutate(self, genomes, may_mutate) -> int:
-        return mutate_population(genomes, may_mutate, self.mutation_probability, self.n_inputs,
+    def vary(self, genomes, may_vary) -> int:
+        """Mutate (Pm per genome) the rows where ``may_vary``; returns how many mutated."""
+        return mutate_population(genomes, may_vary, self.mutation_probability, self.n_inputs,
                                  self.n_gates, self.output_any, self.bitflip)
 
     def effective_gates(self, genome) -> np.ndarray:
@@ -407,14 +423,15 @@ class CircuitModel:
         return f"g{node - self.n_inputs + 1}"
 
     def to_networkx(self, genome, effective_only: bool = True, names=None):
-        """The circuit as a DiGraph: nodes are addresses with ``kind`` (input/gate) and ``label``;
-        the node driving the circuit output has ``output=True``."""
+        """The circuit as a DiGraph: nodes are addresses with ``kind`` (input/gate), ``layer``
+        (0 for inputs, 1 for gates) and ``label``; the node driving the output has ``output=True``."""
         import networkx as nx
         g = nx.DiGraph()
         out = self.output_node(genome)
         nodes = {out}.union(*self.edges(genome, effective_only))
+        names = self.input_names if names is None else names
         for node in sorted(nodes):
-            g.add_node(node, kind="input" if node < self.n_inputs else "gate",
+            g.add_node(node, kind="input" if node < self.n_inputs else "gate", layer=int(node >= self.n_inputs),
                        label=self.node_label(node, names), output=node == out)
         g.add_edges_from(self.edges(genome, effective_only))
         return g
@@ -429,16 +446,16 @@ class CircuitModel:
 
     def modularity_graph(self, genome, protocol):
         """The prepared graph (networkx) on which the protocol's Q recipe is computed."""
-        from .modularity import prepare_graph
+        from ..modularity import prepare_graph
         mod = protocol.modularity
         g = self.to_networkx(genome, effective_only=mod.graph_nodes == "effective",
                              names=protocol.inputs)
         return prepare_graph(g, include_inputs=mod.include_inputs, drop_isolated=mod.drop_isolated,
                              self_loops=mod.self_loops)
 
-    def describe(self, genome, evaluation, index) -> dict:
-        """What result.json records about the best genome."""
-        return {"n_effective_gates": int(evaluation[2][index]),
+    def describe(self, genome, evaluation: Evaluation, index: int) -> dict:
+        """What result.json records about the best genome (``output_node`` numbered from 0)."""
+        return {"n_effective_gates": int(evaluation.n_effective[index]),
                 "output_node": self.output_node(genome),
                 "genome": [int(v) for v in genome]}
 

@@ -31,8 +31,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .circuits import popcount64
-from .modularity import compact_matrix, greedy_labels
+from .nand_circuit import popcount64
+from ..modularity import compact_matrix, greedy_labels
+from .base import Evaluation
 
 N_WORDS = 4                 # 256 patterns / 64 bits
 SLOTS = 3
@@ -351,9 +352,22 @@ def population_q_networks(genomes, n_in, layer_start, neuron_layer, include_inpu
 
 
 # --------------------------------------------------------------------------- python side
-class Retina2005Model:
-    """Binds the protocol's retina parameters to the kernels (the genome module)."""
+class ThresholdNetworkModel:
+    """The 2005 retina's threshold-network genome bound to a protocol's ``[network]``,
+    ``[retina]``, ``[fitness]``, ``[variation]`` and ``[cost]`` sections
+    (interface: :mod:`replication.genomes.base`).
 
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> ev = m.evaluate(modular_retina_genome(2)[None, :], m.targets(["L & R", "L | R"]))
+    >>> ev.correct.tolist()          # the modular AND network on AND and on OR, of 256 patterns
+    [[256, 64]]
+    """
+
+    kind = "retina2005"
+    gene_dtype = np.int16
     n_inputs = 8
 
     def __init__(self, protocol):
@@ -380,9 +394,11 @@ class Retina2005Model:
         self.n_rows = 256
 
     # ----- task
-    def target(self, expression: str) -> np.ndarray:
-        from .tasks import evaluate_expression
-        return to_words(evaluate_expression(expression, {"L": self.left, "R": self.right}, (1 << 256) - 1))
+    def targets(self, expressions) -> np.ndarray:
+        """Goal expressions over L and R -> (n_goals, 4) 64-bit words over the 256 patterns."""
+        from ..tasks import evaluate_expression
+        return np.array([to_words(evaluate_expression(e, {"L": self.left, "R": self.right}, (1 << 256) - 1))
+                         for e in expressions], np.uint64)
 
     def environment(self) -> np.ndarray:
         """Patterns the fitness is measured on this generation (draws from the generation's stream)."""
@@ -390,15 +406,15 @@ class Retina2005Model:
             return self.all_mask
         if self.pattern_mode == "fixed":
             if self.fixed_mask is None:
-                raise RuntimeError("fixed environment not set: call set_run_seed first")
+                raise RuntimeError("fixed environment not set: call start_run first")
             return self.fixed_mask
         return sample_mask(self.n_patterns)
 
-    def set_run_seed(self, seed: int) -> None:
-        """The 'fixed' environment: one sample of patterns per run, from the run's seed."""
+    def start_run(self, seed: int) -> None:
+        """The 'fixed' environment: one sample of patterns per run, from the run's own stream."""
         if self.pattern_mode == "fixed":
-            from .evolve import seed_stream
-            seed_stream(seed, -2)
+            from ..rng import seed_numba
+            seed_numba(seed, "environment")
             self.fixed_mask = sample_mask(self.n_patterns)
 
     # ----- population
@@ -406,21 +422,22 @@ class Retina2005Model:
         return random_networks(pop, self.n_neurons, self.prev_sizes, self.neuron_layer, self.fanin,
                                self.tmin, self.tmax)
 
-    def evaluate(self, genomes):
+    def evaluate(self, genomes, targets) -> Evaluation:
         out, n_eff = evaluate_networks(genomes, self.pixels, self.layer_start, self.neuron_layer,
                                        self.at_least)
-        return (out, None, n_eff, genomes) if self.cost_weight else (out, None, n_eff)
+        correct = np.stack([correct_patterns(out, t, self.all_mask) for t in targets], axis=1)
+        extra = {"genomes": genomes} if self.cost_weight else {}
+        return Evaluation(correct=correct, outputs=out, n_effective=n_eff, extra=extra)
 
-    def score(self, evaluation, target) -> np.ndarray:
-        return correct_patterns(evaluation[0], target, self.all_mask)
-
-    def fitness(self, evaluation, correct, target) -> np.ndarray:
+    def fitness(self, evaluation: Evaluation, goal: int, targets) -> np.ndarray:
+        """Fraction right on this generation's environment (a sample of the patterns, drawn here),
+        minus the size penalty (and a connection cost)."""
         env = self.environment()
         n_env = sum(bin(int(w)).count("1") for w in env)
-        right = correct_patterns(evaluation[0], target, env)
-        fit = right / n_env - self.size_penalty(evaluation[2])
+        right = correct_patterns(evaluation.outputs, targets[goal], env)
+        fit = right / n_env - self.size_penalty(evaluation.n_effective)
         if self.cost_weight:
-            fit -= self.cost_weight * np.array([len(self.edges(g)) for g in evaluation[3]])
+            fit -= self.cost_weight * np.array([len(self.edges(g)) for g in evaluation.extra["genomes"]])
         return fit
 
     def size_penalty(self, n_effective) -> np.ndarray:
@@ -483,15 +500,19 @@ class Retina2005Model:
                                      *self.graph_options(protocol))
 
     def modularity_graph(self, genome, protocol):
-        from .modularity import prepare_graph
+        from ..modularity import prepare_graph
         mod = protocol.modularity
         g = self.to_networkx(genome, effective_only=mod.graph_nodes == "effective")
         return prepare_graph(g, include_inputs=mod.include_inputs, drop_isolated=mod.drop_isolated,
                              self_loops=mod.self_loops)
 
-    def describe(self, genome, evaluation, index) -> dict:
-        out = from_words(evaluation[0][index])
-        return {"n_effective_neurons": int(evaluation[2][index]),
+    def output_node(self, genome=None) -> int:
+        return self.n_inputs + self.n_neurons - 1
+
+    def describe(self, genome, evaluation: Evaluation, index: int) -> dict:
+        """What result.json records about the best genome."""
+        out = from_words(evaluation.outputs[index])
+        return {"n_effective_neurons": int(evaluation.n_effective[index]),
                 "one_side_detector": out in (self.left, self.right),
                 "genome": [int(v) for v in genome]}
 

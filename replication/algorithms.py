@@ -1,0 +1,243 @@
+"""One generation step per evolutionary algorithm, built on the genome interface and selection/.
+
+The generation loop (:mod:`replication.evolve`) knows neither algorithm in detail: each
+generation it asks the algorithm to *assess* the population of that generation (an
+:class:`Assessment`: correct answers per goal, the values that decide "solved", the log
+row), checks its stop rule, then asks the algorithm to *advance* to the next generation.
+The selection schemes themselves (``selection/``) see fitness or objective arrays only.
+
+``ka2005``
+    Kashtan & Alon (2005), elite scheme of Kashtan, Noor & Alon (2007) SI: evaluate the
+    population, rank by fitness, the best L unchanged, the worst L replaced by copies of
+    the best L, all but the elite varied.  Fitness is the goal's (fraction right minus
+    size penalty and cost) or, for the Qmax calibration (``fitness.objective =
+    "modularity"``), Q minus the size penalty.
+``nsga2``
+    Clune, Mouret & Lipson (2013): (mu + lambda) NSGA-II with stochastic Pareto dominance.
+    N parents by tournaments -> N mutated children -> parents + children ranked by
+    stochastic non-dominated sorting + crowding -> N survivors.  Objectives: performance
+    on the current goal and, unless PA, minus the connection cost (or a random value, P&RO),
+    compared with probability ``objectives.pressure``.
+
+Both draw all randomness of generation g from the stream seeded for g (see :mod:`.rng`),
+so runs resume bit-identically.
+
+Examples
+--------
+>>> from replication.protocol import load_protocol
+>>> from replication.genomes import genome_model
+>>> from replication.rng import seed_numba
+>>> p = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1", [("selection.population", 50),
+...                   ("selection.elite", 10)])
+>>> model = genome_model(p)
+>>> algo = make_algorithm(p, model, ["G1"], seed=1)
+>>> seed_numba(1, "init"); state = algo.initial(model.random(50))
+>>> seed_numba(1, "generation", 0); a = algo.assess(0, 0, state)
+>>> a.correct.shape, 0 <= a.n_solved <= 50
+((50, 1), True)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from .rng import numpy_generator, seed_numba
+from .selection import ka2005, nsga2
+
+
+@dataclass
+class Assessment:
+    """One generation's assessed population.
+
+    ``correct`` (n, n_goals): patterns right per goal; ``solved`` (n,) bool: meets the
+    protocol's solved criterion on the current goal; ``score`` (n,): what "best" means
+    (fitness for the 2005 scheme, performance for NSGA-II); ``log`` the log row's values
+    after the generation and goal columns.
+    """
+    population: np.ndarray
+    correct: np.ndarray
+    solved: np.ndarray
+    score: np.ndarray
+    evaluation: object = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def n_solved(self) -> int:
+        return int(np.count_nonzero(self.solved))
+
+
+@njit(cache=True)
+def _uniform(n):
+    """Uniform numbers from numba's generator (the one the generation's stream seeds)."""
+    return np.random.random(n)
+
+
+@njit(cache=True)
+def _randint(n):
+    return np.random.randint(0, n)
+
+
+class Ka2005Algorithm:
+    """The 2005 elite scheme over a genome model (see module docstring)."""
+
+    name = "ka2005"
+
+    def __init__(self, protocol, model, goals, seed: int):
+        self.protocol, self.model = protocol, model
+        self.targets = model.targets([protocol.goals[g] for g in goals])
+        self.goals = goals
+        sel, run = protocol.selection, protocol.run
+        self.elite = sel.elite
+        self.random_ties = sel.tie_break == "random"
+        self.by_fitness = run.solved_when == "fitness"
+        self.threshold = run.solved_threshold
+        self.modularity = getattr(protocol.fitness, "objective", "goal") == "modularity"
+
+    def initial(self, population) -> dict:
+        return {"population": population}
+
+    def assess(self, gen: int, goal: int, state: dict) -> Assessment:
+        pop = state["population"]
+        extra = {}
+        if self.modularity:
+            q, _ = self.model.population_q(pop, self.protocol)
+            evaluation = self.model.evaluate(pop, self.targets)
+            fitness = q - self.model.size_penalty(evaluation.n_effective)
+            extra["q"] = q
+        else:
+            evaluation = self.model.evaluate(pop, self.targets)
+            fitness = self.model.fitness(evaluation, goal, self.targets)
+        correct = evaluation.correct
+        measure = fitness if self.by_fitness else correct[:, goal] / self.model.n_rows
+        return Assessment(pop, correct, measure >= self.threshold, fitness, evaluation, extra)
+
+    def advance(self, a: Assessment, state: dict) -> None:
+        parents, may_vary = ka2005.select(a.score, self.elite, self.random_ties)
+        pop = a.population[parents]
+        self.model.vary(pop, may_vary)
+        state["population"] = pop
+
+    def log_header(self) -> list[str]:
+        return ["best_fitness", "mean_fitness", "n_solved"] + [f"best_accuracy_{g}" for g in self.goals]
+
+    def log_row(self, gen: int, goal: int, a: Assessment) -> list:
+        return ([float(a.score.max()), float(a.score.mean()), a.n_solved]
+                + [int(a.correct[:, k].max()) / self.model.n_rows for k in range(len(self.goals))])
+
+    def logs_generation(self, gen: int) -> bool:
+        return gen % self.protocol.run.log_every == 0
+
+    def best(self, a: Assessment, seed: int) -> int:
+        """The fittest solved individual if there is one, else the fittest; first index on ties."""
+        return int(np.argmax(np.where(a.solved, a.score, -np.inf) if a.n_solved else a.score))
+
+    def result_fields(self, a: Assessment, best: int) -> dict:
+        fields = {"best_fitness": float(a.score[best]), "n_solved_final": a.n_solved}
+        if self.modularity:
+            g = self.model.modularity_graph(a.population[best], self.protocol)
+            fields.update(q=float(a.extra["q"][best]), n_nodes=g.number_of_nodes(), n_edges=g.number_of_edges())
+        return fields
+
+
+class Nsga2Algorithm:
+    """(mu + lambda) NSGA-II with stochastic Pareto dominance over a genome model."""
+
+    name = "nsga2"
+
+    def __init__(self, protocol, model, goals, seed: int):
+        self.protocol, self.model = protocol, model
+        self.targets = model.targets([protocol.goals[g] for g in goals])
+        self.goals = goals
+        self.n = protocol.selection.population
+        obj = protocol.objectives
+        self.p = obj.pressure
+        self.cost_kind = obj.cost
+        self.n_obj = 1 if obj.cost == "none" else 2
+        self.threshold = protocol.run.solved_threshold
+        self.xs = None
+        if obj.randomize_input_x:                            # once per run (RANDCOORDS)
+            self.xs = model.xs.copy()
+            self.xs[:8] = numpy_generator(seed, "coordinates").uniform(-obj.random_input_range,
+                                                                       obj.random_input_range, 8)
+
+    def objectives(self, genomes):
+        """(correct per goal, cost) of genomes; the cost is minimised (a random objective is
+        maximised, so its negative is stored)."""
+        correct = self.model.evaluate(genomes, self.targets).correct
+        if self.cost_kind in ("length-optimal", "length-fixed", "connections"):
+            cost = self.model.costs(genomes, self.cost_kind, self.xs)
+        elif self.cost_kind == "random":
+            cost = -_uniform(len(genomes))
+        else:
+            cost = np.zeros(len(genomes))
+        return correct, cost
+
+    def initial(self, population) -> dict:
+        correct, cost = self.objectives(population)
+        return {"population": population, "correct": correct, "cost": cost, "crowd": None}
+
+    def assess(self, gen: int, goal: int, state: dict) -> Assessment:
+        pop, correct, cost, crowd = state["population"], state["correct"], state["cost"], state.get("crowd")
+        n_rows = self.model.n_rows
+        f0, f1 = correct[:, goal] / n_rows, -cost
+        if crowd is None:                       # first generation: rank the initial population
+            order, crowd = nsga2.survivors(f0, f1, self.p, self.n_obj, self.n)
+            pop, correct, cost, f0, f1 = pop[order], correct[order], cost[order], f0[order], f1[order]
+        parents = nsga2.tournament_parents(f0, f1, crowd, self.p, self.n_obj)
+        children = pop[parents]
+        self.model.vary(children)
+        c_correct, c_cost = self.objectives(children)
+        all_pop = np.concatenate([pop, children])
+        all_correct = np.concatenate([correct, c_correct])
+        all_cost = np.concatenate([cost, c_cost])
+        keep, crowd = nsga2.survivors(all_correct[:, goal] / n_rows, -all_cost, self.p, self.n_obj, self.n)
+        state.update(population=all_pop[keep], correct=all_correct[keep], cost=all_cost[keep], crowd=crowd)
+        perf = state["correct"][:, goal] / n_rows
+        return Assessment(state["population"], state["correct"], perf >= self.threshold, perf,
+                          extra={"cost": state["cost"]})
+
+    def advance(self, a: Assessment, state: dict) -> None:
+        """Nothing: ``assess`` already produced this generation's survivors."""
+
+    def log_header(self) -> list[str]:
+        return (["best_performance", "mean_performance", "n_solved", "best_cost", "median_cost", "q_best"]
+                + [f"best_accuracy_{g}" for g in self.goals])
+
+    def log_row(self, gen: int, goal: int, a: Assessment) -> list:
+        best = int(np.argmax(a.score))
+        cost = a.extra["cost"]
+        q_best = (self.model.partition(a.population[best])[1]
+                  if gen % self.protocol.analysis.q_every == 0 else "")
+        return ([float(a.score.max()), float(a.score.mean()), a.n_solved, float(cost[best]),
+                 float(np.median(cost)), q_best]
+                + [int(a.correct[:, k].max()) / self.model.n_rows for k in range(len(self.goals))])
+
+    def logs_generation(self, gen: int) -> bool:
+        return gen % self.protocol.run.log_every == 0 or gen + 1 == self.protocol.run.max_generations
+
+    def best(self, a: Assessment, seed: int) -> int:
+        """The highest-performing network, ties broken at random from the run's ``final`` stream."""
+        seed_numba(seed, "final", self.protocol.run.max_generations)
+        ties = np.flatnonzero(a.score == a.score.max())
+        return int(ties[_randint(len(ties))])
+
+    def result_fields(self, a: Assessment, best: int) -> dict:
+        return {"performance": float(a.score[best])}
+
+
+ALGORITHMS = {"ka2005": Ka2005Algorithm, "nsga2": Nsga2Algorithm}
+
+
+def make_algorithm(protocol, model, goals, seed: int):
+    """The algorithm named by ``selection.scheme``, bound to a genome model and the run's goals."""
+    try:
+        cls = ALGORITHMS[protocol.selection.scheme]
+    except KeyError:
+        raise ValueError(f"unknown selection scheme {protocol.selection.scheme!r}; "
+                         f"known: {sorted(ALGORITHMS)}") from None
+    return cls(protocol, model, goals, seed)
+
+
+__all__ = ["ALGORITHMS", "Assessment", "Ka2005Algorithm", "Nsga2Algorithm", "make_algorithm"]
