@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .algorithms import make_algorithm
 from .genomes import genome_model
 from .rng import derive, seed_numba

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .analysis import (fisher_p, format_published, format_published_ci, load_results, markdown_table,
                        mean_se, median_ci, published, quartiles, rank_sum_p, summary_rows,
                        summary_rows_2013)

@@ -134,7 +134,7 @@ def numpy_generator(seed: int, stream: str) -> np.random.Generator:
 
     Examples
     --------
-    >>> numpy_generator(1, "coordinates").integers(1 << 30) == numpy_generator(1, "coordinates").integers(1 << 30)
+    >>> int(numpy_generator(1, "coordinates").integers(1 << 30)) == int(numpy_generator(1, "coordinates").integers(1 << 30))
     True
     """
     if stream not in _NUMPY_TAGS:

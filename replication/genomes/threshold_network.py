@@ -363,7 +363,7 @@ class ThresholdNetworkModel:
     >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
     >>> ev = m.evaluate(modular_retina_genome(2)[None, :], m.targets(["L & R", "L | R"]))
     >>> ev.correct.tolist()          # the modular AND network on AND and on OR, of 256 patterns
-    [[256, 64]]
+    [[256, 128]]
     """
 
     kind = "retina2005"
