@@ -7,6 +7,9 @@ any ``--set`` overrides.  Every experiment, the Qmax calibration (``fitness.obje
 algorithm (:mod:`.algorithms`) are looked up from the protocol; the loop knows neither in
 detail.
 
+Files number nodes from 1 (``network.txt``, ``network.graphml``, ``output_node`` and node lists
+in result.json); genomes and in-memory graphs use addresses from 0.
+
 Each generation g: seed the ``generation`` stream for g -> the algorithm assesses the
 population -> first-solution bookkeeping and the log row -> stop rule -> the algorithm
 advances (selection, variation) -> optional trace -> checkpoint every
@@ -15,7 +18,9 @@ as an uninterrupted one would, and ``result.json`` is written last.
 
 Stop rules (``run.stop``): ``never`` (run ``max_generations``), ``all-goals-solved`` (every
 goal of the schedule has been solved once), ``first-solution`` (a solved individual for the
-goal in force); each then runs ``post_solution_generations`` more.
+goal in force), ``sustained`` (MVG: ``run.sustained_epochs`` consecutive epochs re-solved after
+every goal was solved; the run ends with that epoch, just before a switch); each then runs
+``post_solution_generations`` more.  MVG runs record :class:`Readaptation` in result.json.
 
 Examples
 --------
@@ -63,12 +68,66 @@ def _initial_genome(protocol, model, seed: int):
     return np.asarray(initial.genomes[(seed - 1) % len(initial.genomes)], model.gene_dtype)
 
 
+class Readaptation:
+    """Re-adaptation after goal switches (MVG): for every epoch that starts after every goal was
+    solved once, the generations into the epoch until a solved individual for the new goal
+    appears (None if none does within the epoch).
+
+    Kashtan & Alon (2005): "every time the goal switched the population was able to reach a
+    perfect solution within about five generations and remained perfect until the next switch".
+
+    Examples
+    --------
+    >>> r = Readaptation(epoch=20)
+    >>> for gen in range(100):            # all goals solved at 30; re-solved 3 generations into each epoch
+    ...     r.update(gen, all_solved_at=30 if gen >= 30 else None, n_solved=int(gen % 20 >= 3))
+    >>> r.summary(last_generation=99)
+    {'epochs': 3, 'resolved': 3, 'median_generations': 3.0, 'generations': [3, 3, 3]}
+    """
+
+    def __init__(self, epoch: int, records=None):
+        self.epoch = epoch
+        self.records = [list(r) for r in records or []]      # [epoch start, generations or None]
+
+    def update(self, gen: int, all_solved_at, n_solved: int) -> None:
+        if all_solved_at is None:
+            return
+        if gen % self.epoch == 0 and gen > all_solved_at:
+            self.records.append([gen, None])
+        if n_solved and self.records and self.records[-1][1] is None and gen < self.records[-1][0] + self.epoch:
+            self.records[-1][1] = gen - self.records[-1][0]
+
+    def streak(self) -> int:
+        """Consecutive re-solved epochs, ending with the current one."""
+        k = 0
+        for _, g in reversed(self.records):
+            if g is None:
+                break
+            k += 1
+        return k
+
+    def epoch_end(self) -> int:
+        """Last generation of the current epoch."""
+        return self.records[-1][0] + self.epoch - 1
+
+    def summary(self, last_generation: int) -> dict:
+        """Counted epochs: those that ended by ``last_generation`` or were re-solved before it."""
+        counted = [g for start, g in self.records if g is not None or start + self.epoch - 1 <= last_generation]
+        done = [g for g in counted if g is not None]
+        return {"epochs": len(counted), "resolved": len(done),
+                "median_generations": float(np.median(done)) if done else None, "generations": counted}
+
+
 def _stop_fires(run, solved: dict, a) -> bool:
     if run.stop == "all-goals-solved":
         return all(v is not None for v in solved.values())
     if run.stop == "first-solution":
         return a.n_solved > 0
     return False
+
+
+def _all_solved_at(solved: dict):
+    return max(solved.values()) if all(v is not None for v in solved.values()) else None
 
 
 def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = None,
@@ -114,12 +173,16 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         solved = {g: None for g in goals}
         stop_at = None
         elapsed_before = 0.0
+        records = []
     else:
         gen, arrays, saved = loaded
         state = dict(arrays)
         solved = saved["solved"]
         stop_at = saved.get("stop_at")
         elapsed_before = saved.get("elapsed", 0.0)
+        records = saved.get("readaptation", [])
+    mvg = schedule.kind == "mvg"
+    readapt = Readaptation(schedule.epoch, records) if mvg else None
 
     trace = protocol.sections.get("trace")
     header = ["generation", "goal"] + algo.log_header() + (["q_best", "qrand_best"] if trace else [])
@@ -128,7 +191,8 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
     def checkpoint(next_gen):
         store.save(next_gen, {k: v for k, v in state.items() if v is not None},
                    {"solved": solved, "stop_at": stop_at,
-                    "elapsed": elapsed_before + time.perf_counter() - started}, header, rows)
+                    "elapsed": elapsed_before + time.perf_counter() - started,
+                    **({"readaptation": readapt.records} if mvg else {})}, header, rows)
         rows.clear()
 
     while True:
@@ -138,12 +202,17 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         a = algo.assess(gen, gi, state)
         if a.n_solved and solved[goal] is None:
             solved[goal] = gen
+        if mvg:
+            readapt.update(gen, _all_solved_at(solved), a.n_solved)
         logged = algo.logs_generation(gen)
         if logged:
             rows.append([gen, goal] + algo.log_row(gen, gi, a))
             traced = a.population[int(np.argmax(a.score))].copy() if trace else None
         if stop_at is None and _stop_fires(run, solved, a):
             stop_at = gen + run.post_solution_generations
+        if (stop_at is None and run.stop == "sustained" and mvg
+                and readapt.streak() >= run.sustained_epochs):
+            stop_at = readapt.epoch_end() + run.post_solution_generations
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
             if trace and logged:
                 rows[-1] += _trace(protocol, model, traced, gen, trace, seed)
@@ -163,7 +232,7 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
     store.append_log(header, rows)
     best = algo.best(a, seed)
     genome = a.population[best]
-    solved_all = max(solved.values()) if all(v is not None for v in solved.values()) else None
+    solved_all = _all_solved_at(solved)
     result = {
         "experiment": protocol.name,
         "treatment": protocol.treatment,
@@ -176,8 +245,24 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         "solved_generation_by_goal": solved,
         "best_accuracy": {g: int(a.correct[best, k]) / model.n_rows for k, g in enumerate(goals)},
         "wall_seconds": round(elapsed_before + time.perf_counter() - started, 3),
+        **({"readaptation": readapt.summary(gen)} if mvg else {}),
         **algo.result_fields(a, best),
         **model.describe(genome, a.evaluation, best),
     }
-    store.write_result(result, [(u + 1, v + 1) for u, v in model.edges(genome)])
+    result["output_node"] = model.output_node(genome) + 1
+    _write_graphml(store, model.to_networkx(genome))
+    # mfinder refuses self-loops: network.txt leaves them out (network.graphml keeps them)
+    store.write_result(result, [(u + 1, v + 1) for u, v in model.edges(genome) if u != v])
     return result
+
+
+def _write_graphml(store, graph) -> None:
+    """network.graphml: the phenotype with node attributes (kind, layer, label, output), nodes
+    numbered from 1 as in network.txt."""
+    import networkx as nx
+    from .store import write_atomic
+    g = nx.relabel_nodes(graph, {v: int(v) + 1 for v in graph})
+    for v, data in g.nodes(data=True):
+        data.setdefault("output", False)
+        data["address"] = v - 1
+    write_atomic(store.path / "network.graphml", "\n".join(nx.generate_graphml(g)) + "\n")

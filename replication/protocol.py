@@ -83,8 +83,11 @@ class RunSection:
     solved_when: str = _p(choices=("fitness", "accuracy"),
                           doc="what must reach solved_threshold for an individual to count as solved")
     solved_threshold: float = _p(lo=0.0, hi=1.0, doc="fitness or accuracy that counts as solved")
-    stop: str = _p(choices=("all-goals-solved", "first-solution", "never"),
-                   doc="early stop rule: every goal solved once, a solution for the goal in force, or none")
+    stop: str = _p(choices=("all-goals-solved", "first-solution", "sustained", "never"),
+                   doc="early stop rule: every goal solved once; a solution for the goal in force; "
+                       "sustained_epochs consecutive epochs re-solved after every goal was solved "
+                       "(MVG; stops at the end of that epoch, just before a switch); or none")
+    sustained_epochs: int = _p(lo=1, doc="consecutive re-solved epochs that fire the 'sustained' stop rule")
     post_solution_generations: int = _p(lo=0, doc="generations run on after the stop rule fires")
     log_every: int = _p(lo=1, doc="write a log row every this many generations")
     checkpoint_every: int = _p(lo=1, doc="generations between checkpoints (no effect on results)")

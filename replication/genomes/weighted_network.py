@@ -432,11 +432,11 @@ class WeightedNetworkModel:
         lr = abs(counts[0][0] - counts[0][1]) + abs(counts[1][0] - counts[1][1])
         subs = self.sub_solutions(genome)
         return {
-            "q": q, "partition": [[int(v) for v in c] for c in parts],
+            "q": q, "partition": [[int(v) + 1 for v in c] for c in parts],     # numbered from 1
             "cost": float(self.costs(np.asarray(genome)[None, :], "length-optimal")[0]),
             "n_connections": g.number_of_edges(),
             "left_right_split": bool(lr == 8),
-            "sub_solutions": subs,
+            "sub_solutions": {k: [v + 1 for v in nodes] for k, nodes in subs.items()},
             "sub_solution_pair": bool(subs["left"] and subs["right"]),
             "genome": [int(v) for v in genome],
         }
