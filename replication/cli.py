@@ -211,30 +211,40 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
 @click.option("--format", "fmt", type=click.Choice(["auto", "mfinder", "edgelist", "graphml"]),
               default="auto", show_default=True)
 @click.option("--size", "-s", type=click.Choice(["3", "4"]), default="3", show_default=True)
-@click.option("--nrand", "-r", type=int, default=100, show_default=True, help="random networks")
+@click.option("--nrand", "-r", type=click.IntRange(min=0), default=100, show_default=True,
+              help="random networks")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--layers", "layers_spec", default=None, metavar="FILE-or-SIZES",
+              help="layer-preserving random networks (mfinder -rcl): a file of 'node layer' lines, "
+                   "or layer sizes such as 8,4,2,1 (nodes numbered from 1 in layer order)")
 @click.option("--out", "-f", "stem", default=None,
               help="also write STEM_OUT.txt in mfinder 1.2's layout")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of per-ID statistics")
-def motifs(file, fmt, size, nrand, seed, stem, as_json):
+def motifs(file, fmt, size, nrand, seed, layers_spec, stem, as_json):
     """Subgraph census with Z-scores against degree-preserving random networks (mfinder-compatible)."""
+    import networkx as nx
     from .modularity import read_graph
-    from .motifs import analyse, mfinder_out
+    from .motifs import mfinder_out, motif_analysis, parse_layers
     try:
         g = read_graph(file, fmt)
-    except ValueError as exc:
+        loops = list(nx.selfloop_edges(g))
+        if loops:
+            click.echo(f"{file}: ignoring {len(loops)} self-loop(s), as mfinder does", err=True)
+            g.remove_edges_from(loops)
+        layers = parse_layers(layers_spec, g) if layers_spec else None
+        res = motif_analysis(g, int(size), nrand, seed, layers)
+        if stem:
+            Path(f"{stem}_OUT.txt").write_text(mfinder_out(g, Path(file).name, int(size), res.stats, nrand,
+                                                            res.switch_ratio))
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
-    g.remove_edges_from(list(__import__("networkx").selfloop_edges(g)))
-    stats = analyse(g, int(size), nrand, seed)
-    if stem:
-        Path(f"{stem}_OUT.txt").write_text(mfinder_out(g, Path(file).name, int(size), stats, nrand))
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in stats]))
+        click.echo(json.dumps([s.to_dict() for s in res.stats]))
         return
-    click.echo("ID\tNREAL\tNRAND (mean+-sd)\tZ\tP")
-    for st in stats:
+    click.echo("ID\tNREAL\tNRAND (mean+-sd)\tZ\tP\tUNIQ")
+    for st in res.stats:
         z = "undef" if st.z is None else f"{st.z:.2f}"
-        click.echo(f"{st.id}\t{st.n_real}\t{st.mean_rand:.1f}+-{st.sd_rand:.1f}\t{z}\t{st.p:.3f}")
+        click.echo(f"{st.id}\t{st.n_real}\t{st.mean_rand:.1f}+-{st.sd_rand:.1f}\t{z}\t{st.p:.3f}\t{st.uniq}")
 
 
 @main.command("motif-profile")
