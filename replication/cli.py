@@ -325,19 +325,31 @@ def report(runs_dir, out_dir, external):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="where the experiments' Qmax calibrations are")
-@click.option("--nrand", type=int, default=100, show_default=True, help="random networks for motifs")
+@click.option("--nrand", type=click.IntRange(min=0), default=100, show_default=True,
+              help="random networks for motifs")
 def compare(folder, runs_dir, nrand):
-    """Analyse networks from another program (FOLDER/manifest.toml) like our runs -> FOLDER/compare.json."""
+    """Analyse networks from another program (FOLDER/manifest.toml) like our runs -> FOLDER/compare.json.
+
+    Prints each experiment's own measure: Qm (mean +- SE) for the 2005 experiments, raw Q
+    (median [95% CI]) for Clune et al. 2013."""
     from .external import compare as run_compare
     from .protocol import ProtocolError
     try:
         res = run_compare(Path(folder), Path(runs_dir), nrand)
-    except (ProtocolError, ValueError) as exc:
+    except (ProtocolError, ValueError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
+    for w in res["warnings"]:
+        click.echo(f"warning: {w}", err=True)
     for a in res["aggregates"]:
-        qm = a["qm"]
-        click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, "
-                   f"Qm = {'-' if not qm else f'{qm[0]:.3f} +- {qm[1]:.3f}'}")
+        if a["measure"] == "q":
+            m = a["q_median_ci"]
+            shown = "Q = -" if not m else f"Q = {m[0]:.3f} [{m[1]:.3f}, {m[2]:.3f}] (median, 95% CI)"
+        else:
+            qm = a["qm"]
+            shown = "Qm = -" if not qm else f"Qm = {qm[0]:.3f} +- {qm[1]:.3f}"
+            if not qm and a["q"]:
+                shown += f" (no Qmax calibration under {runs_dir}; Q = {a['q'][0]:.3f} +- {a['q'][1]:.3f})"
+        click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, {shown}")
 
 
 # --------------------------------------------------------------------------- bench
