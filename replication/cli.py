@@ -242,30 +242,40 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
 @click.option("--format", "fmt", type=click.Choice(["auto", "mfinder", "edgelist", "graphml"]),
               default="auto", show_default=True)
 @click.option("--size", "-s", type=click.Choice(["3", "4"]), default="3", show_default=True)
-@click.option("--nrand", "-r", type=int, default=100, show_default=True, help="random networks")
+@click.option("--nrand", "-r", type=click.IntRange(min=0), default=100, show_default=True,
+              help="random networks")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--layers", "layers_spec", default=None, metavar="FILE-or-SIZES",
+              help="layer-preserving random networks (mfinder -rcl): a file of 'node layer' lines, "
+                   "or layer sizes such as 8,4,2,1 (nodes numbered from 1 in layer order)")
 @click.option("--out", "-f", "stem", default=None,
               help="also write STEM_OUT.txt in mfinder 1.2's layout")
 @click.option("--json", "as_json", is_flag=True, help="print a JSON list of per-ID statistics")
-def motifs(file, fmt, size, nrand, seed, stem, as_json):
+def motifs(file, fmt, size, nrand, seed, layers_spec, stem, as_json):
     """Subgraph census with Z-scores against degree-preserving random networks (mfinder-compatible)."""
+    import networkx as nx
     from .modularity import read_graph
-    from .motifs import analyse, mfinder_out
+    from .motifs import mfinder_out, motif_analysis, parse_layers
     try:
         g = read_graph(file, fmt)
-    except ValueError as exc:
+        loops = list(nx.selfloop_edges(g))
+        if loops:
+            click.echo(f"{file}: ignoring {len(loops)} self-loop(s), as mfinder does", err=True)
+            g.remove_edges_from(loops)
+        layers = parse_layers(layers_spec, g) if layers_spec else None
+        res = motif_analysis(g, int(size), nrand, seed, layers)
+        if stem:
+            Path(f"{stem}_OUT.txt").write_text(mfinder_out(g, Path(file).name, int(size), res.stats, nrand,
+                                                            res.switch_ratio))
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
-    g.remove_edges_from(list(__import__("networkx").selfloop_edges(g)))
-    stats = analyse(g, int(size), nrand, seed)
-    if stem:
-        Path(f"{stem}_OUT.txt").write_text(mfinder_out(g, Path(file).name, int(size), stats, nrand))
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in stats]))
+        click.echo(json.dumps([s.to_dict() for s in res.stats]))
         return
-    click.echo("ID\tNREAL\tNRAND (mean+-sd)\tZ\tP")
-    for st in stats:
+    click.echo("ID\tNREAL\tNRAND (mean+-sd)\tZ\tP\tUNIQ")
+    for st in res.stats:
         z = "undef" if st.z is None else f"{st.z:.2f}"
-        click.echo(f"{st.id}\t{st.n_real}\t{st.mean_rand:.1f}+-{st.sd_rand:.1f}\t{z}\t{st.p:.3f}")
+        click.echo(f"{st.id}\t{st.n_real}\t{st.mean_rand:.1f}+-{st.sd_rand:.1f}\t{z}\t{st.p:.3f}\t{st.uniq}")
 
 
 @main.command("motif-profile")
@@ -347,19 +357,31 @@ def report(runs_dir, out_dir, external):
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="where the experiments' Qmax calibrations are")
-@click.option("--nrand", type=int, default=100, show_default=True, help="random networks for motifs")
+@click.option("--nrand", type=click.IntRange(min=0), default=100, show_default=True,
+              help="random networks for motifs")
 def compare(folder, runs_dir, nrand):
-    """Analyse networks from another program (FOLDER/manifest.toml) like our runs -> FOLDER/compare.json."""
+    """Analyse networks from another program (FOLDER/manifest.toml) like our runs -> FOLDER/compare.json.
+
+    Prints each experiment's own measure: Qm (mean +- SE) for the 2005 experiments, raw Q
+    (median [95% CI]) for Clune et al. 2013."""
     from .external import compare as run_compare
     from .protocol import ProtocolError
     try:
         res = run_compare(Path(folder), Path(runs_dir), nrand)
-    except (ProtocolError, ValueError) as exc:
+    except (ProtocolError, ValueError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
+    for w in res["warnings"]:
+        click.echo(f"warning: {w}", err=True)
     for a in res["aggregates"]:
-        qm = a["qm"]
-        click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, "
-                   f"Qm = {'-' if not qm else f'{qm[0]:.3f} +- {qm[1]:.3f}'}")
+        if a["measure"] == "q":
+            m = a["q_median_ci"]
+            shown = "Q = -" if not m else f"Q = {m[0]:.3f} [{m[1]:.3f}, {m[2]:.3f}] (median, 95% CI)"
+        else:
+            qm = a["qm"]
+            shown = "Qm = -" if not qm else f"Qm = {qm[0]:.3f} +- {qm[1]:.3f}"
+            if not qm and a["q"]:
+                shown += f" (no Qmax calibration under {runs_dir}; Q = {a['q'][0]:.3f} +- {a['q'][1]:.3f})"
+        click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, {shown}")
 
 
 # --------------------------------------------------------------------------- bench
