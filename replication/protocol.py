@@ -309,6 +309,46 @@ def read_toml(path: str | Path) -> dict:
         raise ProtocolError(f"{path}: not valid TOML: {exc}") from None
 
 
+# Top-level tables of a protocol file that are not parameters of a run.
+_NOT_PARAMETERS = ("experiment", "treatments", "alternatives")
+
+
+def alternatives_of(path: str | Path) -> dict[str, list]:
+    """The ``[alternatives]`` table: dotted key -> the values a careful reader could defend,
+    default first.  Each key must name a parameter and each value must validate.
+
+    Examples
+    --------
+    >>> alts = alternatives_of("original_protocol/ka2005_logic.toml")
+    >>> alts["selection.tie_break"]
+    ['index', 'random']
+    """
+    data = read_toml(path)
+    table = data.get("alternatives", {})
+    if not isinstance(table, dict):
+        raise ProtocolError(f"{path}: [alternatives] must be a table of dotted keys")
+    out = {}
+    for key, values in table.items():
+        if not isinstance(values, list) or len(values) < 2:
+            raise ProtocolError(f"{path}: 'alternatives.{key}' must list at least two values, default first")
+        base = load_protocol(path, None)
+        default = _get_dotted(base.resolved, key, str(path))
+        if values[0] != default:
+            raise ProtocolError(f"{path}: 'alternatives.{key}' must list the default {default!r} first "
+                                f"(it lists {values[0]!r})")
+        out[key] = list(values)
+    return out
+
+
+def _get_dotted(data, dotted: str, source: str):
+    node = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise ProtocolError(f"{source}: no parameter {dotted!r}")
+        node = node[part]
+    return _jsonable(node)
+
+
 def treatments_of(path: str | Path) -> list[str]:
     return list(read_toml(path).get("treatments", {}))
 
@@ -370,7 +410,7 @@ def load_protocol(path: str | Path, treatment: str | None = None,
         raise ProtocolError(f"{source}: 'experiment.kind' = {kind!r}; known kinds: {sorted(SCHEMAS)}")
     schema = SCHEMAS[kind]
     treatments = data.get("treatments", {})
-    resolved = {k: copy.deepcopy(v) for k, v in data.items() if k not in ("experiment", "treatments")}
+    resolved = {k: copy.deepcopy(v) for k, v in data.items() if k not in _NOT_PARAMETERS}
     if treatment is not None:
         if treatment not in treatments:
             raise ProtocolError(f"{source}: no treatment {treatment!r}; known: {sorted(treatments)}")
