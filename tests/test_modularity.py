@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -7,10 +8,10 @@ from click.testing import CliRunner
 
 from conftest import modular_gates
 from replication import modularity as M
-from replication.calibration import calibrate_qmax
-from replication.circuits import genome_from_gates
+from replication import calibration, parallel
 from replication.cli import main
-from replication.evolve import make_model
+from replication.genomes import genome_model as make_model
+from replication.genomes.nand_circuit import genome_from_gates
 
 # A compact, non-modular 10-gate solution of G1 found by a fixed-goal run (seed 100).
 COMPACT_G1 = [5, 14, 6, 8, 9, 2, 13, 0, 3, 9, 1, 0, 6, 0, 12, 7, 4, 4, 2, 3, 15, 7, 13, 1, 12]
@@ -132,8 +133,17 @@ def test_qm_definition():
 def test_modular_circuits_score_clearly_higher_qm_than_compact_circuit(logic_protocol, tmp_path):
     p = logic_protocol("fixed-g1", modularity__qmax_runs=4, modularity__qmax_generations=60,
                        modularity__qmax_population=300, modularity__qmax_elite=90)
-    cal = calibrate_qmax(p, tmp_path)
-    assert calibrate_qmax(p, tmp_path) == cal                        # computed once, then read
+    runner = lambda specs: parallel.run_all(specs, 1)
+    out = calibration.calibrate(p, tmp_path, runner=runner, runs=None)
+    cal = out["qmax"]
+    assert out["qrand_genome"] is None                               # qrand_method = "swap"
+    specs = calibration.qmax_specs(p, tmp_path)
+    assert len(specs) == 4 and cal["runs"] == 4 and not cal["reduced"]
+    assert not parallel.pending(specs)                               # ordinary, finished run folders
+    stamps = [(Path(s.folder) / "result.json").stat().st_mtime_ns for s in specs]
+    assert calibration.calibrate(p, tmp_path, runner=runner, runs=None)["qmax"] == cal   # computed once,
+    assert [(Path(s.folder) / "result.json").stat().st_mtime_ns for s in specs] == stamps  # then read
+    assert calibration.load_qmax(tmp_path, p) == cal
     model = make_model(p)
     qms = {}
     for name, genome in [("G1", genome_from_gates(*modular_gates("G1"))),
@@ -186,6 +196,11 @@ def test_random_genome_control_for_qrand(logic_protocol, tmp_path):
                        run__max_generations=4000)
     folder = tmp_path / "ka2005_logic" / "mvg" / "seed-2"
     evolve(p, 2, folder)
+    with pytest.raises(ValueError, match="replication calibrate"):  # the table is a calibration stage
+        modularity_of_run(folder, {"q_max": 0.6, "method": "test"})
+    table = calibration.calibrate_qrand_genome(p, tmp_path)
+    assert table["samples"] == 100 * 50
+    assert calibration.load_qrand_genome(tmp_path, p) == table
     res = modularity_of_run(folder, {"q_max": 0.6, "method": "test"})
     assert "random genomes" in res["q_rand_method"]
     assert 0.25 < res["q_rand"] < 0.45                   # random 14-15-node circuits: Q ~ 0.35-0.36

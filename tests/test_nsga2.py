@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from replication.evolve import seed_stream
+from replication.rng import seed_numba
 from replication.selection import nsga2 as N
 
 
@@ -12,7 +12,7 @@ def objectives(rng, n=300, levels=20):
 
 
 def test_dominance_with_p0_ignores_cost_and_p1_is_pareto():
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     for _ in range(200):
         # better performance, worse cost
         assert N._dominates(0.9, -10.0, 0.8, -5.0, 0.0, 2)
@@ -21,7 +21,7 @@ def test_dominance_with_p0_ignores_cost_and_p1_is_pareto():
         assert not N._dominates(0.8, -1.0, 0.8, -5.0, 0.0, 2)
         assert N._dominates(0.8, -1.0, 0.8, -5.0, 1.0, 2)
     # with p = 0.25 the cost is considered in about a quarter of the comparisons
-    seed_stream(2, 0)
+    seed_numba(2, "generation", 0)
     hits = sum(N._dominates(0.8, -1.0, 0.8, -5.0, 0.25, 2) for _ in range(20000))
     assert 0.23 < hits / 20000 < 0.27
 
@@ -39,9 +39,9 @@ def test_fast_sort_matches_literal_sort_in_distribution():
     f0, f1 = objectives(rng, n=40, levels=5)
     first_fast, first_lit, n_fronts_fast, n_fronts_lit = [], [], [], []
     for s in range(1500):
-        seed_stream(s, 0)
+        seed_numba(s, "generation", 0)
         a = N.stochastic_fronts(f0, f1, 0.25, 2, len(f0))
-        seed_stream(s, 1)
+        seed_numba(s, "generation", 1)
         b = N.literal_fronts(f0, f1, 0.25, 2, len(f0))
         first_fast.append((a == 0).sum())
         first_lit.append((b == 0).sum())
@@ -91,7 +91,7 @@ def test_ranks_and_crowding_match_deap_with_p1():
 def test_survivors_keep_whole_fronts_then_the_least_crowded():
     rng = np.random.default_rng(6)
     f0, f1 = rng.random(100), rng.random(100)
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     keep, crowd = N.survivors(f0, f1, 1.0, 2, 30)
     fronts = N.stochastic_fronts(f0, f1, 1.0, 2, 100)
     kept_levels = fronts[keep]
@@ -103,7 +103,7 @@ def test_survivors_keep_whole_fronts_then_the_least_crowded():
 def test_tournaments_prefer_dominating_parents():
     f0 = np.array([1.0, 0.0] * 50)
     f1 = np.zeros(100)
-    seed_stream(2, 0)
+    seed_numba(2, "generation", 0)
     parents = N.tournament_parents(f0, f1, np.zeros(100), 1.0, 1)
     assert len(parents) == 100
     assert (f0[parents] == 1.0).mean() > 0.7          # a good one wins every mixed pair

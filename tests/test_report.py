@@ -8,7 +8,9 @@ from conftest import LOGIC
 from replication import report as R
 from replication.analysis import annotate_modularity, load_results, motif_profiles, tidy_table, to_csv
 from replication.figures import make_all
+from replication.calibration import calibrate, calibration_key, load_qmax
 from replication.parallel import plan, run_all
+from replication.protocol import load_protocol
 
 SMALL = (("run.max_generations", 2500),
          ("modularity.qmax_runs", 2), ("modularity.qmax_generations", 30),
@@ -20,6 +22,9 @@ SMALL = (("run.max_generations", 2500),
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
     run_all(plan(LOGIC, ["fixed-g1", "mvg"], [1, 2, 3], root, SMALL), 1)
+    # Qmax is a calibration stage of its own (`replication calibrate`), made of ordinary runs
+    for treatment in ("fixed-g1", "mvg"):
+        calibrate(load_protocol(LOGIC, treatment, list(SMALL)), root, runner=lambda specs: run_all(specs, 1))
     annotate_modularity(root / "ka2005_logic", root)
     motif_profiles(root / "ka2005_logic", sizes=(3,), n_random=5, solved_only=False)
     return root
@@ -32,6 +37,12 @@ def test_tidy_table_has_one_row_per_run(runs):
     for row, res in zip(table, results):
         assert row["seed"] == res["seed"] and row["size"] == res["n_effective_gates"]
         assert row["qm"] == res["qm"] and row["folder"].endswith(f"seed-{res['seed']}")
+        assert res["q_max"] == load_qmax(runs, load_protocol(LOGIC, "mvg", list(SMALL)))["q_max"]   # calibrated
+    # the two treatments share one calibration (same recipe), of the protocol's reduced size
+    p = load_protocol(LOGIC, "fixed-g1", list(SMALL))
+    assert calibration_key(p) == calibration_key(load_protocol(LOGIC, "mvg", list(SMALL)))
+    cal = load_qmax(runs, p)
+    assert cal["runs"] == 2 and all(r["calibration_key"] == cal["calibration_key"] for r in results)
     text = to_csv(table)
     parsed = list(csv.DictReader(text.splitlines()))
     assert len(parsed) == 6 and "accuracy_G2" in parsed[0]        # union of columns (MVG has two goals)

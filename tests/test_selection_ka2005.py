@@ -1,11 +1,11 @@
 import numpy as np
 
-from replication.evolve import seed_stream
+from replication.rng import seed_numba
 from replication.selection.ka2005 import rank_descending, select
 
 
 def test_elite_pass_unchanged_and_worst_replaced_by_elite_copies():
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     rng = np.random.default_rng(0)
     fitness = rng.permutation(1000).astype(float)        # distinct values
     parents, may_vary = select(fitness, 300, True)
@@ -21,18 +21,18 @@ def test_elite_pass_unchanged_and_worst_replaced_by_elite_copies():
 
 def test_ties_are_broken_at_random_but_reproducibly():
     fitness = np.zeros(50)
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     a = rank_descending(fitness, True)
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     b = rank_descending(fitness, True)
-    seed_stream(2, 0)
+    seed_numba(2, "generation", 0)
     c = rank_descending(fitness, True)
     assert (a == b).all() and not (a == c).all()
     assert (rank_descending(fitness, False) == np.arange(50)).all()
 
 
 def test_ranking_is_sorted_descending():
-    seed_stream(3, 0)
+    seed_numba(3, "generation", 0)
     f = np.random.default_rng(1).integers(0, 5, 200).astype(float)
     order = rank_descending(f, True)
     assert (np.diff(f[order]) <= 0).all()

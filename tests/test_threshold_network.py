@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
 
-from replication.evolve import evolve, make_model, seed_stream
-from replication.networks import (GENE, SLOTS, from_words, is_object, modular_retina_genome,
-                                  object_masks, reference_output)
+from replication.evolve import evolve
+from replication.genomes import genome_model as make_model
+from replication.genomes.threshold_network import (GENE, SLOTS, ThresholdNetworkModel, from_words, is_object,
+                                                   modular_retina_genome, object_masks, reference_output,
+                                                   to_words)
+from replication.rng import seed_numba
 
 RETINA = "original_protocol/ka2005_retina.toml"
 
@@ -33,44 +36,54 @@ def test_half_objects_and_goal_counts():
     assert all((left >> p & 1) == (right >> mirror(p) & 1) for p in range(256))
 
 
+def test_targets_are_the_object_masks(retina_protocol):
+    m = make_model(retina_protocol())
+    assert type(m) is ThresholdNetworkModel and m.n_rows == 256
+    left, right = object_masks()
+    t = m.targets(["L & R", "L | R", "L"])
+    assert t.shape == (3, 4)
+    assert [from_words(w) for w in t] == [left & right, left | right, left]
+    assert (t[0] == to_words(left & right)).all()
+
+
 def test_modular_network_solves_both_goals_by_output_threshold(retina_protocol):
     m = make_model(retina_protocol())
     for t, goal in ((2, "L & R"), (1, "L | R")):
         genome = modular_retina_genome(t)
-        ev = m.evaluate(genome[None, :])
-        assert m.score(ev, m.target(goal))[0] == 256
-        assert from_words(ev[0][0]) == reference_output(list(map(int, genome)))
+        ev = m.evaluate(genome[None, :], m.targets([goal]))
+        assert ev.correct[0, 0] == 256
+        assert from_words(ev.outputs[0]) == reference_output(list(map(int, genome)))
     a, b = modular_retina_genome(2), modular_retina_genome(1)
     assert (a != b).sum() == 1                                       # only the output threshold
 
 
 def test_kernel_equals_per_pattern_reference(retina_protocol):
     m = make_model(retina_protocol())
-    seed_stream(4, 0)
+    seed_numba(4, "generation", 0)
     pop = m.random(200)
     for _ in range(30):
         m.vary(pop, np.ones(len(pop), bool))
-    ev = m.evaluate(pop)
+    ev = m.evaluate(pop, m.targets(["L & R"]))
     for k in range(len(pop)):
-        assert from_words(ev[0][k]) == reference_output(list(map(int, pop[k])))
+        assert from_words(ev.outputs[k]) == reference_output(list(map(int, pop[k])))
 
 
 def test_above_activation_option(retina_protocol):
     m = make_model(retina_protocol(network__activation="above"))
     genome = modular_retina_genome(1)                               # sum > 1: AND
-    ev = m.evaluate(genome[None, :])
-    assert m.score(ev, m.target("L & R"))[0] < 256                  # inner thresholds shift too
-    assert from_words(ev[0][0]) == reference_output(list(map(int, genome)), at_least=False)
+    ev = m.evaluate(genome[None, :], m.targets(["L & R"]))
+    assert ev.correct[0, 0] < 256                                   # inner thresholds shift too
+    assert from_words(ev.outputs[0]) == reference_output(list(map(int, genome)), at_least=False)
 
 
 def test_fanin_and_layer_rules_hold_after_variation(retina_protocol):
     p = retina_protocol(variation__crossover_operator="uniform")
     m = make_model(p)
-    seed_stream(9, 0)
+    seed_numba(9, "generation", 0)
     pop = m.random(300)
     may = np.ones(len(pop), bool)
     for gen in range(300):
-        seed_stream(9, gen)
+        seed_numba(9, "generation", gen)
         m.vary(pop, may)
     genes = pop.reshape(len(pop), -1, GENE)
     prev = np.array([8] * 8 + [8] * 4 + [4] * 2 + [2])
@@ -86,7 +99,7 @@ def test_fanin_and_layer_rules_hold_after_variation(retina_protocol):
 
 def test_mutation_changes_one_field(retina_protocol):
     m = make_model(retina_protocol(variation__crossover_probability=0.0))
-    seed_stream(3, 0)
+    seed_numba(3, "generation", 0)
     pop = m.random(1000)
     before = pop.copy()
     m.vary(pop, np.ones(len(pop), bool))
@@ -108,10 +121,10 @@ def test_retina_run_is_deterministic_and_logs_both_goals(retina_protocol, tmp_pa
 
 def test_one_side_detector_is_flagged(retina_protocol):
     m = make_model(retina_protocol())
-    from replication.networks import network_genome
+    from replication.genomes.threshold_network import network_genome
     g = modular_retina_genome(1)
     g[-GENE:] = network_genome([([], 1)] * 14 + [([(0, 1)], 1)])[-GENE:]   # output = L only
-    ev = m.evaluate(g[None, :])
+    ev = m.evaluate(g[None, :], m.targets(["L & R", "L | R"]))
     d = m.describe(g, ev, 0)
     assert d["one_side_detector"] is True
-    assert m.score(ev, m.target("L & R"))[0] == 192 and m.score(ev, m.target("L | R"))[0] == 192
+    assert ev.correct[0, 0] == 192 and ev.correct[0, 1] == 192

@@ -2,16 +2,20 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from replication.evolve import evolve, seed_stream
+from replication.evolve import evolve
+from replication.genomes import genome_model
+from replication.genomes.weighted_network import N_IN, WeightedNetworkModel, simplified_edges
 from replication.protocol import load_protocol
-from replication.retina2013 import N_IN, Retina2013Model, simplified_edges
+from replication.rng import seed_numba
 
 C13 = ROOT / "original_protocol" / "clune2013_retina.toml"
 
 
 @pytest.fixture
 def model():
-    return Retina2013Model(load_protocol(C13, "pcc"))
+    m = genome_model(load_protocol(C13, "pcc"))
+    assert type(m) is WeightedNetworkModel
+    return m
 
 
 def float_outputs(m, g):
@@ -34,18 +38,21 @@ def float_outputs(m, g):
 
 
 def test_integer_evaluation_equals_float_tanh_model(model):
-    seed_stream(1, 0)
+    seed_numba(1, "generation", 0)
     pop = model.random(30)
     for _ in range(20):
-        model.mutate(pop)
-    _, outs = model.evaluate(pop, np.stack([model.target_bits("L & R")]))
+        model.vary(pop)
+    outs = model.evaluate(pop, model.targets(["L & R"])).outputs
     for k in range(len(pop)):
         assert (float_outputs(model, pop[k]) == outs[k]).all()     # exactly -1, 0 or +1
 
 
 def test_objects_and_targets(model):
     assert bin(model.left).count("1") == 8 * 16 and bin(model.right).count("1") == 8 * 16
-    assert model.target_bits("L & R").sum() == 64 and model.target_bits("L | R").sum() == 192
+    assert model.targets(["L & R"])[0].sum() == 64 and model.targets(["L | R"])[0].sum() == 192
+    t = model.targets(["L & R", "L | R"])
+    assert t.shape == (2, 256) and t.dtype == np.bool_
+    assert t[0].tolist() == [bool(model.left >> s & 1 and model.right >> s & 1) for s in range(256)]
 
 
 # Two-layer object detectors found by exhaustive search over units with weights in
@@ -84,25 +91,23 @@ def modular_network(model, or_goal=False):
 
 
 def test_hand_built_modular_network_solves_and_and_or(model):
-    targets = np.stack([model.target_bits("L & R"), model.target_bits("L | R")])
+    targets = model.targets(["L & R", "L | R"])
     g_and, g_or = modular_network(model), modular_network(model, or_goal=True)
-    correct, _ = model.evaluate(g_and[None, :], targets)
+    correct = model.evaluate(g_and[None, :], targets).correct
     assert correct[0, 0] == 256
-    correct, _ = model.evaluate(g_or[None, :], targets)
+    correct = model.evaluate(g_or[None, :], targets).correct
     assert correct[0, 1] == 256
     assert (g_and != g_or).sum() == 1                              # only the output bias
     subs = model.sub_solutions(g_and)
     assert 16 in subs["left"] and 17 in subs["right"]
-    from replication.evolve_nsga2 import describe_2013
-    from replication.protocol import load_protocol
-    d = describe_2013(model, g_and, load_protocol(C13, "pcc").analysis)
+    d = model.describe(g_and)                   # the pcc protocol's [analysis] recipe
     assert d["sub_solution_pair"] and d["left_right_split"]
     assert d["q"] > 0.3
 
 
 def test_optimal_placement_matches_brute_force(model):
     from scipy.optimize import minimize
-    seed_stream(3, 0)
+    seed_numba(3, "generation", 0)
     pop = model.random(8)
     costs = model.costs(pop, "length-optimal")
     for k in range(len(pop)):
@@ -122,11 +127,11 @@ def test_optimal_placement_matches_brute_force(model):
 
 
 def test_mutation_rates(model):
-    seed_stream(4, 0)
+    seed_numba(4, "generation", 0)
     pop = model.random(4000)
     n_conn = model.n_conn
     before = pop.copy()
-    model.mutate(pop)
+    model.vary(pop)
     edges_before = (before[:, :n_conn] != 0).sum(axis=1)
     edges_after = (pop[:, :n_conn] != 0).sum(axis=1)
     delta = edges_after - edges_before
@@ -158,8 +163,8 @@ def test_seeded_run_is_deterministic_and_resumable(tmp_path):
 
 def test_added_connections_pick_a_layer_pair_uniformly(model):
     # the authors' _add_conn: layer pair uniform (1/4 each), then source and target uniform
-    from replication.retina2013 import _add_connection
-    seed_stream(8, 0)
+    from replication.genomes.weighted_network import _add_connection
+    seed_numba(8, "generation", 0)
     counts = np.zeros(model.n_conn)
     for _ in range(20000):
         g = np.zeros(model.n_conn + model.n_nodes - N_IN, np.int8)
