@@ -46,7 +46,9 @@ def plan(protocol_path: str, treatments, seeds, out_root: str, overrides=()) -> 
 
 
 def pending(jobs: list[Job]) -> list[Job]:
-    return [j for j in jobs if not RunStore(j.folder).finished]
+    """Jobs without a finished run; a folder holding another run raises RunMismatch."""
+    return [j for j in jobs if not RunStore(j.folder).is_finished(
+        load_protocol(j.protocol_path, j.treatment, list(j.overrides)), j.seed)]
 
 
 def run_all(jobs: list[Job], n_jobs: int, on_done=None) -> list[dict]:
