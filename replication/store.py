@@ -399,7 +399,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
 
     A kill leaves either the old file or the new one, never a half-written one. The file
     gets the permissions ``open()`` would give (0644 under the usual umask 022), not the
-    0600 of a bare temporary file.
+    0600 of a bare temporary file. An ``OSError`` (full disk, unwritable folder) becomes a
+    one-line :class:`StoreError` naming ``path``.
 
     Examples
     --------
@@ -410,19 +411,22 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     'hello\\n'
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):            # full disk, unwritable folder, a file in the way
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc})", path) from None
         raise
 
 

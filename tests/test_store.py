@@ -450,6 +450,15 @@ def test_summary_of_a_corrupt_result_prints_one_line(tmp_path):
                                  "Expecting value)"
 
 
+def test_a_failed_write_names_the_file_and_leaves_no_temporary(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match=f"{tmp_path / 'file' / 'r.json'}: cannot write"):
+        write_json(tmp_path / "file" / "r.json", {})
+    with pytest.raises(TypeError):                      # not JSON: nothing half-written stays
+        write_json(tmp_path / "r.json", {"x": object()})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
 def test_store_errors_cross_process_boundaries():
     err = pickle.loads(pickle.dumps(RunMismatch("x: other parameters", "/some/run")))
     assert type(err) is RunMismatch and str(err) == "x: other parameters" and str(err.path) == "/some/run"
