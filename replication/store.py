@@ -93,8 +93,9 @@ def safe_part(name, what: str = "name") -> str:
     """``name`` if it can be one folder name in the runs tree, else a :class:`StoreError`.
 
     A safe part is a non-empty string of at most 255 characters, without ``/``, ``\\`` or
-    NUL, not starting with ``.`` (so neither ``.`` nor ``..``) and not one of the reserved
-    names (``calibration``, ``adapt``, ``multiverse``, ``tables``). Experiment, treatment,
+    NUL, not starting with ``.`` (so neither ``.`` nor ``..``), not one of the reserved
+    names (``calibration``, ``adapt``, ``multiverse``, ``tables``) and not shaped like a run
+    folder's name (``seed-N``, ``net-N``, ``rep-N``). Experiment, treatment,
     calibration-key, adaptation and multiverse names become folder names, so a name such
     as ``../../x`` could otherwise write outside the runs folder.
 
@@ -114,6 +115,9 @@ def safe_part(name, what: str = "name") -> str:
     if name in RESERVED:
         raise StoreError(f"{what} {name!r} cannot be a folder name: {sorted(RESERVED)} are reserved "
                          "for the runs tree's own folders")
+    if _SEED.fullmatch(name) or _NET.fullmatch(name) or _REP.fullmatch(name):
+        raise StoreError(f"{what} {name!r} cannot be a folder name: seed-N, net-N and rep-N "
+                         "name run folders")
     return name
 
 

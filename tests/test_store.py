@@ -60,7 +60,7 @@ def test_layout_functions_build_the_documented_paths(tmp_path):
 
 
 @pytest.mark.parametrize("bad", ["../../x", "a/b", "..", ".", ".hidden", "", "calibration", "tables",
-                                 "adapt", "multiverse", "a\\b", "x\0"])
+                                 "adapt", "multiverse", "a\\b", "x\0", "seed-3", "rep-1"])
 def test_unsafe_or_reserved_names_are_refused(tmp_path, bad):
     with pytest.raises(StoreError, match="cannot be a folder name"):
         run_dir(tmp_path, "e", bad, 1)
