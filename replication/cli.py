@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .protocol import ProtocolError, default_treatments, load_protocol, parse_override
+from .store import StoreError
 
 
 def _overrides(values) -> list:
@@ -25,7 +26,17 @@ def _load(path, treatment, overrides):
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class _Group(click.Group):
+    """Run folder and store errors (corrupt files, other parameters, foreign folders) print one line."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="replication")
 def main():
     """Replicate Kashtan & Alon (2005) and Clune, Mouret & Lipson (2013)."""
@@ -45,7 +56,6 @@ def main():
 def run(protocol, treatment, seed, out, generations, sets, quiet):
     """Run (or resume) one evolution run into OUT."""
     from .evolve import evolve
-    from .store import RunMismatch
     overrides = _overrides(sets)
     if generations is not None:
         overrides.append(("run.max_generations", generations))
@@ -59,10 +69,7 @@ def run(protocol, treatment, seed, out, generations, sets, quiet):
             last[0] = now
             click.echo(f"  generation {gen:,} / {total:,}", err=True)
 
-    try:
-        result = evolve(proto, seed, out, overrides=overrides, progress=progress)
-    except RunMismatch as exc:
-        raise click.ClickException(str(exc)) from None
+    result = evolve(proto, seed, out, overrides=overrides, progress=progress)   # StoreError: see _Group
     shown = {k: v for k, v in result.items() if k != "genome"}
     click.echo(json.dumps(shown, indent=2, sort_keys=True))
 

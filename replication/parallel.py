@@ -73,7 +73,8 @@ def plan(protocol_path: str, treatments, seeds, out_root: str, overrides=()) -> 
 
 
 def pending(specs: list[RunSpec]) -> list[RunSpec]:
-    return [s for s in specs if not RunStore(s.folder).finished]
+    """Specs without a finished run; a folder holding another run raises RunMismatch."""
+    return [s for s in specs if not RunStore(s.folder).is_finished(s.protocol(), s.seed)]
 
 
 def run_all(specs: list[RunSpec], n_jobs: int, on_done=None) -> list[dict]:

@@ -285,8 +285,47 @@ class Protocol:
 
     @property
     def digest(self) -> str:
-        """Identity of the parameters (not of the file path): resumes must match it."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        """Identity of the parameters (not of the file path): resumes must match it.
+
+        The digest of :attr:`resolved` without the bookkeeping keys
+        (:data:`DIGEST_EXCLUDED`); see :func:`protocol_digest`.
+        """
+        return protocol_digest(self.resolved)
+
+
+# Keys that cannot change what one run evolves: how many runs a treatment has, and how often a
+# run logs, checkpoints or logs Q (the logged Q is computed after the generation's random draws,
+# and every generation re-seeds its own stream). A run resumed with other values of these keys
+# is the same run, so they stay out of the digest. Keys that change a logged value
+# (e.g. ``trace.qrand_samples``) or the result stay in.
+DIGEST_EXCLUDED = frozenset({"run.runs", "run.log_every", "run.checkpoint_every",
+                             "analysis.q_every", "trace.q_every"})
+
+
+def protocol_digest(resolved: Mapping[str, Any]) -> str:
+    """Digest (16 hex digits) of resolved protocol parameters, bookkeeping keys left out.
+
+    The SHA-256 of the sorted JSON of ``resolved`` after removing the dotted keys in
+    :data:`DIGEST_EXCLUDED`. ``resolved`` is a :attr:`Protocol.resolved` mapping or the
+    content of a run folder's ``protocol.json``; both give the same digest for the same
+    parameters, so a stored run can be checked against a requested one.
+
+    Examples
+    --------
+    >>> a = {"run": {"max_generations": 300, "log_every": 1}, "experiment": {"name": "x"}}
+    >>> b = {"run": {"max_generations": 300, "log_every": 10}, "experiment": {"name": "x"}}
+    >>> protocol_digest(a) == protocol_digest(b)
+    True
+    >>> protocol_digest(a) == protocol_digest({**a, "run": {"max_generations": 301, "log_every": 1}})
+    False
+    """
+    data = _jsonable(resolved)
+    for dotted in DIGEST_EXCLUDED:
+        section, key = dotted.split(".")
+        if isinstance(data.get(section), dict):
+            data[section].pop(key, None)
+    blob = json.dumps(data, indent=2, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def _jsonable(obj):

@@ -1,88 +1,721 @@
-"""Run folders: one folder per (experiment, treatment, seed); atomic writes; resume.
+"""Run folders: the layout of the runs tree, safe writes, a per-run lock, identity and resume.
+
+This module is the only place that knows the layout of the runs tree::
+
+    <root>/<experiment>/<treatment>/seed-N/                         runs            run_dir()
+    <root>/<experiment>/calibration/<key>/seed-N/                   calibration     calibration_run_dir()
+    <root>/<experiment>/adapt/<name>/net-<seed>/rep-<k>/            adaptation      adaptation_run_dir()
+    <root>/<experiment>/multiverse/<key>=<value>/<treatment>/seed-N/ multiverse     multiverse_run_dir()
+    <root>/<experiment>/tables/                                     analysis output tables_dir()
+
+Other modules build paths with these functions and find runs with :func:`iter_runs`;
+nobody globs the tree. ``calibration``, ``adapt``, ``multiverse`` and ``tables`` are
+reserved: no experiment or treatment may take these names.
 
 A run folder holds::
 
+    run.json         seed, treatment, overrides, protocol digest, package version (written first)
     protocol.json    the resolved protocol (all parameters, after treatment and --set overrides)
-    run.json         seed, treatment, overrides, protocol digest, package version
     log.csv          one row per logged generation (appended at each checkpoint)
     checkpoint.npz   the state needed to continue (population, generation, bookkeeping)
     result.json      written last: its presence means the run is finished
     network.txt      the best final network, mfinder edge list (``source target 1``, nodes from 1)
+    .lock            the per-run lock (see :meth:`RunStore.prepare`)
 
-Every file is written to a temporary name and renamed, so a kill never leaves a
-half-written file.  ``log.csv`` is the one file that grows; rows past the last
-checkpoint are dropped on resume, so a resumed log equals an uninterrupted one.
+Every file but ``log.csv`` is written to a temporary name and renamed, so a kill never
+leaves a half-written file; files are readable by others (``0644`` under the usual umask)
+and JSON never holds NaN (written as ``null``). ``log.csv`` is the one file that grows:
+on resume, rows past the last checkpoint and a torn last row are dropped, so a resumed log
+equals an uninterrupted one.
+
+Safety: :meth:`RunStore.prepare` takes an exclusive lock, so two processes never work the
+same run; a folder counts as the requested run only if its stored protocol has the same
+digest (:func:`replication.protocol.protocol_digest`) and seed, otherwise
+:class:`RunMismatch` names the differing keys; a folder that is not a run folder but holds
+files is refused; only files a run wrote are ever deleted.
 """
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
+import math
 import os
+import re
 import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
 from ._version import __version__
 
+# --------------------------------------------------------------------------- errors
 
-class RunMismatch(RuntimeError):
-    """A run folder exists but was made with different parameters or seed."""
+
+class StoreError(ValueError):
+    """A run folder or one of its files cannot be used; the message names the path.
+
+    ``path`` holds the file or folder concerned (None where there is none).
+    """
+
+    def __init__(self, message: str, path: str | Path | None = None):
+        super().__init__(message)
+        self.path = None if path is None else Path(path)
+
+    def __reduce__(self):               # keep ``path`` across process boundaries (worker pools)
+        return (type(self), (str(self), self.path))
+
+
+class RunMismatch(StoreError):
+    """A run folder holds a run made with other parameters or another seed."""
+
+
+class RunLocked(StoreError):
+    """Another process is working on this run (raised by ``prepare(..., wait=False)``)."""
+
+
+# --------------------------------------------------------------------------- layout
+RUNS, CALIBRATION, ADAPTATION, MULTIVERSE = "runs", "calibration", "adapt", "multiverse"
+KINDS = (RUNS, CALIBRATION, ADAPTATION, MULTIVERSE)
+TABLES = "tables"
+RESERVED = frozenset({CALIBRATION, ADAPTATION, MULTIVERSE, TABLES})
+
+_SEED = re.compile(r"seed-(\d+)")
+_NET = re.compile(r"net-(\d+)")
+_REP = re.compile(r"rep-(\d+)")
+
+
+def safe_part(name, what: str = "name") -> str:
+    """``name`` if it can be one folder name in the runs tree, else a :class:`StoreError`.
+
+    A safe part is a non-empty string of at most 255 characters, without ``/``, ``\\`` or
+    NUL, not starting with ``.`` (so neither ``.`` nor ``..``), not one of the reserved
+    names (``calibration``, ``adapt``, ``multiverse``, ``tables``) and not shaped like a run
+    folder's name (``seed-N``, ``net-N``, ``rep-N``). Experiment, treatment,
+    calibration-key, adaptation and multiverse names become folder names, so a name such
+    as ``../../x`` could otherwise write outside the runs folder.
+
+    Examples
+    --------
+    >>> safe_part("mvg", "treatment")
+    'mvg'
+    >>> safe_part("../x", "treatment")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.store.StoreError: treatment '../x' cannot be a folder name: one path part, ...
+    """
+    if not isinstance(name, str) or not name or len(name) > 255 or name.startswith(".") \
+            or any(c in name for c in "/\\\0"):
+        raise StoreError(f"{what} {name!r} cannot be a folder name: one path part, "
+                         "without '/', '\\' or NUL, not starting with '.'")
+    if name in RESERVED:
+        raise StoreError(f"{what} {name!r} cannot be a folder name: {sorted(RESERVED)} are reserved "
+                         "for the runs tree's own folders")
+    if _SEED.fullmatch(name) or _NET.fullmatch(name) or _REP.fullmatch(name):
+        raise StoreError(f"{what} {name!r} cannot be a folder name: seed-N, net-N and rep-N "
+                         "name run folders")
+    return name
+
+
+def _seed_part(seed, prefix: str = "seed") -> str:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise StoreError(f"{prefix} {seed!r} must be a non-negative integer")
+    return f"{prefix}-{int(seed)}"
+
+
+def experiment_dir(root: str | Path, experiment: str) -> Path:
+    """The folder of one experiment: ``<root>/<experiment>/``.
+
+    Examples
+    --------
+    >>> experiment_dir("runs", "ka2005_logic").as_posix()
+    'runs/ka2005_logic'
+    """
+    return Path(root) / safe_part(experiment, "experiment")
+
+
+def run_dir(root: str | Path, experiment: str, treatment: str, seed: int) -> Path:
+    """The folder of one run: ``<root>/<experiment>/<treatment>/seed-<seed>/``.
+
+    Examples
+    --------
+    >>> run_dir("runs", "ka2005_logic", "mvg", 3).as_posix()
+    'runs/ka2005_logic/mvg/seed-3'
+    """
+    return experiment_dir(root, experiment) / safe_part(treatment, "treatment") / _seed_part(seed)
+
+
+def calibration_dir(root: str | Path, experiment: str, key: str) -> Path:
+    """The folder of one calibration: ``<root>/<experiment>/calibration/<key>/``.
+
+    It holds ordinary run folders ``seed-N/`` (see :func:`calibration_run_dir`).
+
+    Examples
+    --------
+    >>> calibration_dir("runs", "ka2005_logic", "3f2a").as_posix()
+    'runs/ka2005_logic/calibration/3f2a'
+    """
+    return experiment_dir(root, experiment) / CALIBRATION / safe_part(key, "calibration key")
+
+
+def calibration_run_dir(root: str | Path, experiment: str, key: str, seed: int) -> Path:
+    """One calibration run: ``<root>/<experiment>/calibration/<key>/seed-<seed>/``.
+
+    Examples
+    --------
+    >>> calibration_run_dir("runs", "ka2005_logic", "3f2a", 1).as_posix()
+    'runs/ka2005_logic/calibration/3f2a/seed-1'
+    """
+    return calibration_dir(root, experiment, key) / _seed_part(seed)
+
+
+def adaptation_dir(root: str | Path, experiment: str, name: str) -> Path:
+    """The folder of one adaptation experiment: ``<root>/<experiment>/adapt/<name>/``.
+
+    It holds ``net-<seed>/rep-<k>/`` run folders (see :func:`adaptation_run_dir`).
+
+    Examples
+    --------
+    >>> adaptation_dir("runs", "clune2013_retina", "pcc-AND-to-OR").as_posix()
+    'runs/clune2013_retina/adapt/pcc-AND-to-OR'
+    """
+    return experiment_dir(root, experiment) / ADAPTATION / safe_part(name, "adaptation name")
+
+
+def adaptation_run_dir(root: str | Path, experiment: str, name: str, net_seed: int, replicate: int) -> Path:
+    """One adaptation run: ``<root>/<experiment>/adapt/<name>/net-<net_seed>/rep-<replicate>/``.
+
+    ``net_seed`` is the seed of the run whose network the adaptation starts from.
+
+    Examples
+    --------
+    >>> adaptation_run_dir("runs", "clune2013_retina", "pcc-AND-to-OR", 4, 2).as_posix()
+    'runs/clune2013_retina/adapt/pcc-AND-to-OR/net-4/rep-2'
+    """
+    return (adaptation_dir(root, experiment, name) / _seed_part(net_seed, "net")
+            / _seed_part(replicate, "rep"))
+
+
+def _value_part(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise StoreError(f"multiverse value {value!r} is not finite")
+    return str(value)
+
+
+def multiverse_dir(root: str | Path, experiment: str, key: str, value) -> Path:
+    """The folder of one protocol variant: ``<root>/<experiment>/multiverse/<key>=<value>/``.
+
+    It is laid out like an experiment folder: ``<treatment>/seed-N/`` run folders
+    (see :func:`multiverse_run_dir`). Booleans are written ``true`` / ``false``.
+
+    Examples
+    --------
+    >>> multiverse_dir("runs", "ka2005_logic", "selection.tie_break", "random").as_posix()
+    'runs/ka2005_logic/multiverse/selection.tie_break=random'
+    """
+    part = f"{safe_part(key, 'multiverse key')}={_value_part(value)}"
+    return experiment_dir(root, experiment) / MULTIVERSE / safe_part(part, "multiverse variant")
+
+
+def multiverse_run_dir(root: str | Path, experiment: str, key: str, value, treatment: str,
+                       seed: int) -> Path:
+    """One run of a protocol variant: ``<multiverse_dir>/<treatment>/seed-<seed>/``.
+
+    Examples
+    --------
+    >>> multiverse_run_dir("runs", "ka2005_logic", "selection.elite", 200, "mvg", 1).as_posix()
+    'runs/ka2005_logic/multiverse/selection.elite=200/mvg/seed-1'
+    """
+    return (multiverse_dir(root, experiment, key, value) / safe_part(treatment, "treatment")
+            / _seed_part(seed))
+
+
+def tables_dir(experiment_folder: str | Path) -> Path:
+    """Where analysis writes its tables for one experiment: ``<experiment folder>/tables/``.
+
+    Examples
+    --------
+    >>> tables_dir("runs/ka2005_logic").as_posix()
+    'runs/ka2005_logic/tables'
+    """
+    return Path(experiment_folder) / TABLES
+
+
+# --------------------------------------------------------------------------- finding runs
+@dataclass(frozen=True)
+class RunRecord:
+    """One run folder found by :func:`iter_runs`.
+
+    ``kind`` is ``"runs"``, ``"calibration"``, ``"adapt"`` or ``"multiverse"``;
+    ``treatment`` is None where the layout does not name it (calibration, adaptation: see
+    ``run_meta``); ``variant`` is the calibration key, the adaptation name or the
+    multiverse ``key=value``; ``seed`` is the run's seed (for an adaptation run, the seed of
+    the run it started from: ``net-<seed>``), ``replicate`` the adaptation's ``rep-<k>``.
+    ``result``, ``run_meta`` and ``protocol`` read the folder's files on first use.
+    """
+    folder: Path
+    experiment: str
+    treatment: str | None
+    seed: int
+    kind: str = RUNS
+    variant: str | None = None
+    replicate: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return (self.folder / "result.json").exists()
+
+    @cached_property
+    def result(self) -> dict:
+        """The content of ``result.json``."""
+        return read_json(self.folder / "result.json")
+
+    @cached_property
+    def run_meta(self) -> dict:
+        """The content of ``run.json`` (seed, treatment, overrides, digest, version)."""
+        return read_json(self.folder / "run.json")
+
+    @cached_property
+    def protocol(self):
+        """The resolved :class:`~replication.protocol.Protocol` the run was made with."""
+        from .protocol import build_protocol
+        path = self.folder / "protocol.json"
+        data = read_json(path)
+        try:
+            exp = data["experiment"]
+            return build_protocol(str(path), exp["name"], exp["kind"], exp["treatment"], data)
+        except (KeyError, TypeError) as exc:
+            raise StoreError(f"{path}: not a resolved protocol (missing {exc})", path) from None
+
+
+def _natural(path: Path):
+    return [int(t) if i % 2 else t for i, t in enumerate(re.split(r"(\d+)", path.name))]
+
+
+def _record(shown: Path, parts: tuple[str, ...]) -> RunRecord | None:
+    """Classify a run folder by its place in the tree; ``parts``: its absolute path parts."""
+    name = parts[-1]
+    seed = _SEED.fullmatch(name)
+    if seed:
+        if len(parts) >= 4 and parts[-3] == CALIBRATION:
+            return RunRecord(shown, parts[-4], None, int(seed[1]), CALIBRATION, parts[-2])
+        if len(parts) >= 5 and parts[-4] == MULTIVERSE:
+            return RunRecord(shown, parts[-5], parts[-2], int(seed[1]), MULTIVERSE, parts[-3])
+        if len(parts) >= 3 and not RESERVED & {parts[-3], parts[-2]}:   # e.g. not below tables/
+            return RunRecord(shown, parts[-3], parts[-2], int(seed[1]))
+        return None
+    rep = _REP.fullmatch(name)
+    net = _NET.fullmatch(parts[-2]) if len(parts) >= 2 else None
+    if rep and net and len(parts) >= 5 and parts[-4] == ADAPTATION:
+        return RunRecord(shown, parts[-5], None, int(net[1]), ADAPTATION, parts[-3], int(rep[1]))
+    return None
+
+
+def _is_run_name(parts: tuple[str, ...]) -> bool:
+    return bool(_SEED.fullmatch(parts[-1]) or (_REP.fullmatch(parts[-1]) and len(parts) >= 2
+                                                and _NET.fullmatch(parts[-2])))
+
+
+def iter_runs(folder: str | Path, *, finished_only: bool = True,
+              include: tuple[str, ...] = (RUNS,)) -> Iterator[RunRecord]:
+    """Every run folder below ``folder``, as :class:`RunRecord` objects, in a stable order.
+
+    ``folder`` may be a runs root, an experiment folder, a treatment folder, a
+    calibration / adaptation / multiverse folder (or one of their sub-folders) or one run
+    folder. ``include`` names the kinds of runs wanted (``"runs"``, ``"calibration"``,
+    ``"adapt"``, ``"multiverse"``): the walk does not descend from an experiment folder
+    into ``calibration/``, ``adapt/`` or ``multiverse/`` unless their kind is included,
+    and never into ``tables/`` or hidden folders; started inside such a folder, it yields
+    that folder's runs whatever ``include`` says. With ``finished_only`` (the default) only
+    runs with a ``result.json``; otherwise every run folder with a ``run.json`` or
+    ``result.json``. Order: depth first, names in natural order (``seed-2`` before
+    ``seed-10``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for d in (run_dir(root, "exp", "mvg", 10), run_dir(root, "exp", "mvg", 2),
+    ...           calibration_run_dir(root, "exp", "k1", 1)):
+    ...     write_json(d / "result.json", {})
+    >>> [(r.treatment, r.seed) for r in iter_runs(root / "exp")]
+    [('mvg', 2), ('mvg', 10)]
+    >>> [(r.kind, r.variant, r.seed) for r in iter_runs(root, include=("calibration",))]
+    [('calibration', 'k1', 1)]
+    """
+    folder = Path(folder)
+    unknown = set(include) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown run kinds {sorted(unknown)}; choose among {list(KINDS)}")
+    if not folder.is_dir():
+        raise StoreError(f"{folder}: no such folder", folder)
+    start = Path(os.path.abspath(folder)).parts
+
+    def wanted(rec: RunRecord, parts) -> bool:
+        if rec.kind in include:
+            return True
+        depth_of_kind = {CALIBRATION: 3, MULTIVERSE: 4, ADAPTATION: 4}.get(rec.kind)
+        # started at or below the kind's own folder (e.g. iter_runs(exp / "calibration"))
+        return depth_of_kind is not None and len(start) >= len(parts) - depth_of_kind + 1
+
+    def walk(path: Path, parts: tuple[str, ...], depth: int):
+        if _is_run_name(parts):
+            rec = _record(path, parts)
+            if rec is not None and wanted(rec, parts) and (
+                    rec.finished if finished_only
+                    else (path / "run.json").exists() or rec.finished):
+                yield rec
+            return
+        if depth >= 6:
+            return
+        children = sorted((c for c in path.iterdir() if c.is_dir() and not c.name.startswith(".")),
+                          key=_natural)
+        for child in children:
+            if child.name == TABLES or (child.name in RESERVED and child.name not in include):
+                continue
+            yield from walk(child, parts + (child.name,), depth + 1)
+
+    yield from walk(folder, start, 0)
+
+
+# --------------------------------------------------------------------------- files
+def _umask() -> int:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A kill leaves either the old file or the new one, never a half-written one. The file
+    gets the permissions ``open()`` would give (0644 under the usual umask 022), not the
+    0600 of a bare temporary file. An ``OSError`` (full disk, unwritable folder) becomes a
+    one-line :class:`StoreError` naming ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> write_atomic(p, "hello\\n")
+    >>> p.read_text()
+    'hello\\n'
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):            # full disk, unwritable folder, a file in the way
+            raise StoreError(f"{path}: cannot write ({exc.strerror or exc})", path) from None
         raise
 
 
+def json_safe(obj):
+    """``obj`` with NaN and infinities turned into None and numpy values into Python ones.
+
+    Examples
+    --------
+    >>> json_safe({"q": float("nan"), "x": [1.5, float("inf")], "n": np.int64(3)})
+    {'q': None, 'x': [1.5, None], 'n': 3}
+    """
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, np.generic):
+        return json_safe(obj.item())
+    if isinstance(obj, Mapping):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj
+
+
 def write_json(path: Path, obj) -> None:
-    write_atomic(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+    """Write ``obj`` as sorted, indented JSON, atomically; NaN and infinities become ``null``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "r.json"
+    >>> write_json(p, {"q": float("nan"), "n": 2})
+    >>> p.read_text()
+    '{\\n  "n": 2,\\n  "q": null\\n}\\n'
+    """
+    write_atomic(path, json.dumps(json_safe(obj), indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 def read_json(path: Path):
-    with open(path) as fh:
-        return json.load(fh)
+    """The content of a JSON file; a corrupt file raises a one-line :class:`StoreError`.
+
+    A missing file raises ``FileNotFoundError`` as usual.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "bad.json"
+    >>> _ = p.write_text('{"a": 1')
+    >>> try:
+    ...     read_json(p)
+    ... except StoreError as exc:
+    ...     print(str(exc).replace(str(p), "bad.json"))
+    bad.json: corrupt JSON (line 1, column 8: Expecting ',' delimiter)
+    """
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise StoreError(f"{path}: corrupt JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+                         path) from None
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"{path}: corrupt JSON (not UTF-8 at byte {exc.start})", path) from None
 
 
-def run_dir(root: str | Path, experiment: str, treatment: str, seed: int) -> Path:
-    return Path(root) / experiment / treatment / f"seed-{seed}"
+_ABSENT = type("Absent", (), {"__repr__": lambda self: "<absent>"})()
+
+
+def _as_json(value) -> str:
+    return "<absent>" if value is _ABSENT else json.dumps(json_safe(value), sort_keys=True)
+
+
+def differing_keys(a: Mapping, b: Mapping, prefix: str = "") -> list[tuple[str, object, object]]:
+    """The dotted keys whose values differ between two nested mappings, sorted.
+
+    Each entry is ``(dotted key, value in a, value in b)``; a key missing on one side has the
+    value ``<absent>`` there. Mappings are compared key by key, everything else (lists
+    included) as a whole, by its JSON text (as the protocol digest sees it: ``1`` and
+    ``1.0`` differ, ``(1, 2)`` and ``[1, 2]`` do not).
+
+    Examples
+    --------
+    >>> differing_keys({"run": {"seed": 1, "n": 5}, "x": [1, 2]},
+    ...                {"run": {"seed": 2, "n": 5}, "x": [1, 2], "y": 0})
+    [('run.seed', 1, 2), ('y', <absent>, 0)]
+    """
+    out = []
+    for key in sorted(set(a) | set(b), key=str):
+        va, vb = a.get(key, _ABSENT), b.get(key, _ABSENT)
+        dotted = f"{prefix}{key}"
+        if isinstance(va, Mapping) and isinstance(vb, Mapping):
+            out += differing_keys(va, vb, dotted + ".")
+        elif _as_json(va) != _as_json(vb):
+            out.append((dotted, va, vb))
+    return out
+
+
+# --------------------------------------------------------------------------- the lock
+# Locks this process holds: lock-file path -> (file descriptor, token of the owning RunStore).
+_HELD: dict[str, tuple[int, object]] = {}
+
+_OUR_FILES = frozenset({"run.json", "protocol.json", "log.csv", "checkpoint.npz", "result.json",
+                        "network.txt", ".lock"})
+_TMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp")     # write_atomic's temporary files
 
 
 class RunStore:
+    """One run folder: identity, lock, checkpoint, log and result.
+
+    The loop calls :meth:`prepare` first, then :meth:`load`, :meth:`save` /
+    :meth:`append_log` while it runs and :meth:`write_result` at the end.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = RunStore(Path(tempfile.mkdtemp()) / "seed-1")
+    >>> store.finished
+    False
+    >>> store.path.mkdir(); store.lock(wait=False); store.locked
+    True
+    >>> store.close(); store.locked
+    False
+    """
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._lock_key: str | None = None
+        self._token = object()
+
+    # ----- lock
+    @property
+    def locked(self) -> bool:
+        """Whether this object holds the folder's lock."""
+        held = _HELD.get(self._lock_key) if self._lock_key else None
+        return held is not None and held[1] is self._token
+
+    def lock(self, *, wait: bool = True) -> None:
+        """Take the run's exclusive lock (``<run>/.lock``, ``fcntl.flock``).
+
+        Blocks until the lock is free, or raises :class:`RunLocked` with ``wait=False``. The
+        lock excludes other processes; within one process, a new ``RunStore`` on the same
+        folder takes over a lock left held by an earlier one (e.g. a run halted without
+        clean-up). Released by :meth:`close`, :meth:`write_result` or the end of the process.
+        """
+        if self.locked:
+            return
+        key = os.path.realpath(self.path / ".lock")
+        held = _HELD.get(key)
+        if held is not None:                       # this process holds it already: take over
+            _HELD[key] = (held[0], self._token)
+            self._lock_key = key
+            return
+        fd = os.open(key, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise RunLocked(f"{self.path}: another process{f' (pid {other})' if other else ''} "
+                            "is working on this run", self.path) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD[key] = (fd, self._token)
+        self._lock_key = key
+
+    def close(self) -> None:
+        """Release the lock if this object holds it (idempotent)."""
+        if self.locked:
+            fd, _ = _HELD.pop(self._lock_key)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+        self._lock_key = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:       # interpreter shutdown: the OS releases the lock anyway
+            pass
 
     # ----- identity
-    def prepare(self, protocol, seed: int, overrides=()) -> None:
-        """Create the folder, or check that an existing one belongs to the same run."""
-        meta = {"experiment": protocol.name, "treatment": protocol.treatment, "seed": int(seed),
-                "protocol_digest": protocol.digest, "protocol_source": protocol.source,
-                "overrides": [f"{k}={v!r}" for k, v in overrides], "version": __version__}
-        run_json = self.path / "run.json"
-        if run_json.exists():
-            old = read_json(run_json)
-            if old.get("protocol_digest") != meta["protocol_digest"] or old.get("seed") != meta["seed"]:
-                raise RunMismatch(
-                    f"{self.path} holds a run with other parameters or seed "
-                    f"(digest {old.get('protocol_digest')}, seed {old.get('seed')}); "
-                    f"use another --out or remove it")
+    def _refuse_foreign(self) -> None:
+        if not self.path.exists():
             return
+        if not self.path.is_dir():
+            raise StoreError(f"{self.path}: exists and is not a folder; refusing to use it as a run folder",
+                             self.path)
+        if (self.path / "run.json").exists():
+            return
+        foreign = sorted(p.name for p in self.path.iterdir()
+                         if p.name != ".lock" and not _TMP.fullmatch(p.name))
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise StoreError(f"{self.path}: not a run folder (no run.json) but holds files ({shown}); "
+                             "refusing to write into it: choose a new or empty folder", self.path)
+
+    def _remove_stale_tmp(self) -> None:
+        for p in self.path.iterdir():
+            if _TMP.fullmatch(p.name) and p.is_file():
+                p.unlink()
+
+    def check(self, protocol, seed: int) -> None:
+        """Raise :class:`RunMismatch` unless the folder is empty or holds the run of (protocol, seed).
+
+        The stored ``protocol.json`` and the requested protocol must have the same digest
+        (:func:`~replication.protocol.protocol_digest`: bookkeeping keys left out) and
+        ``run.json`` the same seed; the message names the folder and every differing dotted
+        key with the stored and the requested value.
+        """
+        from .protocol import DIGEST_EXCLUDED, protocol_digest
+        run_json = self.path / "run.json"
+        if not run_json.exists():
+            return
+        meta = read_json(run_json)
+        if not isinstance(meta, dict):
+            raise StoreError(f"{run_json}: not a run description (a JSON object)", run_json)
+        diffs = []
+        if meta.get("seed") != int(seed):
+            diffs.append(("seed", meta.get("seed", _ABSENT), int(seed)))
+        stored_path = self.path / "protocol.json"
+        if stored_path.exists():
+            stored = read_json(stored_path)
+            if not isinstance(stored, dict):
+                raise StoreError(f"{stored_path}: not a resolved protocol (a JSON object)", stored_path)
+            if protocol_digest(stored) != protocol.digest:
+                requested = json.loads(protocol.to_json())
+                keys = [d for d in differing_keys(stored, requested) if d[0] not in DIGEST_EXCLUDED]
+                diffs += keys or [("protocol digest", protocol_digest(stored), protocol.digest)]
+        elif meta.get("protocol_digest") != protocol.digest:
+            diffs.append(("protocol digest", meta.get("protocol_digest", _ABSENT), protocol.digest))
+        if diffs:
+            listed = "; ".join(f"{k}: stored {v_old!r}, requested {v_new!r}" for k, v_old, v_new in diffs)
+            raise RunMismatch(f"{self.path} holds a run made with other parameters ({listed}); "
+                              "use another --out or remove that folder", self.path)
+
+    def is_finished(self, protocol, seed: int) -> bool:
+        """Whether the folder holds the finished run of (protocol, seed).
+
+        Raises :class:`RunMismatch` if it holds another run; takes no lock.
+        """
+        self._refuse_foreign()
+        self.check(protocol, seed)
+        return self.finished and (self.path / "run.json").exists()
+
+    def prepare(self, protocol, seed: int, overrides=(), *, wait: bool = True) -> None:
+        """Lock the run folder, then create it or check that it holds this very run.
+
+        Takes the run's lock (:meth:`lock`; ``wait=False`` raises :class:`RunLocked` if
+        another process holds it), then reads the folder afresh: a run another process
+        finished meanwhile is simply :attr:`finished` (the lock is then released at once).
+        A folder holding another run raises :class:`RunMismatch` (see :meth:`check`); a
+        folder without ``run.json`` that holds files raises :class:`StoreError` and is not
+        written into; stale temporary files of :func:`write_atomic` are removed.
+        """
+        self._refuse_foreign()
         self.path.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path / "protocol.json", protocol.to_json() + "\n")
-        write_json(run_json, meta)
+        self.lock(wait=wait)
+        try:
+            self._refuse_foreign()                 # the folder may have changed while we waited
+            self._remove_stale_tmp()
+            if (self.path / "run.json").exists():
+                self.check(protocol, seed)
+                if not (self.path / "protocol.json").exists():     # killed between the two writes
+                    write_atomic(self.path / "protocol.json", protocol.to_json() + "\n")
+            else:
+                meta = {"experiment": protocol.name, "treatment": protocol.treatment, "seed": int(seed),
+                        "protocol_digest": protocol.digest, "protocol_source": protocol.source,
+                        "overrides": [f"{k}={v!r}" for k, v in overrides], "version": __version__}
+                write_json(self.path / "run.json", meta)           # first: marks the folder as ours
+                write_atomic(self.path / "protocol.json", protocol.to_json() + "\n")
+            if self.finished:
+                self.close()
+        except BaseException:
+            self.close()
+            raise
 
     # ----- result
     @property
@@ -93,6 +726,7 @@ class RunStore:
         return read_json(self.path / "result.json")
 
     def write_result(self, result: dict, network_edges=None) -> None:
+        """Write network.txt, then result.json (the run is finished), drop the checkpoint, unlock."""
         if network_edges is not None:
             text = "".join(f"{a} {b} 1\n" for a, b in network_edges)
             write_atomic(self.path / "network.txt", text)
@@ -100,6 +734,7 @@ class RunStore:
         ckpt = self.path / "checkpoint.npz"
         if ckpt.exists():
             ckpt.unlink()
+        self.close()
 
     # ----- checkpoint + log
     def save(self, generation: int, arrays: dict, state: dict, log_header, log_rows) -> None:
@@ -111,17 +746,28 @@ class RunStore:
         write_atomic(self.path / "checkpoint.npz", buf.getvalue())
 
     def load(self):
-        """(generation, arrays, state) of the last checkpoint, or None; repairs log.csv."""
+        """(generation, arrays, state) of the last checkpoint, or None; repairs log.csv.
+
+        Without a checkpoint the run starts afresh and a log.csv left by it is removed; this
+        is only done in a folder whose ``run.json`` marks it as a run folder.
+        """
         ckpt = self.path / "checkpoint.npz"
         if not ckpt.exists():
             log = self.path / "log.csv"
             if log.exists():
+                if not (self.path / "run.json").exists():
+                    raise StoreError(f"{self.path}: not a run folder (no run.json); "
+                                     "refusing to remove its log.csv", self.path)
                 log.unlink()
             return None
-        with np.load(ckpt) as data:
-            arrays = {k: data[k] for k in data.files if k != "_state"}
-            state = json.loads(bytes(data["_state"]).decode())
-        generation = state.pop("generation")
+        try:
+            with np.load(ckpt) as data:
+                arrays = {k: data[k] for k in data.files if k != "_state"}
+                state = json.loads(bytes(data["_state"]).decode())
+            generation = state.pop("generation")
+        except Exception as exc:
+            raise StoreError(f"{ckpt}: corrupt checkpoint ({type(exc).__name__}: {exc})".replace("\n", " "),
+                             ckpt) from None
         self._truncate_log(generation)
         return generation, arrays, state
 
@@ -129,7 +775,7 @@ class RunStore:
         if not rows:
             return
         log = self.path / "log.csv"
-        new = not log.exists()
+        new = not log.exists() or log.stat().st_size == 0
         with open(log, "a", newline="") as fh:
             w = csv.writer(fh)
             if new:
@@ -138,17 +784,58 @@ class RunStore:
             fh.flush()
             os.fsync(fh.fileno())
 
+    def _read_log_rows(self, *, drop_torn: bool) -> list[list[str]]:
+        """The rows of log.csv (header first), each with the header's column count.
+
+        With ``drop_torn`` a torn last row (no line end, wrong column count or unparsable
+        generation) is dropped; any other malformed row is a :class:`StoreError`.
+        """
+        log = self.path / "log.csv"
+        try:
+            with open(log, newline="", encoding="utf-8") as fh:
+                text = fh.read()
+        except UnicodeDecodeError as exc:
+            raise StoreError(f"{log}: corrupt log (not UTF-8 at byte {exc.start})", log) from None
+        torn_end = bool(text) and not text.endswith("\n")
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise StoreError(f"{log}: corrupt log ({exc})", log) from None
+        if drop_torn and torn_end:
+            rows = rows[:-1]
+        rows = [r for r in rows if r]
+        if not rows:
+            return []
+        header = rows[0]
+
+        def ok(row):
+            if len(row) != len(header):
+                return False
+            try:
+                int(row[0])
+            except ValueError:
+                return False
+            return True
+
+        if drop_torn and len(rows) > 1 and not ok(rows[-1]):
+            rows = rows[:-1]
+        for i, row in enumerate(rows[1:], start=2):
+            if not ok(row):
+                raise StoreError(f"{log}: corrupt log (row {i}: {len(row)} fields where the header has "
+                                 f"{len(header)}, or a generation that is not an integer)", log)
+        return rows
+
     def _truncate_log(self, generation: int) -> None:
         log = self.path / "log.csv"
         if not log.exists():
             return
-        with open(log, newline="") as fh:
-            rows = list(csv.reader(fh))
-        keep = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) < generation]
+        rows = self._read_log_rows(drop_torn=True)
+        keep = rows[:1] + [r for r in rows[1:] if int(r[0]) < generation]
         buf = io.StringIO()
         csv.writer(buf).writerows(keep)
         write_atomic(log, buf.getvalue())
 
     def read_log(self) -> list[dict]:
-        with open(self.path / "log.csv", newline="") as fh:
-            return list(csv.DictReader(fh))
+        """The rows of log.csv as dicts (header -> text); a corrupt log raises :class:`StoreError`."""
+        rows = self._read_log_rows(drop_torn=False)
+        return [dict(zip(rows[0], r)) for r in rows[1:]]
