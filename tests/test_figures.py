@@ -178,3 +178,18 @@ def test_missing_or_empty_runs_folder_is_an_error(tmp_path):
         make_all(tmp_path / "empty", tmp_path / "out")
     assert not (tmp_path / "out").exists()
     assert set(ALL) >= {"ka2005_fig1ab", "clune2013_fig2ef"}
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from replication.figures import drawing, style
+    for module in (style, drawing):
+        failures, tried = doctest.testmod(module)
+        assert tried > 0 and failures == 0
+
+
+def test_cli_figures_on_an_empty_runs_folder_fails_with_a_message(tmp_path):
+    (tmp_path / "runs").mkdir()
+    res = CliRunner().invoke(main, ["figures", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "f")])
+    assert res.exit_code != 0 and "no finished runs" in res.output

@@ -85,7 +85,7 @@ def fig2ef(runs: Path, out: Path, per_treatment: int = 12) -> list[Path]:
         row += rows[t]
     fig.tight_layout()
     caption = (f"Clune et al. 2013 Fig. 2e/f: the {per_treatment} highest-performing final networks of "
-               f"each treatment, one per run ({', '.join(f'{treatment_label(t)}: {len(picks[t])} of {len(groups[t])} runs' for t in order)}). "
+               f"each treatment, one per run ({', '.join(f'{treatment_label(t)}: the best {len(picks[t])} of n = {len(groups[t])} runs' for t in order)}). "
                f"Inputs at the bottom (the retina's left half left, right half right), the output on top; "
                f"nodes coloured and grouped by the modules of the Q partition (white: in no module). "
                f"Differs from the paper: the paper colours the best split into two modules and places "

@@ -89,17 +89,18 @@ def fitness_traces(runs: Path, out: Path, experiment: str = "ka2005_logic") -> l
         ins.axvline(s - 0.5, color="k", lw=0.4, ls=":")
     ins.tick_params(labelsize=6)
     ins.set_title("last 4 epochs (dotted: goal switches)", fontsize=6)
-    caption = (f"Fitness per generation, {experiment}. (a) {fixed_t}, seed {rf['seed']} (the run with the "
-               f"median time to solution among {len(groups[fixed_t])} runs): best fitness (colour) and "
-               f"population mean (grey) every generation. (b) {mvg_t}, seed {rm['seed']} (median time "
-               f"to solution of {len(groups[mvg_t])} runs): best fitness every generation (thin line: "
-               f"the drop after each goal switch and the recovery), black dots = the paper's samples at "
-               f"the last generation of each epoch (filled {goals[0]}, open "
+    stop = ("runs on for a fixed number of generations after both goals are solved"
+            if mvg_t == "mvg-sustained" else "stops as soon as both goals are solved")
+    caption = (f"Fitness per generation, {experiment}. (a) {fixed_t}, seed {rf['seed']}: the run with the "
+               f"median time to solution of n = {len(groups[fixed_t])} runs; best fitness (colour) and "
+               f"population mean (grey) every generation. (b) {mvg_t}, seed {rm['seed']}: the run with the "
+               f"median time to solution of n = {len(groups[mvg_t])} runs; best fitness every generation "
+               f"(thin line: the drop after each goal switch and the recovery), black dots = the paper's "
+               f"samples at the last generation of each epoch (filled {goals[0]}, open "
                f"{goals[1] if len(goals) > 1 else '-'}), dashed line = both goals solved; inset: the last "
-               f"four epochs, dotted lines at the switches. One run per panel, no error bars. "
-               f"Differs from the paper: the paper's panel (b) shows only the end-of-epoch samples; our "
-               f"runs stop at the stop rule ({'run on after solution' if mvg_t == 'mvg-sustained' else 'MVG runs stop when both goals are solved'}), "
-               f"so the x range is shorter than the paper's.")
+               f"four epochs, dotted lines at the goal switches. One run per panel, so no error bars or "
+               f"bands. Differs from the paper: the paper's panel (b) shows only the end-of-epoch samples, "
+               f"over tens of thousands of generations; our {mvg_t} run {stop}.")
     return save_figure(fig, out, f"{experiment}_fig1ab_fitness", [rf["_folder"], rm["_folder"]], caption)
 
 
