@@ -55,8 +55,8 @@ def fitness_traces(runs: Path, out: Path, experiment: str = "ka2005_logic") -> l
     epoch = int(read_json(Path(rm["_folder"]) / "protocol.json")["schedule"]["epoch"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     ax = axes[0]
-    ax.plot(lf["generation"], lf["best_fitness"], color=treatment_colour(fixed_t), lw=1, label="best")
     ax.plot(lf["generation"], lf["mean_fitness"], color="#aab7b8", lw=0.8, label="population mean")
+    ax.plot(lf["generation"], lf["best_fitness"], color=treatment_colour(fixed_t), lw=1, label="best")
     ax.set(xlabel="generation", ylabel="fitness", ylim=(min(0.5, np.nanmin(lf["mean_fitness"])), 1.02),
            title=f"(a) fixed goal ({fixed_t}, seed {rf['seed']})")
     ax.legend(frameon=False, fontsize=8, loc="lower right")
@@ -74,9 +74,13 @@ def fitness_traces(runs: Path, out: Path, experiment: str = "ka2005_logic") -> l
     solved = rm.get("solved_generation")
     if solved is not None:
         ax.axvline(solved, color="k", lw=0.6, ls="--")
-    ax.set(xlabel="generation", ylabel="best fitness", ylim=(ax.get_ylim()[0], 1.02),
+    # the upper 40% of the panel is left free for the inset, so that it hides no data
+    low = min(float(np.nanmin(best)), 0.98) - 0.02
+    top = max(float(np.nanmax(best)), 1.0)
+    ax.set(xlabel="generation", ylabel="best fitness", ylim=(low, top + 0.75 * (top - low)),
            title=f"(b) MVG ({mvg_t}, seed {rm['seed']}, switch every {epoch} generations)")
-    ax.legend(fontsize=7, loc="lower right", framealpha=0.9, edgecolor="none")
+    ax.set_yticks([t for t in ax.get_yticks() if low <= t <= top + 1e-9])
+    ax.legend(fontsize=7, loc="upper right", framealpha=0.9, edgecolor="none")
     ins = ax.inset_axes([0.07, 0.6, 0.45, 0.3])
     hi = gen[-1]
     lo = max(gen[0], hi - 4 * epoch)
