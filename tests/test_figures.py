@@ -37,6 +37,8 @@ def make_runs(root: Path) -> Path:
         run(root, "ka2005_logic", "fixed-g1", seed, 300, *SMALL_Q)
         run(root, "ka2005_logic", "mvg", seed, 400, *SMALL_Q)
     run(root, "ka2005_logic", "mvg-sustained", 1, 500, "run.post_solution_generations=60", *SMALL_Q)
+    for seed in (1, 2):                      # Fig. 3: modular G2 circuits decaying under fixed G2
+        run(root, "ka2005_logic", "decay-g2", seed, 15, "trace.qrand_samples=10", *SMALL_Q)
     annotate_modularity(root / "ka2005_logic", root)
     motif_profiles(root / "ka2005_logic", sizes=(3, 4), n_random=3, solved_only=False)
     for t in ("fixed-and", "mvg"):
@@ -69,7 +71,8 @@ def test_every_figure_with_runs_renders_with_caption_and_sources(made):
         assert meta["runs"] and all(Path(f, "result.json").exists() for f in meta["runs"])
         assert "n = " in meta["caption"] and "Differs from the paper" in meta["caption"]
     # the runs needed for these are absent: skipped, not drawn empty
-    assert made["ka2005_fig3"] == [] and made["clune2013_fig4a"] == [] and made["ka2005_fig5d"] == []
+    assert made["clune2013_fig4a"] == [] and made["ka2005_fig5d"] == []
+    assert made["ka2005_fig3"] and "band = +-1 SE" in json.loads(made["ka2005_fig3"][2].read_text())["caption"]
 
 
 def test_captions_explain_bars_and_bands(made):
@@ -193,3 +196,20 @@ def test_cli_figures_on_an_empty_runs_folder_fails_with_a_message(tmp_path):
     (tmp_path / "runs").mkdir()
     res = CliRunner().invoke(main, ["figures", "--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "f")])
     assert res.exit_code != 0 and "no finished runs" in res.output
+
+
+def test_fig4a_boxes_every_adaptation_folder(runs, tmp_path):
+    """Adaptation runs are laid out as adapt/<treatment>-<from>-to-<to>/net-K/rep-R/ (a layout test:
+    the generation counts are made up, the figure must name every folder and give n per box)."""
+    from replication.figures.clune2013 import fig4a
+    base = tmp_path / "clune2013_retina" / "adapt"
+    rng = np.random.default_rng(1)
+    for key in ("pa-AND-to-OR", "pcc-AND-to-OR", "mvg-pcc-AND-to-OR"):
+        for net in range(2):
+            for rep in range(3):
+                folder = base / key / f"net-{net}" / f"rep-{rep}"
+                folder.mkdir(parents=True)
+                (folder / "result.json").write_text(json.dumps({"generations_run": int(rng.integers(1, 500))}))
+    png, _, src = fig4a(tmp_path, tmp_path / "out")
+    meta = json.loads(src.read_text())
+    assert len(meta["runs"]) == 18 and "1.5 x IQR" in meta["caption"]
