@@ -79,7 +79,7 @@ replicate-2013: $(STAMP)
 EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina
 FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_fig3 ka2005_logic_qm
 FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2005_retina_qm
-FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2gh clune2013_fig4a
+FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2ef clune2013_fig2gh clune2013_fig4a
 
 .SECONDEXPANSION:
 figures/.%.stamp: $$(wildcard $(RUNS_DIR)/$$*/*/seed-*/result.json $(RUNS_DIR)/$$*/motifs.json) | $(STAMP)

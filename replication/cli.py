@@ -345,7 +345,11 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 def figures(runs_dir, out_dir, only):
     """Regenerate every replicated figure from the run folders (PNG, PDF and .sources.json)."""
     from .figures import make_all
-    for name, paths in make_all(Path(runs_dir), Path(out_dir), only).items():
+    try:
+        made = make_all(Path(runs_dir), Path(out_dir), only)
+    except (FileNotFoundError, ValueError) as err:
+        raise click.ClickException(str(err)) from err
+    for name, paths in made.items():
         click.echo(f"{name}: {paths[0].name if paths else 'skipped (no runs for it)'}")
 
 

@@ -1,0 +1,152 @@
+"""Figures of Clune, Mouret & Lipson (2013): performance and Q per generation (Fig. 2c/d), the
+best networks of PA and P&CC (Fig. 2e/f), cost vs modularity (Fig. 2g/h) and adaptation
+time (Fig. 4a)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ..analysis import load_results
+from ..store import read_json
+from .drawing import draw_network, read_partition, read_run_network
+from .style import (by_treatment, n_text, read_log, save_figure, treatment_colour, treatment_label,
+                    treatment_order)
+
+EXPERIMENT = "clune2013_retina"
+
+
+def fig2cd(runs: Path, out: Path) -> list[Path]:
+    """Median performance (c) and Q of the best network (d) per generation, PA vs P&CC, with
+    95% bootstrap CIs of the median over runs."""
+    groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
+    groups = {t: rs for t, rs in groups.items() if t in ("pa", "pcc")}
+    if not groups:
+        return []
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    sources, lengths = [], []
+    rng = np.random.default_rng(0)
+    for t in treatment_order(groups):
+        rs = groups[t]
+        logs = [read_log(r["_folder"]) for r in rs]
+        sources += [r["_folder"] for r in rs]
+        n = min(len(lg["generation"]) for lg in logs)
+        lengths.append(int(logs[0]["generation"][n - 1]))
+        gen = logs[0]["generation"][:n]
+        colour = treatment_colour(t)
+        for ax, key in zip(axes, ("best_performance", "q_best")):
+            m = np.array([lg[key][:n] for lg in logs])
+            keep = ~np.isnan(m).any(axis=0)
+            med = np.median(m[:, keep], axis=0)
+            boots = np.median(m[rng.integers(0, len(m), (500, len(m)))][:, :, keep], axis=1)
+            lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
+            ax.plot(gen[keep], med, color=colour, lw=1, label=treatment_label(t, len(rs)))
+            ax.fill_between(gen[keep], lo, hi, color=colour, alpha=0.2, lw=0)
+    axes[0].set(xlabel="generation", ylabel="performance of the best network", title="(c) performance")
+    axes[1].set(xlabel="generation", ylabel="Q (Leicht-Newman, spectral)", title="(d) modularity")
+    for ax in axes:
+        ax.legend(frameon=False, fontsize=8)
+    caption = (f"Clune et al. 2013 Fig. 2c/d ({n_text(groups)} runs): line = median over runs of the "
+               f"best network's performance (c) and Q (d) per logged generation; band = 95% bootstrap "
+               f"CI of that median (500 resamples of the runs). Differs from the paper: our runs last "
+               f"{min(lengths):,} generations (paper: 25,000){'' if min(lengths) >= 25000 else ', so the curves stop early'}; "
+               f"Q is logged every few generations, not every generation.")
+    return save_figure(fig, out, "clune2013_fig2cd_performance_q", sources, caption)
+
+
+def fig2ef(runs: Path, out: Path, per_treatment: int = 12) -> list[Path]:
+    """Fig. 2e/f: the highest-performing final networks of PA (top rows) and P&CC (bottom rows),
+    nodes coloured by module, inputs at the bottom (left half left), the output on top."""
+    groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
+    groups = {t: rs for t, rs in groups.items() if t in ("pa", "pcc") and rs}
+    if not groups:
+        return []
+    picks = {t: sorted(rs, key=lambda r: (-(r.get("performance") or 0), r["seed"]))[:per_treatment]
+             for t, rs in groups.items()}
+    cols = min(6, max(len(p) for p in picks.values()))
+    rows = {t: -(-len(p) // cols) for t, p in picks.items()}
+    order = treatment_order(picks)
+    fig, axes = plt.subplots(sum(rows.values()), cols, figsize=(2.3 * cols, 2.5 * sum(rows.values())),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    row, sources = 0, []
+    for t in order:
+        for k, r in enumerate(picks[t]):
+            ax = axes[row + k // cols, k % cols]
+            g = read_run_network(r["_folder"])
+            q = f", Q {r['q']:.2f}" if r.get("q") is not None else ""
+            draw_network(ax, g, read_partition(r["_folder"], Path(runs) / EXPERIMENT),
+                         f"{treatment_label(t)} seed {r['seed']}: perf. {r.get('performance', 0):.3f}{q}",
+                         labels=False, node_size=45)
+            ax.title.set_color(treatment_colour(t))
+            sources.append(r["_folder"])
+        row += rows[t]
+    fig.tight_layout()
+    caption = (f"Clune et al. 2013 Fig. 2e/f: the {per_treatment} highest-performing final networks of "
+               f"each treatment, one per run ({', '.join(f'{treatment_label(t)}: the best {len(picks[t])} of n = {len(groups[t])} runs' for t in order)}). "
+               f"Inputs at the bottom (the retina's left half left, right half right), the output on top; "
+               f"nodes coloured and grouped by the modules of the Q partition (white: in no module). "
+               f"Differs from the paper: the paper colours the best split into two modules and places "
+               f"hidden nodes where they minimise the connection cost; we colour every module of the "
+               f"Q partition and lay nodes out by module.")
+    return save_figure(fig, out, "clune2013_fig2ef_networks", sources, caption)
+
+
+def fig2gh(runs: Path, out: Path) -> list[Path]:
+    """Connection cost vs Q of each run's best network, per treatment."""
+    results = [r for r in load_results(Path(runs) / EXPERIMENT) if r.get("cost") is not None
+               and r.get("q") is not None]
+    if not results:
+        return []
+    groups = by_treatment(results)
+    fig, ax = plt.subplots(figsize=(5.2, 3.9))
+    for t in treatment_order(groups):
+        rs = groups[t]
+        ax.plot([r["cost"] for r in rs], [r["q"] for r in rs], "o", ms=4, alpha=0.75,
+                color=treatment_colour(t), label=treatment_label(t, len(rs)))
+    ax.set(xlabel="connection cost (squared length, optimal placement)", ylabel="Q",
+           title="cost vs modularity of the final best networks")
+    ax.legend(frameon=False, fontsize=7)
+    caption = (f"Connection cost against Q of each run's final best network ({n_text(groups)} runs), "
+               f"one dot per run. Differs from the paper: Fig. 2g/h are density maps of whole "
+               f"populations pooled over all generations of 50 runs; we plot one network per run.")
+    return save_figure(fig, out, "clune2013_fig2gh_cost_q", [r["_folder"] for r in results], caption)
+
+
+def _adaptation_times(experiment_dir: Path) -> dict[str, tuple[list[int], list[str]]]:
+    out: dict[str, tuple[list[int], list[str]]] = {}
+    for path in sorted(experiment_dir.glob("adapt/*/net-*/rep-*/result.json")):
+        times, folders = out.setdefault(path.parts[-4], ([], []))
+        times.append(read_json(path)["generations_run"])
+        folders.append(str(path.parent))
+    return out
+
+
+def fig4a(runs: Path, out: Path) -> list[Path]:
+    """Fig. 4a: generations to adapt to the other goal, per treatment and direction (box plots as
+    the paper: median, quartile box, whiskers 1.5 IQR, outliers)."""
+    times = _adaptation_times(Path(runs) / EXPERIMENT)
+    if not times:
+        return []
+    def split(key):                       # '<treatment>-<from>-to-<to>'
+        parts = key.rsplit("-", 3)
+        return (parts[0], f"{parts[1]} -> {parts[3]}") if len(parts) == 4 and parts[2] == "to" else (key, "")
+    keys = sorted(times, key=lambda k: (split(k)[1], treatment_order([split(x)[0] for x in times]).index(split(k)[0])))
+    fig, ax = plt.subplots(figsize=(1.5 + 1.2 * len(keys), 3.8))
+    box = ax.boxplot([times[k][0] for k in keys], positions=range(len(keys)), whis=1.5, widths=0.6,
+                     patch_artist=True, medianprops={"color": "k", "lw": 2},
+                     flierprops={"marker": "+", "ms": 5})
+    for patch, k in zip(box["boxes"], keys):
+        patch.set(facecolor=treatment_colour(split(k)[0]), alpha=0.7)
+    ax.set_xticks(range(len(keys)), [f"{treatment_label(split(k)[0])}\n{split(k)[1]}\n(n = {len(times[k][0])})"
+                                     for k in keys], fontsize=7)
+    ax.set(ylabel="generations to a perfect network", yscale="log", title="adaptation to a new goal")
+    caption = (f"Clune et al. 2013 Fig. 4a: generations until a network evolved on one goal becomes "
+               f"perfect on the other, per treatment and direction (n = adaptation runs per box, "
+               f"pooled over source networks and replicates). Thick line = median, box = 25th-75th "
+               f"percentiles, whiskers = 1.5 x IQR, plus signs = outliers, as in the paper. Runs that "
+               f"never became perfect count as their generation cap.")
+    return save_figure(fig, out, "clune2013_fig4a_adaptation",
+                       [f for k in keys for f in times[k][1]], caption)
