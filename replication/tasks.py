@@ -64,21 +64,22 @@ def evaluate_expression(expression: str, masks: dict[str, int], full: int) -> in
     """
     if not isinstance(expression, str):
         raise ValueError(f"goal {expression!r} must be a string")
+    shown = repr(expression if len(expression) <= 80 else expression[:77] + "...")
     try:
         tree = ast.parse(expression.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ValueError(f"goal {expression!r} is not a valid expression: {exc.msg}") from None
+        raise ValueError(f"goal {shown} is not a valid expression: {exc.msg}") from None
     except (ValueError, MemoryError, RecursionError) as exc:     # null bytes, absurd nesting
-        raise ValueError(f"goal {expression!r} is not a valid expression: {exc}") from None
+        raise ValueError(f"goal {shown} is not a valid expression: {exc}") from None
 
     def refuse(what: str):
-        raise ValueError(f"goal {expression!r}: unsupported {what}; "
+        raise ValueError(f"goal {shown}: unsupported {what}; "
                          f"only names, ^ & | ~, 0, 1 and parentheses are allowed")
 
     def value(node) -> int:
         if isinstance(node, ast.Name):
             if node.id not in masks:
-                raise ValueError(f"goal {expression!r}: unknown name {node.id!r} (known: {sorted(masks)})")
+                raise ValueError(f"goal {shown}: unknown name {node.id!r} (known: {sorted(masks)})")
             return masks[node.id]
         if isinstance(node, ast.BinOp):
             if type(node.op) not in _OPS:
@@ -101,7 +102,7 @@ def evaluate_expression(expression: str, masks: dict[str, int], full: int) -> in
     try:
         return value(tree) & full
     except RecursionError:
-        raise ValueError(f"goal {expression[:40]!r}...: nested too deeply") from None
+        raise ValueError(f"goal {shown}: nested too deeply") from None
 
 
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
