@@ -59,6 +59,8 @@ METHOD_MAX_NODES = {"exact": 60, "girvan-newman": 300, "greedy": 200_000, "spect
                     "louvain": 1_000_000}
 DENSE_MAX_NODES = 1500        # above this, greedy and spectral use sparse matrices
 EXACT_TIME_LIMIT = 120.0      # seconds the integer program may run before giving up
+RANDOMISE_MAX_NODES = 20_000  # degree-preserving swaps keep an n x n boolean matrix
+HILLCLIMB_MAX_NODES = 500     # Qmax by hill climbing reruns the dense greedy at every step
 
 
 class ModularityError(ValueError):
@@ -731,7 +733,8 @@ def _layer_array(nodes, layers) -> np.ndarray:
 
 
 def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: int = 1000,
-           swaps_per_edge: int = 10, layers=None, seed: int = 0) -> tuple[float, float]:
+           swaps_per_edge: int = 10, layers=None, seed: int = 0,
+           max_nodes: int | None = None) -> tuple[float, float]:
     """Mean and SD of Q over degree-preserving randomisations of ``g`` (seeded).
 
     With the greedy method everything runs in numba; other methods go through
@@ -743,12 +746,15 @@ def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: in
     from .evolve import _seed_numba
     _seed_numba(seed & 0xFFFFFFFF)
     layer = _layer_array(nodes, layers)
-    if method == "greedy":
+    if len(nodes) > RANDOMISE_MAX_NODES:
+        raise ModularityError(f"Qrand: {len(nodes):,} nodes exceed the {RANDOMISE_MAX_NODES:,} the "
+                              f"randomisation handles (it keeps an n x n adjacency matrix)")
+    if method == "greedy" and len(nodes) <= DENSE_MAX_NODES:
         qs = _qrand_greedy(src, dst, len(nodes), samples, swaps_per_edge, not directed, layer)
     else:
         qs = np.array([best_partition(nx.DiGraph(randomise(g, directed, swaps_per_edge, layers,
                                                             seed * 1_000_003 + s)),
-                                      method, directed)[0] for s in range(samples)])
+                                      method, directed, max_nodes=max_nodes)[0] for s in range(samples)])
     return float(qs.mean()), float(qs.std(ddof=1)) if samples > 1 else 0.0
 
 
@@ -783,6 +789,10 @@ def q_max_hillclimb(g: nx.DiGraph, *, directed: bool, climbs: int = 10, steps: i
     nodes, src, dst = edge_arrays(g, directed)
     if len(src) < 2:
         return 0.0, 0.0
+    if len(nodes) > HILLCLIMB_MAX_NODES:
+        raise ModularityError(f"Qmax by hill climbing is limited to {HILLCLIMB_MAX_NODES:,} nodes "
+                              f"(this graph has {len(nodes):,}): each of its {steps:,} steps per climb "
+                              f"reruns the dense greedy partition; use a calibration (--calibration)")
     from .evolve import _seed_numba
     _seed_numba(seed & 0xFFFFFFFF)
     bests = _hillclimb_greedy(src, dst, len(nodes), climbs, steps, not directed,
@@ -821,15 +831,19 @@ class QReport:
 
 def analyse_graph(g: nx.DiGraph, *, method: str, directed: bool, qrand_samples: int = 0,
                   swaps_per_edge: int = 10, q_max_value: float | None = None,
-                  q_max_method: str | None = None, layers=None, seed: int = 0) -> QReport:
-    """Q, best partition and (when asked) Qrand and Qm of an already prepared graph."""
-    q, parts = best_partition(g, method, directed, seed)
+                  q_max_method: str | None = None, layers=None, seed: int = 0,
+                  max_nodes: int | None = None, time_limit: float | None = EXACT_TIME_LIMIT) -> QReport:
+    """Q, best partition and (when asked) Qrand and Qm of an already prepared graph.
+
+    ``max_nodes`` and ``time_limit`` go to ``best_partition`` (size limit, exact solver)."""
+    q, parts = best_partition(g, method, directed, seed, max_nodes=max_nodes, time_limit=time_limit)
     und_edges = (g.number_of_edges() if directed else nx.Graph(g.to_undirected()).number_of_edges())
     rep = QReport(q=q, method=method, directed=directed, partition=parts,
                   n_nodes=g.number_of_nodes(), n_edges=und_edges)
     if qrand_samples:
         rep.q_rand, rep.q_rand_sd = q_rand(g, directed=directed, method=method, samples=qrand_samples,
-                                           swaps_per_edge=swaps_per_edge, layers=layers, seed=seed)
+                                           swaps_per_edge=swaps_per_edge, layers=layers, seed=seed,
+                                           max_nodes=max_nodes)
         rep.q_rand_method = (f"{'directed' if directed else 'undirected'} degree-preserving swaps, "
                              f"{swaps_per_edge}/edge, {qrand_samples} networks, {method} partition")
     if q_max_value is not None:
