@@ -464,7 +464,7 @@ def compare(folder, runs_dir, nrand):
     from .protocol import ProtocolError
     try:
         res = run_compare(Path(folder), Path(runs_dir), nrand)
-    except (ProtocolError, ValueError) as exc:
+    except ProtocolError as exc:       # other errors: the group's guard names the file
         raise click.ClickException(str(exc)) from None
     for a in res["aggregates"]:
         qm = a["qm"]
