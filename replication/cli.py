@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -10,6 +11,10 @@ import click
 
 from .protocol import ProtocolError, default_treatments, load_protocol, parse_override
 from .store import StoreError
+
+# Commands whose work is checkpointed: an interrupted one resumes where it stopped.
+RESUMABLE = {"run", "replicate", "analyse", "adapt", "compare", "motif-profile"}
+INTERRUPTED = "interrupted; the run resumes from its last checkpoint"
 
 
 def _overrides(values) -> list:
@@ -26,17 +31,99 @@ def _load(path, treatment, overrides):
         raise click.ClickException(str(exc)) from None
 
 
-class _Group(click.Group):
-    """Run folder and store errors (corrupt files, other parameters, foreign folders) print one line."""
+class GuardedGroup(click.Group):
+    """A click group whose commands never end in a traceback.
+
+    Bad input (a protocol, a network file, a run folder, a manifest), file-system errors
+    (missing or unwritable paths, a full disk), decoding errors (not UTF-8, JSON, CSV, XML)
+    and solver errors become one line naming the file, exit status 1; click's own usage
+    errors keep exit status 2; Ctrl-C prints one line and exits with 130.  Set
+    ``REPLICATION_DEBUG=1`` to see the Python traceback instead.
+    """
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            if os.environ.get("REPLICATION_DEBUG"):
+                raise
+            command = ctx.invoked_subcommand
+            click.echo(INTERRUPTED if command in RESUMABLE else "interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:       # noqa: BLE001 - the whole point: one line, no traceback
+            if os.environ.get("REPLICATION_DEBUG"):
+                raise
+            raise click.ClickException(describe_error(exc)) from None
 
 
-@click.group(cls=_Group)
+def describe_error(exc: BaseException) -> str:
+    """One line saying what went wrong and in which file (found on the exception or, for
+    decoders that do not record it, in the frames the exception passed through)."""
+    import csv
+    from xml.etree.ElementTree import ParseError
+    from .modularity import ModularityError
+    where = _file_of(exc)
+    prefix = f"{where}: " if where and where not in str(exc) else ""
+    if isinstance(exc, (ProtocolError, StoreError)):
+        text = str(exc)
+    elif isinstance(exc, OSError):
+        import errno
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on the device (disk full)"
+        name = exc.filename if exc.filename is not None else where
+        text = f"{name}: {reason}" if name else reason
+        if exc.filename2:
+            text += f" (-> {exc.filename2})"
+    elif isinstance(exc, UnicodeDecodeError):
+        text = f"{prefix}not UTF-8 text (byte {exc.start}): not the kind of file expected"
+    elif isinstance(exc, json.JSONDecodeError):
+        text = f"{prefix}not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno}): corrupt file?"
+    elif isinstance(exc, csv.Error):
+        text = f"{prefix}not valid CSV ({exc}): corrupt file?"
+    elif isinstance(exc, ParseError):
+        text = f"{prefix}not valid XML ({exc})"
+    elif isinstance(exc, ModularityError):
+        text = f"{prefix}{exc}"
+    elif isinstance(exc, MemoryError):
+        text = f"{prefix}out of memory (the input is too large for this command)"
+    elif isinstance(exc, (ValueError, KeyError, TypeError, IndexError)):
+        text = f"{prefix}invalid or corrupt input: {type(exc).__name__}: {exc}"
+    else:
+        text = (f"{prefix}internal error {type(exc).__name__}: {exc} (please report it; "
+                f"REPLICATION_DEBUG=1 shows the traceback)")
+    return " ".join(text.split())          # one line
+
+
+_PATH_NAMES = ("path", "file", "filename", "fname", "fh", "f", "log", "ckpt", "run_json", "manifest",
+               "qmax_path", "source")
+
+
+def _file_of(exc: BaseException) -> str | None:
+    """The file an exception is about: its ``filename``, else the innermost frame variable
+    with a usual name for a path that holds one (decoders record no file name)."""
+    if getattr(exc, "filename", None):
+        return str(exc.filename)
+    tb, frames = exc.__traceback__, []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        local = frame.f_locals
+        for name in _PATH_NAMES:
+            value = local.get(name)
+            if isinstance(value, os.PathLike):
+                return os.fspath(value)
+            if isinstance(getattr(value, "name", None), str) and hasattr(value, "read"):
+                return value.name
+            if isinstance(value, str) and 0 < len(value) < 4096 and os.path.exists(value):
+                return value
+    return None
+
+
+@click.group(cls=GuardedGroup)
 @click.version_option(package_name="replication")
 def main():
     """Replicate Kashtan & Alon (2005) and Clune, Mouret & Lipson (2013)."""
@@ -46,9 +133,9 @@ def main():
 @main.command()
 @click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
 @click.option("--treatment", "-t", required=True, help="named treatment in the protocol file")
-@click.option("--seed", "-s", type=int, required=True)
+@click.option("--seed", "-s", type=click.IntRange(min=0), required=True)
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True, help="run folder")
-@click.option("--generations", "-g", type=int, default=None,
+@click.option("--generations", "-g", type=click.IntRange(min=1), default=None,
               help="override run.max_generations (recorded in the run folder)")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="override a protocol parameter, e.g. --set selection.elite=200")
@@ -60,6 +147,7 @@ def run(protocol, treatment, seed, out, generations, sets, quiet):
     if generations is not None:
         overrides.append(("run.max_generations", generations))
     proto = _load(protocol, treatment, overrides)
+    _check_run_folder(Path(out))
     total = proto.run.max_generations
     last = [time.monotonic()]
 
@@ -69,9 +157,17 @@ def run(protocol, treatment, seed, out, generations, sets, quiet):
             last[0] = now
             click.echo(f"  generation {gen:,} / {total:,}", err=True)
 
-    result = evolve(proto, seed, out, overrides=overrides, progress=progress)   # StoreError: see _Group
+    result = evolve(proto, seed, out, overrides=overrides, progress=progress)   # StoreError: see GuardedGroup
     shown = {k: v for k, v in result.items() if k != "genome"}
     click.echo(json.dumps(shown, indent=2, sort_keys=True))
+
+
+def _check_run_folder(out: Path) -> None:
+    """Refuse an --out that holds files but is not a run folder: a run never deletes or
+    overwrites files it did not write."""
+    if out.exists() and not out.is_dir():
+        raise click.ClickException(f"--out {out}: exists and is not a folder")
+    # a folder holding files but no run.json is refused by the store (RunStore.prepare)
 
 
 # --------------------------------------------------------------------------- replicate
@@ -79,9 +175,11 @@ def run(protocol, treatment, seed, out, generations, sets, quiet):
 @click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
 @click.option("--treatment", "-t", "treatments", multiple=True,
               help="treatments to run (default: the file's default_treatments)")
-@click.option("--runs", "-n", type=int, default=None, help="runs per treatment (default: run.runs)")
-@click.option("--first-seed", type=int, default=1, show_default=True)
-@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="worker processes")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=None,
+              help="runs per treatment (default: run.runs)")
+@click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="worker processes")
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="runs folder; each run goes to OUT/<experiment>/<treatment>/seed-N")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
@@ -90,6 +188,8 @@ def replicate(protocol, treatments, runs, first_seed, jobs, out, sets):
     from .parallel import pending, plan, run_all
     overrides = _overrides(sets)
     treatments = list(treatments) or default_treatments(protocol)
+    if not treatments:
+        raise click.ClickException(f"{protocol}: no treatments to run")
     jobs_all = []
     for t in treatments:                       # each treatment its own run.runs, unless --runs
         proto = _load(protocol, t, overrides)  # (and fail early on a bad treatment)
@@ -184,24 +284,34 @@ def analyse(experiment_dir, jobs):
               help="Leicht-Newman directed Q, or Newman-Girvan Q of the undirected graph")
 @click.option("--method", type=click.Choice(["exact", "greedy", "girvan-newman", "spectral", "louvain"]),
               default="greedy", show_default=True)
-@click.option("--nrand", type=int, default=None,
+@click.option("--nrand", type=click.IntRange(min=0), default=None,
               help="randomised networks for Qrand (default: 1000 when --calibration is given)")
-@click.option("--swaps", type=int, default=10, show_default=True, help="swaps per edge per randomisation")
+@click.option("--swaps", type=click.IntRange(min=1), default=10, show_default=True,
+              help="swaps per edge per randomisation")
 @click.option("--calibration", type=click.Path(exists=True, file_okay=False), default=None,
               help="a calibration folder holding qmax.json (made by `replication analyse`)")
-@click.option("--qmax-hillclimb", type=int, default=None, metavar="CLIMBS",
+@click.option("--qmax-hillclimb", type=click.IntRange(min=1), default=None, metavar="CLIMBS",
               help="estimate Qmax by this many degree-preserving hill climbs instead")
 @click.option("--inputs/--no-inputs", "include_inputs", default=True, show_default=True,
               help="keep nodes without incoming edges (a circuit's inputs)")
 @click.option("--output", "output_node", default=None,
               help="keep only nodes with a directed path to this node")
 @click.option("--self-loops/--no-self-loops", default=False, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--max-nodes", type=click.IntRange(min=1), default=None,
+              help="raise (or lower) the method's size limit; default: "
+                   "exact 60, girvan-newman 300, greedy and spectral 200,000 nodes")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=120.0,
+              show_default=True, help="seconds the exact solver may run; if it stops before "
+                                      "proving optimality the command fails with the bound and gap")
 @click.option("--json", "as_json", is_flag=True)
 def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, include_inputs,
-       output_node, self_loops, seed, as_json):
-    """Q, best partition, and (with a Qmax) Qrand and Qm of a network file."""
-    from .modularity import analyse_graph, prepare_graph, q_max_hillclimb, read_graph
+       output_node, self_loops, seed, max_nodes, time_limit, as_json):
+    """Q, best partition, and (with a Qmax) Qrand and Qm of a network file.
+
+    Each method has a size limit (--max-nodes raises it); `exact` either proves its
+    partition optimal within --time-limit or fails with the best Q, the bound and the gap."""
+    from .modularity import analyse_graph, check_size, prepare_graph, q_max_hillclimb, read_graph
     from .store import read_json
     try:
         g = read_graph(file, fmt)
@@ -214,20 +324,27 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
     sources = [n for n in g if g.in_degree(n) == 0]
     g = prepare_graph(g, include_inputs=include_inputs, drop_isolated=True, self_loops=self_loops,
                       output=output_node, inputs=sources)
+    if g.number_of_edges() == 0:
+        raise click.ClickException(f"{file}: no edges to analyse (empty file, or every node filtered out)")
+    check_size(g.number_of_nodes(), method, max_nodes)
     q_max = q_max_method = None
     if calibration:
         qmax_path = Path(calibration) / "qmax.json"
         if not qmax_path.exists():
             raise click.ClickException(f"{qmax_path} not found")
         cal = read_json(qmax_path)
-        q_max, q_max_method = cal["q_max"], cal["method"]
+        if not isinstance(cal, dict) or not isinstance(cal.get("q_max"), (int, float)) \
+                or isinstance(cal.get("q_max"), bool) or cal["q_max"] != cal["q_max"]:
+            raise click.ClickException(f"{qmax_path}: no numeric 'q_max' (corrupt calibration?)")
+        q_max, q_max_method = float(cal["q_max"]), str(cal.get("method", "calibration"))
     elif qmax_hillclimb:
         q_max, best = q_max_hillclimb(g, directed=directed, climbs=qmax_hillclimb, seed=seed)
         q_max_method = f"hillclimb, {qmax_hillclimb} climbs (best {best:.4f})"
     if nrand is None:
         nrand = 1000 if q_max is not None else 0
     rep = analyse_graph(g, method=method, directed=directed, qrand_samples=nrand, swaps_per_edge=swaps,
-                        q_max_value=q_max, q_max_method=q_max_method, seed=seed)
+                        q_max_value=q_max, q_max_method=q_max_method, seed=seed, max_nodes=max_nodes,
+                        time_limit=time_limit)
     if as_json:
         click.echo(json.dumps(rep.to_dict(), default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return
@@ -249,9 +366,9 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
 @click.option("--format", "fmt", type=click.Choice(["auto", "mfinder", "edgelist", "graphml"]),
               default="auto", show_default=True)
 @click.option("--size", "-s", type=click.Choice(["3", "4"]), default="3", show_default=True)
-@click.option("--nrand", "-r", type=click.IntRange(min=0), default=100, show_default=True,
+@click.option("--nrand", "-r", type=click.IntRange(min=1), default=100, show_default=True,
               help="random networks")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--layers", "layers_spec", default=None, metavar="FILE-or-SIZES",
               help="layer-preserving random networks (mfinder -rcl): a file of 'node layer' lines, "
                    "or layer sizes such as 8,4,2,1 (nodes numbered from 1 in layer order)")
@@ -269,6 +386,8 @@ def motifs(file, fmt, size, nrand, seed, layers_spec, stem, as_json):
         if loops:
             click.echo(f"{file}: ignoring {len(loops)} self-loop(s), as mfinder does", err=True)
             g.remove_edges_from(loops)
+        if g.number_of_edges() == 0:
+            raise click.ClickException(f"{file}: no edges (besides self-loops) to analyse")
         layers = parse_layers(layers_spec, g) if layers_spec else None
         res = motif_analysis(g, int(size), nrand, seed, layers)
         if stem:
@@ -288,7 +407,7 @@ def motifs(file, fmt, size, nrand, seed, layers_spec, stem, as_json):
 @main.command("motif-profile")
 @click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--size", "-s", "sizes", type=click.Choice(["3", "4"]), multiple=True)
-@click.option("--nrand", "-r", type=int, default=100, show_default=True)
+@click.option("--nrand", "-r", type=click.IntRange(min=1), default=100, show_default=True)
 @click.option("--solved-only/--all-runs", default=True, show_default=True)
 def motif_profile(experiment_dir, sizes, nrand, solved_only):
     """Mean +- SE of motif Z-scores per treatment over the runs' best networks
@@ -311,10 +430,11 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
               "(default: the same; e.g. pa-or for networks evolved under L-OR-R)")
 @click.option("--from", "from_goal", default="AND", show_default=True)
 @click.option("--to", "to_goal", default="OR", show_default=True)
-@click.option("--replicates", type=int, default=50, show_default=True)
-@click.option("--max-generations", type=int, default=5000, show_default=True)
-@click.option("--networks", type=int, default=None, help="at most this many source networks")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True)
+@click.option("--replicates", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option("--max-generations", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option("--networks", type=click.IntRange(min=1), default=None,
+              help="at most this many source networks")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
 def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates, max_generations,
           networks, jobs, out):
@@ -345,6 +465,7 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 def figures(runs_dir, out_dir, only):
     """Regenerate every replicated figure from the run folders (PNG, PDF and .sources.json)."""
     from .figures import make_all
+    _check_runs_folder(runs_dir)
     try:
         made = make_all(Path(runs_dir), Path(out_dir), only)
     except (FileNotFoundError, ValueError) as err:
@@ -356,12 +477,19 @@ def figures(runs_dir, out_dir, only):
 @main.command()
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="figures", show_default=True)
-@click.option("--external", type=click.Path(dir_okay=False), default=None,
+@click.option("--external", type=click.Path(exists=True, dir_okay=False), default=None,
               help="a compare.json made by `replication compare`: its values become a third column")
 def report(runs_dir, out_dir, external):
     """Write OUT/REPORT.md: published values beside ours, with statistics and verdicts."""
     from .report import write_report
+    _check_runs_folder(runs_dir)
     click.echo(str(write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)))
+
+
+def _check_runs_folder(runs_dir) -> None:
+    """A --runs that names no folder is a typo, not an empty set of runs."""
+    if not Path(runs_dir).is_dir():
+        raise click.ClickException(f"--runs {runs_dir}: no such folder (nothing written)")
 
 
 @main.command()
@@ -379,7 +507,7 @@ def compare(folder, runs_dir, nrand):
     from .protocol import ProtocolError
     try:
         res = run_compare(Path(folder), Path(runs_dir), nrand)
-    except (ProtocolError, ValueError, OSError, UnicodeDecodeError) as exc:
+    except ProtocolError as exc:       # other errors: the group's guard names the file
         raise click.ClickException(str(exc)) from None
     for w in res["warnings"]:
         click.echo(f"warning: {w}", err=True)
@@ -399,7 +527,7 @@ def compare(folder, runs_dir, nrand):
 @main.command()
 @click.argument("what", type=click.Choice(["circuits", "retina", "retina2013", "qm"]))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-@click.option("--population", type=int, default=None, help="default: the experiment's")
+@click.option("--population", type=click.IntRange(min=4), default=None, help="default: the experiment's")
 def bench(what, as_json, population):
     """Throughput benchmarks, as ratios against a plain reference measured in the same run."""
     from . import bench as b

@@ -25,7 +25,17 @@ Partition search methods (each result says which one made it):
   exceeds 1e-5, no refinement; see ``spectral_partition``).
 - ``louvain``: networkx's Louvain (seeded).
 - ``exact``: the true maximum, as an integer program (scipy ``milp``); fine up to a few
-  dozen nodes, which covers every network of these experiments.
+  dozen nodes, which covers every network of these experiments.  It refuses graphs above
+  ``METHOD_MAX_NODES['exact']`` nodes (the program has n(n-1)/2 variables and
+  3 C(n, 3) constraints) unless ``max_nodes`` raises the limit, and raises
+  ``ExactNotOptimal`` (with the best Q found, the proven upper bound and the gap) when the
+  solver stops at its time limit: a partition is never called exact unless it was proven so.
+
+Size limits (``METHOD_MAX_NODES``; each can be raised with ``max_nodes=`` or ``--max-nodes``):
+a method refuses, with a reason, a graph it could not finish in reasonable time or memory.
+Above ``DENSE_MAX_NODES`` nodes ``greedy`` runs networkx's heap-based Clauset-Newman-Moore
+(``greedy_modularity_communities``) and ``spectral`` the same recursive bisection with sparse
+matrices and ``scipy.sparse.linalg.eigsh``; both finish a 5,000-node sparse graph in seconds.
 
 Graphs come in as networkx DiGraphs (from our genomes or from files); ``prepare_graph``
 applies an experiment's node rules (inputs in or out, isolated nodes dropped, ...).
@@ -44,30 +54,123 @@ from .rng import sample_seed, seed_numba_raw
 
 METHODS = ("exact", "greedy", "girvan-newman", "spectral", "louvain")
 
+# Largest graph (nodes) each method accepts unless the caller raises the limit: exact needs
+# memory ~ n^3 (200 nodes: 2.8 GB) and time exponential in the worst case; Girvan-Newman
+# recomputes all edge betweennesses after each removal (O(m^2 n)).
+METHOD_MAX_NODES = {"exact": 60, "girvan-newman": 300, "greedy": 200_000, "spectral": 200_000,
+                    "louvain": 1_000_000}
+DENSE_MAX_NODES = 1500        # above this, greedy and spectral use sparse matrices
+EXACT_TIME_LIMIT = 120.0      # seconds the integer program may run before giving up
+RANDOMISE_MAX_NODES = 20_000  # degree-preserving swaps keep an n x n boolean matrix
+HILLCLIMB_MAX_NODES = 500     # Qmax by hill climbing reruns the dense greedy at every step
+
+
+class ModularityError(ValueError):
+    """A partition method cannot give an honest answer for this graph (too large, or the
+    solver failed); the message says why and what to do."""
+
+
+class ExactNotOptimal(ModularityError):
+    """The exact solver stopped (time limit) before proving its best partition optimal.
+
+    Attributes ``q`` (Q of the best partition found), ``q_bound`` (proven upper bound on Q),
+    ``gap`` (``q_bound - q``) and ``labels`` (the best partition found; *not* exact)."""
+
+    def __init__(self, message, q, q_bound, gap, labels):
+        super().__init__(message)
+        self.q, self.q_bound, self.gap, self.labels = q, q_bound, gap, labels
+
+
+def check_size(n_nodes: int, method: str, max_nodes: int | None = None) -> None:
+    """Raise ``ModularityError`` if ``method`` should not run on ``n_nodes`` nodes.
+
+    Examples
+    --------
+    >>> check_size(40, "exact")
+    >>> check_size(200, "exact")
+    Traceback (most recent call last):
+    ...
+    replication.modularity.ModularityError: method 'exact' is limited to 60 nodes and this graph has 200: the integer program has 19,900 variables and 3,940,200 constraints; raise the limit (--max-nodes / max_nodes=) or use greedy, spectral or louvain
+    """
+    if method not in METHODS:
+        raise ModularityError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    limit = METHOD_MAX_NODES[method] if max_nodes is None else max_nodes
+    if n_nodes <= limit:
+        return
+    if method == "exact":
+        why = (f"the integer program has {n_nodes * (n_nodes - 1) // 2:,} variables and "
+               f"{n_nodes * (n_nodes - 1) * (n_nodes - 2) // 2:,} constraints")
+    elif method == "girvan-newman":
+        why = "it recomputes every edge betweenness after each edge removal (O(m^2 n))"
+    else:
+        why = "time and memory grow beyond what this package was tested with"
+    others = [m for m in ("greedy", "spectral", "louvain") if m != method]
+    raise ModularityError(f"method {method!r} is limited to {limit:,} nodes and this graph has "
+                          f"{n_nodes:,}: {why}; raise the limit (--max-nodes / max_nodes=) or use "
+                          f"{', '.join(others[:-1])} or {others[-1]}")
+
 
 # --------------------------------------------------------------------------- input
 def read_graph(path: str | Path, fmt: str = "auto") -> nx.DiGraph:
     """Read a directed network: mfinder edge list (``src tgt weight``), plain edge list
-    (``src tgt``) or GraphML.  Node labels are kept as in the file (ints where they are ints)."""
+    (``src tgt``) or GraphML.  Node labels are kept as in the file (ints where they are ints).
+
+    Errors (missing or unreadable file, text that is not UTF-8, malformed lines, malformed
+    GraphML) raise ``ValueError`` (``OSError`` for the file system) naming the file and,
+    for edge lists, the line.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); f = os.path.join(d, "net.txt")
+    >>> _ = open(f, "w").write("1 2 1\\n2 3 1\\n")
+    >>> sorted(read_graph(f, "mfinder").edges)
+    [(1, 2), (2, 3)]
+    """
     path = Path(path)
     if fmt == "auto":
         fmt = "graphml" if path.suffix.lower() in (".graphml", ".xml") else "edgelist"
     if fmt == "graphml":
-        g = nx.read_graphml(path)
-        return g if g.is_directed() else g.to_directed()
+        return _read_graphml(path)
     if fmt not in ("mfinder", "edgelist"):
         raise ValueError(f"unknown format {fmt!r} (auto, mfinder, edgelist, graphml)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start}); expected an edge list") from None
     g = nx.DiGraph()
-    for lineno, line in enumerate(path.read_text().splitlines(), 1):
+    for lineno, line in enumerate(text.splitlines(), 1):
         parts = line.split("#", 1)[0].split()
         if not parts:
             continue
         if len(parts) < 2 or (fmt == "mfinder" and len(parts) != 3):
             raise ValueError(f"{path}:{lineno}: expected 'source target"
-                             f"{' weight' if fmt == 'mfinder' else ''}', got {line!r}")
-        a, b = (int(p) if p.lstrip("-").isdigit() else p for p in parts[:2])
+                             f"{' weight' if fmt == 'mfinder' else ''}', got {line[:80]!r}")
+        if fmt == "mfinder" and not all(_is_integer(p) for p in parts):
+            raise ValueError(f"{path}:{lineno}: mfinder lines are three integers "
+                             f"'source target weight', got {line[:80]!r}")
+        a, b = (int(p) if _is_integer(p) else p for p in parts[:2])
         g.add_edge(a, b)
     return g
+
+
+def _is_integer(text: str) -> bool:
+    return text.lstrip("-+").isdigit() and text.isascii()
+
+
+def _read_graphml(path: Path) -> nx.DiGraph:
+    from xml.etree.ElementTree import ParseError
+    try:
+        g = nx.read_graphml(path)
+    except (OSError, MemoryError):
+        raise
+    except ParseError as exc:
+        raise ValueError(f"{path}: not valid GraphML (XML error: {exc})") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not valid GraphML (not UTF-8 text)") from None
+    except Exception as exc:        # networkx raises NetworkXError, KeyError, ValueError, ...
+        raise ValueError(f"{path}: not valid GraphML ({type(exc).__name__}: {exc})") from None
+    return g if g.is_directed() else g.to_directed()
 
 
 def prepare_graph(g: nx.DiGraph, *, include_inputs: bool = True, drop_isolated: bool = True,
@@ -257,16 +360,28 @@ def spectral_partition(a: np.ndarray, threshold: float = 1e-5) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- exact (MILP)
-def exact_labels(a: np.ndarray, time_limit: float | None = 120.0) -> np.ndarray:
+def exact_labels(a: np.ndarray, time_limit: float | None = EXACT_TIME_LIMIT,
+                 max_nodes: int | None = None) -> np.ndarray:
     """Maximum-modularity partition as an integer program (Brandes et al. 2008).
 
     x_ij = 1 when i and j share a module; maximise sum_{i<j} (B_ij + B_ji) x_ij subject to
     transitivity (x_ij + x_jk - x_ik <= 1 for every triple, each rotation).  Solved with
-    scipy's HiGHS ``milp``; exact for the sizes used here.
+    scipy's HiGHS ``milp``.  Refuses graphs above ``METHOD_MAX_NODES['exact']`` nodes (or
+    ``max_nodes``); raises ``ExactNotOptimal`` (best Q, upper bound, gap) if the solver stops
+    at ``time_limit`` seconds before proving optimality, so what it returns is always exact.
+
+    Examples
+    --------
+    >>> two_triangles = np.zeros((6, 6))
+    >>> for i, j in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]:
+    ...     two_triangles[i, j] = two_triangles[j, i] = 1
+    >>> exact_labels(two_triangles).tolist()
+    [0, 0, 0, 1, 1, 1]
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
     n = a.shape[0]
+    check_size(n, "exact", max_nodes)
     if n <= 1 or a.sum() == 0:
         return np.arange(n)
     total = a.sum()
@@ -293,19 +408,46 @@ def exact_labels(a: np.ndarray, time_limit: float | None = 120.0) -> np.ndarray:
     res = milp(c, constraints=cons, integrality=np.ones(len(pairs)), bounds=Bounds(0, 1),
                options=options)
     if res.x is None:
-        raise RuntimeError(f"exact modularity: the integer program failed ({res.message})")
+        raise ModularityError(f"exact modularity: the integer program found no partition "
+                              f"({res.message}); raise the time limit or use another method")
     x = np.round(res.x).astype(bool)
     labels = np.arange(n)
     for (i, j), same in zip(pairs, x):
         if same:
             labels[labels == labels[j]] = labels[i]
     _, labels = np.unique(labels, return_inverse=True)
+    if res.status != 0:
+        q = q_of_partition(a, labels)
+        bound = getattr(res, "mip_dual_bound", None)
+        q_bound = (float(np.trace(b)) - bound) / total if bound is not None and np.isfinite(bound) else None
+        gap = None if q_bound is None else q_bound - q
+        raise ExactNotOptimal(
+            f"exact modularity: the solver stopped before proving optimality ({res.message.strip()}): "
+            f"best partition found Q = {q:.4f}, upper bound "
+            f"{'unknown' if q_bound is None else f'{q_bound:.4f} (gap {gap:.4f})'}; this is not exact: "
+            f"raise the time limit (--time-limit, now {time_limit} s) or use another method",
+            q, q_bound, gap, labels)
     return labels
 
 
 # --------------------------------------------------------------------------- dispatch
-def best_partition(g: nx.DiGraph, method: str, directed: bool, seed: int = 0):
-    """(Q, communities as lists of node labels) for the prepared graph ``g``."""
+def best_partition(g: nx.DiGraph, method: str, directed: bool, seed: int = 0, *,
+                   max_nodes: int | None = None, time_limit: float | None = EXACT_TIME_LIMIT):
+    """(Q, communities as lists of node labels) for the prepared graph ``g``.
+
+    ``max_nodes`` overrides the method's size limit (``METHOD_MAX_NODES``); ``time_limit``
+    is the exact solver's limit in seconds (see ``exact_labels``).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([(1, 2), (2, 3), (3, 1), (4, 5), (5, 6), (6, 4), (3, 4)])
+    >>> q, parts = best_partition(g, "greedy", directed=False)
+    >>> round(q, 4), parts
+    (0.3571, [[1, 2, 3], [4, 5, 6]])
+    """
+    check_size(g.number_of_nodes(), method, max_nodes)
+    if g.number_of_nodes() > DENSE_MAX_NODES and method in ("greedy", "spectral"):
+        return _best_partition_sparse(g, method, directed)
     nodes, a = adjacency(g, directed)
     if not nodes or a.sum() == 0:
         return 0.0, [[n] for n in nodes]
@@ -314,7 +456,7 @@ def best_partition(g: nx.DiGraph, method: str, directed: bool, seed: int = 0):
     elif method == "spectral":
         labels = spectral_partition(a)
     elif method == "exact":
-        labels = exact_labels(a)
+        labels = exact_labels(a, time_limit=time_limit, max_nodes=max_nodes)
     elif method in ("louvain", "girvan-newman"):
         h = g if directed else nx.Graph(g.to_undirected())
         if not directed:
@@ -328,6 +470,109 @@ def best_partition(g: nx.DiGraph, method: str, directed: bool, seed: int = 0):
     else:
         raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     return q_of_partition(a, labels), communities_from_labels(nodes, labels)
+
+
+# --------------------------------------------------------------------------- large graphs (sparse)
+def sparse_adjacency(g: nx.DiGraph, directed: bool):
+    """(node list, CSR adjacency) with the conventions of ``adjacency``, for large graphs."""
+    from scipy import sparse
+    nodes = sorted(g.nodes, key=_sort_key)
+    a = nx.to_scipy_sparse_array(g, nodelist=nodes, weight=None, format="csr").astype(np.float64)
+    a.data[:] = 1.0
+    if not directed:
+        diag = a.diagonal()
+        a = a.maximum(a.T).tolil()
+        a.setdiag(2 * diag)
+        a = a.tocsr()
+        a.eliminate_zeros()
+    return nodes, sparse.csr_array(a)
+
+
+def q_of_partition_sparse(a, labels) -> float:
+    """Q of a partition for a sparse adjacency matrix (same value as ``q_of_partition``)."""
+    labels = np.asarray(labels, np.int64)
+    total = a.sum()
+    if total == 0:
+        return 0.0
+    coo = a.tocoo()
+    inside = coo.data[labels[coo.row] == labels[coo.col]].sum()
+    k = labels.max() + 1
+    kout = np.bincount(labels, weights=np.asarray(a.sum(axis=1)).ravel(), minlength=k)
+    kin = np.bincount(labels, weights=np.asarray(a.sum(axis=0)).ravel(), minlength=k)
+    return float((inside - (kout * kin).sum() / total) / total)
+
+
+def _best_partition_sparse(g: nx.DiGraph, method: str, directed: bool):
+    nodes, a = sparse_adjacency(g, directed)
+    if a.sum() == 0:
+        return 0.0, [[n] for n in nodes]
+    if method == "greedy":
+        h = nx.DiGraph(g) if directed else nx.Graph(g.to_undirected())
+        comms = nx.community.greedy_modularity_communities(h, weight=None)
+        labels = labels_from_communities(nodes, comms)
+    else:
+        labels = spectral_partition_sparse(a)
+    return q_of_partition_sparse(a, labels), communities_from_labels(nodes, labels)
+
+
+def spectral_partition_sparse(a, threshold: float = 1e-5, dense_below: int = 400) -> np.ndarray:
+    """``spectral_partition`` for a sparse adjacency matrix: the same recursive bisection,
+    with B applied as a sparse matrix plus rank-one terms and the leading eigenvector from
+    ``scipy.sparse.linalg.eigsh`` (deterministic start vector).  Groups smaller than
+    ``dense_below`` nodes are split with dense matrices, as in ``spectral_partition``.
+    Eigenvectors of (near-)degenerate eigenvalues may differ from the dense solver's."""
+    from scipy.sparse.linalg import LinearOperator, eigsh
+    n = a.shape[0]
+    labels = np.zeros(n, np.int64)
+    m = float(a.sum())
+    if m == 0 or n < 2:
+        return labels
+    a = a.tocsr()
+    kout = np.asarray(a.sum(axis=1)).ravel()
+    kin = np.asarray(a.sum(axis=0)).ravel()
+
+    def split(g, first):
+        sub = a[g][:, g]
+        ko, ki = kout[g], kin[g]
+        size = len(g)
+        row = (np.zeros(size) if first else
+               np.asarray(sub.sum(axis=1)).ravel() - ki * ko.sum() / m)   # row sums of B[g, g]
+        if size < dense_below:
+            bg = sub.toarray() - np.outer(ki, ko) / m
+            bg[np.diag_indices_from(bg)] -= row
+            sym = bg + bg.T
+            v = _leading_vector(sym)
+            s = np.where(v > 0, 1, -1)
+            return s, float(s @ sym @ s)
+
+        def matvec(x):
+            x = np.ravel(x)
+            return (sub @ x - ki * (ko @ x) / m + sub.T @ x - ko * (ki @ x) / m - 2 * row * x)
+
+        op = LinearOperator((size, size), matvec=matvec, dtype=np.float64)
+        v0 = np.linspace(1.0, 2.0, size)
+        _, vec = eigsh(op, k=1, which="LA", v0=v0, tol=1e-10, maxiter=max(1000, 20 * size))
+        s = np.where(vec[:, 0] > 0, 1, -1)
+        return s, float(s @ matvec(s))
+
+    s, _ = split(np.arange(n), True)
+    groups = [g for g in (np.flatnonzero(s > 0), np.flatnonzero(s < 0)) if g.size]
+    final = []
+    while groups:
+        g = groups.pop()
+        if g.size < 2:
+            final.append(g)
+            continue
+        sg, quad = split(g, False)
+        gain = quad / (4 * m)
+        left, right = g[sg > 0], g[sg < 0]
+        if gain <= threshold or left.size == 0 or right.size == 0:
+            final.append(g)
+        else:
+            groups += [right, left]
+    for c, g in enumerate(sorted(final, key=lambda x: int(x.min()))):
+        labels[g] = c
+    return labels
 
 
 def _girvan_newman_best(h, nodes, a):
@@ -489,7 +734,8 @@ def _layer_array(nodes, layers) -> np.ndarray:
 
 
 def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: int = 1000,
-           swaps_per_edge: int = 10, layers=None, seed: int = 0) -> tuple[float, float]:
+           swaps_per_edge: int = 10, layers=None, seed: int = 0,
+           max_nodes: int | None = None) -> tuple[float, float]:
     """Mean and SD of Q over degree-preserving randomisations of ``g`` (seeded).
 
     With the greedy method everything runs in numba; other methods go through
@@ -500,12 +746,15 @@ def q_rand(g: nx.DiGraph, *, directed: bool, method: str = "greedy", samples: in
         return 0.0, 0.0
     seed_numba_raw(seed)
     layer = _layer_array(nodes, layers)
-    if method == "greedy":
+    if len(nodes) > RANDOMISE_MAX_NODES:
+        raise ModularityError(f"Qrand: {len(nodes):,} nodes exceed the {RANDOMISE_MAX_NODES:,} the "
+                              f"randomisation handles (it keeps an n x n adjacency matrix)")
+    if method == "greedy" and len(nodes) <= DENSE_MAX_NODES:
         qs = _qrand_greedy(src, dst, len(nodes), samples, swaps_per_edge, not directed, layer)
     else:
         qs = np.array([best_partition(nx.DiGraph(randomise(g, directed, swaps_per_edge, layers,
                                                             sample_seed(seed, s))),
-                                      method, directed)[0] for s in range(samples)])
+                                      method, directed, max_nodes=max_nodes)[0] for s in range(samples)])
     return float(qs.mean()), float(qs.std(ddof=1)) if samples > 1 else 0.0
 
 
@@ -540,6 +789,10 @@ def q_max_hillclimb(g: nx.DiGraph, *, directed: bool, climbs: int = 10, steps: i
     nodes, src, dst = edge_arrays(g, directed)
     if len(src) < 2:
         return 0.0, 0.0
+    if len(nodes) > HILLCLIMB_MAX_NODES:
+        raise ModularityError(f"Qmax by hill climbing is limited to {HILLCLIMB_MAX_NODES:,} nodes "
+                              f"(this graph has {len(nodes):,}): each of its {steps:,} steps per climb "
+                              f"reruns the dense greedy partition; use a calibration (--calibration)")
     seed_numba_raw(seed)
     bests = _hillclimb_greedy(src, dst, len(nodes), climbs, steps, not directed,
                               _layer_array(nodes, layers))
@@ -577,15 +830,19 @@ class QReport:
 
 def analyse_graph(g: nx.DiGraph, *, method: str, directed: bool, qrand_samples: int = 0,
                   swaps_per_edge: int = 10, q_max_value: float | None = None,
-                  q_max_method: str | None = None, layers=None, seed: int = 0) -> QReport:
-    """Q, best partition and (when asked) Qrand and Qm of an already prepared graph."""
-    q, parts = best_partition(g, method, directed, seed)
+                  q_max_method: str | None = None, layers=None, seed: int = 0,
+                  max_nodes: int | None = None, time_limit: float | None = EXACT_TIME_LIMIT) -> QReport:
+    """Q, best partition and (when asked) Qrand and Qm of an already prepared graph.
+
+    ``max_nodes`` and ``time_limit`` go to ``best_partition`` (size limit, exact solver)."""
+    q, parts = best_partition(g, method, directed, seed, max_nodes=max_nodes, time_limit=time_limit)
     und_edges = (g.number_of_edges() if directed else nx.Graph(g.to_undirected()).number_of_edges())
     rep = QReport(q=q, method=method, directed=directed, partition=parts,
                   n_nodes=g.number_of_nodes(), n_edges=und_edges)
     if qrand_samples:
         rep.q_rand, rep.q_rand_sd = q_rand(g, directed=directed, method=method, samples=qrand_samples,
-                                           swaps_per_edge=swaps_per_edge, layers=layers, seed=seed)
+                                           swaps_per_edge=swaps_per_edge, layers=layers, seed=seed,
+                                           max_nodes=max_nodes)
         rep.q_rand_method = (f"{'directed' if directed else 'undirected'} degree-preserving swaps, "
                              f"{swaps_per_edge}/edge, {qrand_samples} networks, {method} partition")
     if q_max_value is not None:

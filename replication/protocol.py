@@ -18,6 +18,8 @@ import copy
 import dataclasses
 import hashlib
 import json
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,32 @@ from typing import Any, Mapping
 
 class ProtocolError(ValueError):
     """A protocol file (or an override) is not valid; the message names file and key."""
+
+
+# Names that become one part of a path (experiment and treatment folders): letters, digits,
+# '-', '_' and '.', not '.' or '..', so a name can never point outside the runs folder.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def check_name(name, what: str, source: str = "") -> str:
+    """Return ``name`` if it is a safe single path part, else raise ProtocolError.
+
+    A safe name is made of letters, digits, ``-``, ``_`` and ``.`` and is not ``.`` or ``..``.
+
+    Examples
+    --------
+    >>> check_name("mvg-pa-e10", "treatment name")
+    'mvg-pa-e10'
+    >>> check_name("../../x", "treatment name", "p.toml")
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: p.toml: treatment name '../../x' is not a safe folder name (letters, digits, '-', '_', '.'; not '.' or '..')
+    """
+    prefix = f"{source}: " if source else ""
+    if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name) or name in (".", ".."):
+        raise ProtocolError(f"{prefix}{what} {name!r} is not a safe folder name "
+                            f"(letters, digits, '-', '_', '.'; not '.' or '..')")
+    return name
 
 
 def _p(*, lo=None, hi=None, choices=None, doc: str = ""):
@@ -260,6 +288,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 
+RETINA_PIXELS = 8        # both retinas: 4 x 2 pixels, the inputs of every network
+
 _EXPERIMENT_KEYS = {"name", "kind", "description", "default_treatments"}
 
 
@@ -346,6 +376,23 @@ def read_toml(path: str | Path) -> dict:
         raise ProtocolError(f"{path}: protocol file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(f"{path}: not UTF-8 text (byte {exc.start}): not a TOML file") from None
+    except OSError as exc:
+        raise ProtocolError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _treatment_tables(source: str, data: dict) -> dict:
+    """The ``[treatments]`` table, checked: each entry a table under a safe name."""
+    treatments = data.get("treatments", {})
+    if not isinstance(treatments, dict):
+        raise ProtocolError(f"{source}: 'treatments' must be a table of [treatments.<name>] tables")
+    for name, table in treatments.items():
+        check_name(name, "treatment name", source)
+        if not isinstance(table, dict):
+            raise ProtocolError(f"{source}: 'treatments.{name}' must be a table of overrides, "
+                                f"not {type(table).__name__} {table!r}")
+    return treatments
 
 
 # Top-level tables of a protocol file that are not parameters of a run.
@@ -389,12 +436,24 @@ def _get_dotted(data, dotted: str, source: str):
 
 
 def treatments_of(path: str | Path) -> list[str]:
-    return list(read_toml(path).get("treatments", {}))
+    return list(_treatment_tables(str(path), read_toml(path)))
 
 
 def default_treatments(path: str | Path) -> list[str]:
+    source = str(path)
     data = read_toml(path)
-    return list(data.get("experiment", {}).get("default_treatments", data.get("treatments", {})))
+    treatments = _treatment_tables(source, data)
+    exp = data.get("experiment", {})
+    if not isinstance(exp, dict):
+        raise ProtocolError(f"{source}: missing [experiment] table")
+    names = exp.get("default_treatments", list(treatments))
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ProtocolError(f"{source}: 'experiment.default_treatments' must be a list of treatment names")
+    for n in names:
+        if n not in treatments:
+            raise ProtocolError(f"{source}: 'experiment.default_treatments' names {n!r}, "
+                                f"not a treatment (known: {sorted(treatments)})")
+    return names
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -403,6 +462,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ProtocolError(f"override {text!r}: expected section.key=value")
     key, raw = text.split("=", 1)
     key = key.strip()
+    if not key or any(not part for part in key.split(".")):
+        raise ProtocolError(f"override {text!r}: expected section.key=value")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -444,13 +505,15 @@ def load_protocol(path: str | Path, treatment: str | None = None,
     for key in ("name", "kind"):
         if not isinstance(exp.get(key), str):
             raise ProtocolError(f"{source}: 'experiment.{key}' must be a string")
+    check_name(exp["name"], "'experiment.name'", source)
     kind = exp["kind"]
     if kind not in SCHEMAS:
         raise ProtocolError(f"{source}: 'experiment.kind' = {kind!r}; known kinds: {sorted(SCHEMAS)}")
     schema = SCHEMAS[kind]
-    treatments = data.get("treatments", {})
+    treatments = _treatment_tables(source, data)
     resolved = {k: copy.deepcopy(v) for k, v in data.items() if k not in _NOT_PARAMETERS}
     if treatment is not None:
+        check_name(treatment, "treatment name", source)
         if treatment not in treatments:
             raise ProtocolError(f"{source}: no treatment {treatment!r}; known: {sorted(treatments)}")
         over = {k: v for k, v in treatments[treatment].items() if k != "description"}
@@ -466,6 +529,11 @@ def load_protocol(path: str | Path, treatment: str | None = None,
 
 def build_protocol(source: str, name: str, kind: str, treatment: str | None, resolved: dict) -> Protocol:
     """Validate merged parameter tables and freeze them into a Protocol."""
+    if kind not in SCHEMAS:
+        raise ProtocolError(f"{source}: 'experiment.kind' = {kind!r}; known kinds: {sorted(SCHEMAS)}")
+    check_name(name, "'experiment.name'", source)
+    if treatment is not None:
+        check_name(treatment, "treatment name", source)
     schema = SCHEMAS[kind]
     resolved = {k: v for k, v in resolved.items() if k != "experiment"}
     sections = {}
@@ -488,9 +556,37 @@ def build_protocol(source: str, name: str, kind: str, treatment: str | None, res
 def load_run_protocol(run_folder: str | Path) -> Protocol:
     """The resolved protocol a run folder was made with (its ``protocol.json``)."""
     path = Path(run_folder) / "protocol.json"
-    data = json.loads(path.read_text())
-    exp = data["experiment"]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+    except FileNotFoundError:
+        raise ProtocolError(f"{path}: not found (not a run folder?)") from None
+    except OSError as exc:
+        raise ProtocolError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ProtocolError(f"{path}: not UTF-8 text: corrupt protocol.json") from None
+    except ValueError as exc:           # json.JSONDecodeError and NaN / Infinity constants
+        raise ProtocolError(f"{path}: corrupt protocol.json: {exc}") from None
+    exp = data.get("experiment") if isinstance(data, dict) else None
+    if not isinstance(exp, dict) or not all(isinstance(exp.get(k), str) for k in ("name", "kind")) \
+            or not isinstance(exp.get("treatment"), (str, type(None))):
+        raise ProtocolError(f"{path}: corrupt protocol.json: no 'experiment' table with name, kind "
+                            f"and treatment")
     return build_protocol(str(path), exp["name"], exp["kind"], exp["treatment"], data)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a valid parameter value")
+
+
+def _non_finite(value) -> bool:
+    """True if ``value`` is (or, for lists, contains) a NaN or infinite float."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v) for v in value)
+    if isinstance(value, Mapping):
+        return any(_non_finite(v) for v in value.values())
+    return False
 
 
 def _type_ok(value, typ) -> bool:
@@ -529,6 +625,8 @@ def _build_section(source: str, name: str, spec, table):
             raise ProtocolError(f"{source}: missing key '{dotted}' ({f.metadata['doc']})")
         value = table[key]
         typ = {"int": int, "float": float, "str": str, "bool": bool, "tuple": tuple}[f.type]
+        if _non_finite(value):
+            raise ProtocolError(f"{source}: '{dotted}' = {value!r}: NaN and infinite values are not allowed")
         if not _type_ok(value, typ):
             raise ProtocolError(f"{source}: '{dotted}' = {value!r} must be of type {f.type}")
         meta = f.metadata
@@ -551,6 +649,9 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
     sched = s["schedule"]
     if not sched.goals:
         raise ProtocolError(f"{source}: 'schedule.goals' is empty")
+    if not all(isinstance(g, str) for g in sched.goals):
+        raise ProtocolError(f"{source}: 'schedule.goals' = {list(sched.goals)!r} must be a list of goal names")
+    _check_goals(source, kind, s)
     for goal in sched.goals:
         if goal not in s["goals"]:
             raise ProtocolError(f"{source}: 'schedule.goals' names {goal!r}, not in [goals]")
@@ -565,9 +666,11 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if s["variation"].mutation_operator == "bitflip" and n_nodes & (n_nodes - 1):
             raise ProtocolError(f"{source}: 'variation.mutation_operator' = 'bitflip' needs "
                                 f"n_inputs + n_gates to be a power of two (it is {n_nodes})")
+        if s.get("initial") is not None:
+            _check_initial_circuits(source, c, s["initial"].genomes)
     if kind == "retina2005":
         net = s["network"]
-        if len(net.layers) != len(net.max_fanin) or not all(isinstance(v, int) and v > 0
+        if not net.layers or len(net.layers) != len(net.max_fanin) or not all(isinstance(v, int) and v > 0
                                                            for v in list(net.layers) + list(net.max_fanin)):
             raise ProtocolError(f"{source}: 'network.layers' and 'network.max_fanin' must be lists of "
                                 f"positive integers of equal length")
@@ -577,6 +680,8 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
             raise ProtocolError(f"{source}: 'network.threshold_min' exceeds 'network.threshold_max'")
     if kind == "retina2013":
         net = s["network"]
+        _check_network_2013(source, net)
+        _check_objects_2013(source, s["retina"])
         if len(net.weights) != 4 or len(net.x) != len(net.layers) or len(net.y) != len(net.layers) \
                 or any(len(xs) != n for xs, n in zip(net.x, net.layers)):
             raise ProtocolError(f"{source}: [network]: 4 weights, and one x list (of layer size) and one y "
@@ -587,3 +692,81 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if s["modularity"].qmax_elite * 2 > s["modularity"].qmax_population:
             raise ProtocolError(f"{source}: 'modularity.qmax_elite' must be at most half of "
                                 f"'modularity.qmax_population'")
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_goals(source: str, kind: str, s: Mapping[str, Any]) -> None:
+    """Every goal expression parses and uses only the kind's input names."""
+    from .tasks import evaluate_expression, full_mask, input_masks
+    if kind == "circuits":
+        names = tuple(s["inputs"])
+        if not 1 <= len(names) <= 6:           # the count is checked against the circuit below
+            return
+        masks, full = dict(zip(names, input_masks(len(names)))), full_mask(len(names))
+    else:                                      # the retinas: left and right object masks
+        masks, full = {"L": 0b1100, "R": 0b1010}, 0b1111
+    for goal, expression in s["goals"].items():
+        try:
+            evaluate_expression(expression, masks, full)
+        except ValueError as exc:
+            raise ProtocolError(f"{source}: 'goals.{goal}': {exc}") from None
+
+
+def _check_initial_circuits(source: str, circuit, genomes) -> None:
+    """Each ``[initial]`` genome fits the circuit genome model (see ``circuits``): 2*n_gates + 1
+    integer addresses in 0 .. n_inputs + n_gates - 1, the output gene a gate's address when
+    ``circuit.output_source = 'gates'``."""
+    n_in, n_gates = circuit.n_inputs, circuit.n_gates
+    n_nodes = n_in + n_gates
+    length = 2 * n_gates + 1
+    if not genomes:
+        raise ProtocolError(f"{source}: 'initial.genomes' is empty")
+    for k, genome in enumerate(genomes):
+        key = f"initial.genomes[{k}]"
+        if not isinstance(genome, (list, tuple)) or not all(_is_int(v) for v in genome):
+            raise ProtocolError(f"{source}: '{key}' must be a list of integer addresses")
+        if len(genome) != length:
+            raise ProtocolError(f"{source}: '{key}' has {len(genome)} genes; a circuit of {n_gates} gates "
+                                f"has 2 * n_gates + 1 = {length}")
+        for pos, v in enumerate(genome):
+            if not 0 <= v < n_nodes:
+                raise ProtocolError(f"{source}: '{key}' gene {pos} = {v}: addresses run from 0 to "
+                                    f"{n_nodes - 1} (n_inputs + n_gates - 1)")
+        if circuit.output_source == "gates" and genome[-1] < n_in:
+            raise ProtocolError(f"{source}: '{key}': the output gene {genome[-1]} is an input, but "
+                                f"'circuit.output_source' = 'gates' (addresses {n_in} .. {n_nodes - 1})")
+
+
+def _check_network_2013(source: str, net) -> None:
+    if not net.layers or not all(_is_int(v) and v > 0 for v in net.layers):
+        raise ProtocolError(f"{source}: 'network.layers' must be a list of positive integers")
+    if net.layers[0] != RETINA_PIXELS or net.layers[-1] != 1 or len(net.layers) < 2:
+        raise ProtocolError(f"{source}: 'network.layers' = {list(net.layers)}: the first layer is the "
+                            f"{RETINA_PIXELS} retina pixels and the last one the single output")
+    for key in ("weights", "biases"):
+        values = getattr(net, key)
+        if not values or not all(_is_int(v) for v in values) or not all(-32768 <= v < 32768 for v in values):
+            raise ProtocolError(f"{source}: 'network.{key}' = {list(values)!r} must be a non-empty list "
+                                f"of (16-bit) integers")
+    if not all(isinstance(xs, (list, tuple)) and all(_is_number(x) for x in xs) for xs in net.x):
+        raise ProtocolError(f"{source}: 'network.x' must be one list of numbers per layer")
+    if not all(_is_number(y) for y in net.y):
+        raise ProtocolError(f"{source}: 'network.y' must be a list of numbers")
+
+
+def _check_objects_2013(source: str, retina) -> None:
+    """Left objects are values of ``s & 0x0F`` (0..15), right objects of ``s & 0xF0``
+    (multiples of 16 in 0..240)."""
+    for key, allowed in (("left_objects", range(0, 16)), ("right_objects", range(0, 256, 16))):
+        values = getattr(retina, key)
+        for v in values:
+            if not _is_int(v) or v not in allowed:
+                raise ProtocolError(f"{source}: 'retina.{key}' holds {v!r}; allowed: "
+                                    f"{'0 .. 15 (s & 0x0F)' if key == 'left_objects' else 'multiples of 16 in 0 .. 240 (s & 0xF0)'}")

@@ -47,26 +47,67 @@ def truth_table(expression: str, names: tuple[str, ...] | list[str]) -> int:
 
 
 def evaluate_expression(expression: str, masks: dict[str, int], full: int) -> int:
-    """Value of a Boolean expression whose names stand for bitmasks (one bit per input row)."""
+    """Value of a Boolean expression whose names stand for bitmasks (one bit per input row).
+
+    Raises ``ValueError`` naming the expression for a syntax error, an unknown name or an
+    operator other than ``^ & | ~`` (Python's ``and``, ``or``, ``not``, comparisons,
+    arithmetic and calls are refused).
+
+    Examples
+    --------
+    >>> evaluate_expression("~(A & B)", {"A": 0b1100, "B": 0b1010}, 0b1111)
+    7
+    >>> evaluate_expression("A and B", {"A": 0b1100, "B": 0b1010}, 0b1111)
+    Traceback (most recent call last):
+    ...
+    ValueError: goal 'A and B': unsupported operator 'and'; only names, ^ & | ~, 0, 1 and parentheses are allowed
+    """
+    if not isinstance(expression, str):
+        raise ValueError(f"goal {expression!r} must be a string")
+    shown = repr(expression if len(expression) <= 80 else expression[:77] + "...")
     try:
-        tree = ast.parse(expression, mode="eval").body
+        tree = ast.parse(expression.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ValueError(f"goal {expression!r} is not a valid expression: {exc.msg}") from None
+        raise ValueError(f"goal {shown} is not a valid expression: {exc.msg}") from None
+    except (ValueError, MemoryError, RecursionError) as exc:     # null bytes, absurd nesting
+        raise ValueError(f"goal {shown} is not a valid expression: {exc}") from None
+
+    def refuse(what: str):
+        raise ValueError(f"goal {shown}: unsupported {what}; "
+                         f"only names, ^ & | ~, 0, 1 and parentheses are allowed")
 
     def value(node) -> int:
         if isinstance(node, ast.Name):
             if node.id not in masks:
-                raise ValueError(f"goal {expression!r}: unknown name {node.id!r} (known: {sorted(masks)})")
+                raise ValueError(f"goal {shown}: unknown name {node.id!r} (known: {sorted(masks)})")
             return masks[node.id]
-        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _OPS:
+                refuse(f"operator {_SYMBOLS.get(type(node.op), type(node.op).__name__)!r}")
             return _OPS[type(node.op)](value(node.left), value(node.right))
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        if isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.Invert):
+                refuse(f"operator {_SYMBOLS.get(type(node.op), type(node.op).__name__)!r}")
             return full & ~value(node.operand)
-        if isinstance(node, ast.Constant) and node.value in (0, 1):
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value in (0, 1):
             return full if node.value else 0
-        raise ValueError(f"goal {expression!r}: only names, ^ & | ~, 0, 1 and parentheses are allowed")
+        if isinstance(node, ast.BoolOp):
+            refuse(f"operator {'and' if isinstance(node.op, ast.And) else 'or'!r}")
+        if isinstance(node, ast.Compare):
+            refuse("comparison")
+        if isinstance(node, ast.Constant):
+            refuse(f"constant {node.value!r}")
+        refuse(f"construct {type(node).__name__!r}")
 
-    return value(tree) & full
+    try:
+        return value(tree) & full
+    except RecursionError:
+        raise ValueError(f"goal {shown}: nested too deeply") from None
+
+
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+            ast.Pow: "**", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@", ast.Not: "not",
+            ast.USub: "-", ast.UAdd: "+"}
 
 
 @dataclass(frozen=True)
