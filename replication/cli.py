@@ -123,19 +123,41 @@ def summary(experiment_dir, csv_out):
 
 # --------------------------------------------------------------------------- modularity
 @main.command()
-@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--jobs", "-j", type=int, default=1, show_default=True,
-              help="worker processes for the Qmax calibration runs")
-def analyse(experiment_dir, jobs):
-    """Add Q, Qrand, Qmax and Qm to every finished run's result.json.
+@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.option("--treatment", "-t", "treatments", multiple=True,
+              help="treatments whose calibration to make (default: the file's default_treatments)")
+@click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--jobs", "-j", type=int, default=1, show_default=True)
+def calibrate(protocol, treatments, runs_dir, jobs):
+    """Qmax by evolution for PROTOCOL's recipe, once per calibration key (RUNS/<experiment>/calibration/)."""
+    from .calibration import calibrate_qmax, calibration_key
+    done = set()
+    for t in list(treatments) or default_treatments(protocol):
+        proto = _load(protocol, t, [])
+        if proto.modularity.qmax_method != "evolve" or calibration_key(proto) in done:
+            continue
+        done.add(calibration_key(proto))
+        summary = calibrate_qmax(proto, runs_dir, jobs=jobs)
+        click.echo(f"{proto.name} ({t}): Qmax = {summary['q_max']:.4f} ({summary['method']})")
 
-    Qmax is calibrated once per experiment (EXPERIMENT_DIR/calibration/) and reused."""
-    from .analysis import annotate_modularity
-    root = Path(experiment_dir).parent
-    n = len(list(Path(experiment_dir).glob("*/seed-*/result.json")))
+
+@main.command()
+@click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
+def analyse(experiment_dir):
+    """Q, exact Q, Qrand, Qmax and Qm of every finished run -> EXPERIMENT_DIR/tables/.
+
+    Reads the runs and the Qmax calibration (`replication calibrate`); writes
+    tables/modularity.csv and tables/runs.csv; never writes inside a run folder."""
+    from .analysis import _iter_results, analyse_experiment
+    n = sum(1 for _ in _iter_results(experiment_dir))
+    if n == 0:
+        raise click.ClickException(f"no finished runs under {experiment_dir}")
     with click.progressbar(length=n, label="modularity", file=sys.stderr) as bar:
-        updated = annotate_modularity(experiment_dir, root, jobs=jobs, progress=lambda: bar.update(1))
-    click.echo(f"{updated} of {n} runs annotated", err=True)
+        res = analyse_experiment(experiment_dir, progress=lambda: bar.update(1))
+    click.echo(f"{res['runs']} runs -> {res['tables']}", err=True)
+    for treatment, source in res["missing_calibration"].items():
+        click.echo(f"no Qmax calibration for {treatment}: Qm left empty; "
+                   f"run `replication calibrate {source}` first", err=True)
 
 
 @main.command()
@@ -163,7 +185,7 @@ def analyse(experiment_dir, jobs):
 def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, include_inputs,
        output_node, self_loops, seed, as_json):
     """Q, best partition, and (with a Qmax) Qrand and Qm of a network file."""
-    from .modularity import analyse_graph, prepare_graph, q_max_hillclimb, read_graph
+    from .modularity import Recipe, apply_recipe, read_graph
     from .store import read_json
     try:
         g = read_graph(file, fmt)
@@ -174,22 +196,19 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
         if output_node not in g:
             raise click.ClickException(f"--output {output_node!r} is not a node of {file}")
     sources = [n for n in g if g.in_degree(n) == 0]
-    g = prepare_graph(g, include_inputs=include_inputs, drop_isolated=True, self_loops=self_loops,
-                      output=output_node, inputs=sources)
-    q_max = q_max_method = None
+    q_max = None
     if calibration:
         qmax_path = Path(calibration) / "qmax.json"
         if not qmax_path.exists():
             raise click.ClickException(f"{qmax_path} not found")
-        cal = read_json(qmax_path)
-        q_max, q_max_method = cal["q_max"], cal["method"]
-    elif qmax_hillclimb:
-        q_max, best = q_max_hillclimb(g, directed=directed, climbs=qmax_hillclimb, seed=seed)
-        q_max_method = f"hillclimb, {qmax_hillclimb} climbs (best {best:.4f})"
+        q_max = read_json(qmax_path)
     if nrand is None:
-        nrand = 1000 if q_max is not None else 0
-    rep = analyse_graph(g, method=method, directed=directed, qrand_samples=nrand, swaps_per_edge=swaps,
-                        q_max_value=q_max, q_max_method=q_max_method, seed=seed)
+        nrand = 1000 if (q_max is not None or qmax_hillclimb) else 0
+    recipe = Recipe(method=method, directed=directed, include_inputs=include_inputs, drop_isolated=True,
+                    self_loops=self_loops, qrand_method="swap" if nrand else None, qrand_samples=nrand,
+                    qrand_swaps_per_edge=swaps, qmax_method="hillclimb" if qmax_hillclimb else None,
+                    qmax_runs=qmax_hillclimb or 10)
+    rep = apply_recipe(g, recipe, seed=seed, q_max=q_max, output=output_node, inputs=sources)
     if as_json:
         click.echo(json.dumps(rep.to_dict(), default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return
@@ -289,6 +308,15 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 
 
 # --------------------------------------------------------------------------- figures, report, compare
+def _require_runs(runs_dir) -> None:
+    """Stop (leaving existing figures and reports alone) when there are no finished runs."""
+    from .analysis import has_runs
+    if not Path(runs_dir).is_dir():
+        raise click.ClickException(f"runs folder {runs_dir} does not exist; nothing written")
+    if not has_runs(runs_dir):
+        raise click.ClickException(f"no finished runs under {runs_dir}; nothing written")
+
+
 @main.command()
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="figures", show_default=True)
@@ -296,6 +324,7 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 def figures(runs_dir, out_dir, only):
     """Regenerate every replicated figure from the run folders (PNG, PDF and .sources.json)."""
     from .figures import make_all
+    _require_runs(runs_dir)
     for name, paths in make_all(Path(runs_dir), Path(out_dir), only).items():
         click.echo(f"{name}: {paths[0].name if paths else 'skipped (no runs for it)'}")
 
@@ -306,9 +335,14 @@ def figures(runs_dir, out_dir, only):
 @click.option("--external", type=click.Path(dir_okay=False), default=None,
               help="a compare.json made by `replication compare`: its values become a third column")
 def report(runs_dir, out_dir, external):
-    """Write OUT/REPORT.md: published values beside ours, with statistics and verdicts."""
+    """Write OUT/REPORT.md and OUT/REPORT.html: every published claim beside ours, with verdicts."""
     from .report import write_report
-    click.echo(str(write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)))
+    _require_runs(runs_dir)
+    try:
+        path = write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}\n{path.with_suffix('.html')}")
 
 
 @main.command()

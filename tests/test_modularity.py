@@ -186,6 +186,8 @@ def test_random_genome_control_for_qrand(logic_protocol, tmp_path):
                        run__max_generations=4000)
     folder = tmp_path / "ka2005_logic" / "mvg" / "seed-2"
     evolve(p, 2, folder)
+    from replication.calibration import calibrate_qrand_genome
+    calibrate_qrand_genome(p, tmp_path)                  # the calibration stage, before analysis
     res = modularity_of_run(folder, {"q_max": 0.6, "method": "test"})
     assert "random genomes" in res["q_rand_method"]
     assert 0.25 < res["q_rand"] < 0.45                   # random 14-15-node circuits: Q ~ 0.35-0.36
