@@ -316,18 +316,27 @@ def read_modularity_table(experiment_dir: str | Path) -> dict[tuple[str, int], d
 # --------------------------------------------------------------------------- times from logs
 def readaptation_times(folder: str | Path) -> float | None:
     """Median generations a run needed, after each goal switch, until an individual solved the new
-    goal (``n_solved > 0`` in ``log.csv``), over the switches after the run first solved a goal;
-    an epoch that ends unsolved counts its full length.  ``None`` without such switches.
+    goal (``n_solved > 0`` in ``log.csv``), over the switches after the run had solved every goal
+    it visits; an epoch that ends unsolved counts its full length, the run's last (cut) epoch is
+    left out.  ``None`` without such switches (e.g. a run that stops once all goals are solved).
 
-    Kashtan & Alon (2005): under MVG "the population reaches a perfect solution to the new goal
-    within about 5 generations" (retina: "about 3").
+    Kashtan & Alon (2005): under MVG, once evolved, "the population reaches a perfect solution to
+    the new goal within about 5 generations" (retina: "about 3").
     """
     path = Path(folder) / "log.csv"
     if not path.exists():
         return None
     with open(path, newline="") as fh:
         rows = [(int(r["generation"]), r["goal"], int(r["n_solved"])) for r in csv.DictReader(fh)]
-    first = next((g for g, _goal, k in rows if k > 0), None)
+    goals = {gl for _g, gl, _k in rows}
+    seen: set = set()
+    first = None
+    for g, gl, k in rows:
+        if k > 0:
+            seen.add(gl)
+            if seen == goals:
+                first = g
+                break
     if first is None:
         return None
     times, start, goal, done = [], None, None, True
@@ -335,9 +344,7 @@ def readaptation_times(folder: str | Path) -> float | None:
         if gl != goal:
             if start is not None and not done:
                 times.append(g - start)                    # unsolved epoch: its full length
-            goal, start, done = gl, g, False
-            if g <= first:
-                done = True                                # only switches after the first solution
+            goal, start, done = gl, g, g <= first          # only switches after all goals were solved
         if not done and k > 0:
             times.append(g - start)
             done = True

@@ -112,12 +112,16 @@ def test_cli_analyse_points_to_calibrate(tmp_path):
 
 def test_readaptation_times_from_a_log(tmp_path):
     rows = ["generation,goal,best_fitness,mean_fitness,n_solved"]
-    n_solved = {**{g: 0 for g in range(0, 20)}, **{g: 1 for g in range(15, 20)},  # first solved at 15
-                **{g: (1 if g >= 23 else 0) for g in range(20, 40)},           # switch at 20: 3 gens
-                **{g: (1 if g >= 47 else 0) for g in range(40, 60)},           # switch at 40: 7 gens
-                **{g: 0 for g in range(60, 80)},                               # never: 20 (censored)
-                **{g: 0 for g in range(80, 85)}}                               # run ends mid-epoch: left out
-    for g in range(85):
+    n_solved = {**{g: 0 for g in range(0, 20)}, **{g: 1 for g in range(15, 20)},  # G1 first solved at 15
+                **{g: (1 if g >= 35 else 0) for g in range(20, 40)},           # G2 first solved at 35
+                **{g: (1 if g >= 43 else 0) for g in range(40, 60)},           # switch at 40: 3 gens
+                **{g: (1 if g >= 67 else 0) for g in range(60, 80)},           # switch at 60: 7 gens
+                **{g: 0 for g in range(80, 100)},                              # never: 20 (censored)
+                **{g: 0 for g in range(100, 105)}}                             # run ends mid-epoch: left out
+    for g in range(105):
         rows.append(f"{g},{'G1' if (g // 20) % 2 == 0 else 'G2'},1,0.5,{n_solved[g]}")
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
     assert A.readaptation_times(tmp_path) == 7.0          # median of 3, 7, 20
+    lines = (tmp_path / "log.csv").read_text().splitlines()
+    (tmp_path / "log.csv").write_text("\n".join(lines[:36]) + "\n")      # stops when both are solved
+    assert A.readaptation_times(tmp_path) is None
