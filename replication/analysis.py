@@ -6,6 +6,7 @@ run folder.  Tables go to ``<experiment>/tables/``; statistics come from :mod:`r
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -220,7 +221,7 @@ def modularity_of_run(folder: str | Path, q_max: dict | None = None, runs_root: 
     if recipe.qrand_method == "genome":
         q_rand = _genome_null(protocol, runs_root, graph.number_of_nodes())
         if q_rand is None:
-            recipe = __import__("dataclasses").replace(recipe, qrand_method=None)
+            recipe = dataclasses.replace(recipe, qrand_method=None)   # Qm left empty: no null yet
     rep = apply_recipe(graph, recipe, seed=result["seed"], q_max=q_max, q_rand=q_rand)
     exact = (recipe.measure == "qm" and rep.n_nodes > 0)
     return {"treatment": result["treatment"], "seed": result["seed"],
@@ -266,7 +267,10 @@ def analyse_experiment(experiment_dir: str | Path, progress=None) -> dict:
             q_max = cache[key]
             if q_max is None:
                 missing.setdefault(protocol.treatment, protocol.source)
-        rows.append(modularity_of_run(folder, q_max, runs_root))
+        row = modularity_of_run(folder, q_max, runs_root)
+        if recipe.qrand_method == "genome" and row["q_rand"] is None:
+            missing.setdefault(protocol.treatment, protocol.source)
+        rows.append(row)
         if progress:
             progress()
     out = tables_dir(experiment_dir)

@@ -130,15 +130,20 @@ def summary(experiment_dir, csv_out):
 @click.option("--jobs", "-j", type=int, default=1, show_default=True)
 def calibrate(protocol, treatments, runs_dir, jobs):
     """Qmax by evolution for PROTOCOL's recipe, once per calibration key (RUNS/<experiment>/calibration/)."""
-    from .calibration import calibrate_qmax, calibration_key
+    from .calibration import calibrate_qmax, calibrate_qrand_genome, calibration_key
     done = set()
     for t in list(treatments) or default_treatments(protocol):
         proto = _load(protocol, t, [])
-        if proto.modularity.qmax_method != "evolve" or calibration_key(proto) in done:
+        mod = proto.sections.get("modularity")
+        if mod is None or calibration_key(proto) in done:
             continue
         done.add(calibration_key(proto))
-        summary = calibrate_qmax(proto, runs_dir, jobs=jobs)
-        click.echo(f"{proto.name} ({t}): Qmax = {summary['q_max']:.4f} ({summary['method']})")
+        if mod.qmax_method == "evolve":
+            summary = calibrate_qmax(proto, runs_dir, jobs=jobs)
+            click.echo(f"{proto.name} ({t}): Qmax = {summary['q_max']:.4f} ({summary['method']})")
+        if mod.qrand_method == "genome":
+            table = calibrate_qrand_genome(proto, runs_dir)
+            click.echo(f"{proto.name} ({t}): random-genome Qrand ({table['method']})")
 
 
 @main.command()
