@@ -142,11 +142,14 @@ def load_claims(path: Path = PUBLISHED) -> list[Claim]:
                                                                  f"{format_published(entry)}"),
                                     published=entry))
     for c in data.get("contrast", []):
+        if c["experiment"] not in dict(EXPERIMENTS):
+            raise ValueError(f"{path}: contrast {c.get('claim')!r} names an unknown experiment {c['experiment']!r}")
         claims.append(Claim(id=f"{c['experiment']}/{c['a']}-vs-{c['b']}/{c['quantity']}",
                             experiment=c["experiment"], kind="contrast", quantity=c["quantity"],
                             statement=c["claim"], published=c, a=c["a"], b=c["b"],
                             direction=c["direction"]))
-    return claims
+    order = [e for e, _ in EXPERIMENTS]
+    return sorted(claims, key=lambda c: order.index(c.experiment))     # stable: values, then contrasts
 
 
 def margins(path: Path = PUBLISHED) -> dict:
@@ -458,7 +461,10 @@ def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path =
         want = load_protocol(path, treatment).run.max_generations
     except Exception:          # noqa: BLE001  (a treatment the file does not know: nothing to compare)
         return None
-    caps = [c for c in (_cap(r) for r in rs) if c is not None]
+    caps = [_cap(r) for r in rs]
+    if None in caps:
+        return (f"{caps.count(None)} of {len(rs)} {treatment} runs have no readable protocol.json: "
+                f"cannot tell whether they ran the protocol's {want:,} generations")
     short = [c for c in caps if c < want]
     if short:
         return (f"{len(short)} of {len(rs)} {treatment} runs capped at {min(short):,} generations, "
@@ -491,20 +497,19 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
         ra, rb = groups.get(c.a, []), groups.get(c.b, [])
         if not ra or not rb:
             return Row(c, "-", Verdict(NO_DATA, f"no runs of {c.a if not ra else c.b}"))
-        for t, rs in ((c.a, ra), (c.b, rb)):
-            why = shortened(rs, c.experiment, t, protocols) if not c.quantity.startswith("adapt_") else None
-            if why:
-                return Row(c, "-", Verdict(NOT_COMPARABLE, why))
         va = _contrast_values(c.quantity, ra, adapt, c.a)
         vb = _contrast_values(c.quantity, rb, adapt, c.b)
         counts = isinstance(va, tuple)
+        ours = (f"{va[0]}/{va[1]} vs {vb[0]}/{vb[1]}" if counts else f"{_short(va)} vs {_short(vb)}")
+        for t, rs in ((c.a, ra), (c.b, rb)):
+            why = shortened(rs, c.experiment, t, protocols) if not c.quantity.startswith("adapt_") else None
+            if why:
+                return Row(c, ours, Verdict(NOT_COMPARABLE, why))
         pa, pb = pub_all.get(c.a, {}).get(c.quantity), pub_all.get(c.b, {}).get(c.quantity)
         effect = None if counts else _published_effect(c.quantity, pa, pb)
         pn = min(p.get("n", 0) for p in (pa, pb)) if pa and pb and "n" in pa and "n" in pb else None
-        verdict = verdict_contrast(va, vb, c.direction, effect=effect, counts=counts, published_n=pn)
-        ours = (f"{va[0]}/{va[1]} vs {vb[0]}/{vb[1]}" if counts else
-                f"{_short(va)} vs {_short(vb)}")
-        return Row(c, ours, verdict)
+        return Row(c, ours, verdict_contrast(va, vb, c.direction, effect=effect, counts=counts,
+                                             published_n=pn))
     source = c.published.get("runs_of", c.treatment)
     rs = groups.get(source, [])
     if not rs:
@@ -665,7 +670,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
     for exp, _ in EXPERIMENTS:
         if (runs / exp).is_dir():
             present[exp] = load_results(runs / exp)
-    with_runs = [r for r in rows if r.ours != "-" or r.verdict.label != NO_DATA]
+    with_runs = [r for r in rows if r.verdict.label != NO_DATA]
     counts = {}
     for r in with_runs:
         counts[r.verdict.label] = counts.get(r.verdict.label, 0) + 1
@@ -675,11 +680,11 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
            f"published numbers and the verdict margins: `published.toml`). Every figure has a "
            f"`.sources.json` naming its runs.\n",
            "## Claims at a glance\n",
-           f"{len(with_runs)} published claims with runs: "
+           f"{len(rows)} published claims, {len(with_runs)} with runs to test them: "
            + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ". "
            "A verdict is only as strong as its sample: see *How the verdicts are decided*; the "
            "reason for each is in the experiment's section.\n",
-           claim_summary(with_runs),
+           claim_summary(rows),
            "## Treatments\n",
            markdown_table(glossary([(e, sorted({r['treatment'] for r in rs})) for e, rs in present.items()],
                                    protocols)),
