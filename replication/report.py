@@ -28,8 +28,9 @@ from .analysis import (PROTOCOLS, PUBLISHED, format_published, has_runs, load_re
                        published, read_adaptation_times, readaptation_times, summary_rows,
                        summary_rows_2013)
 from .protocol import read_toml
-from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, mean_se, median_ci,
-                    min_detectable_difference, quartiles, rank_sum_min_p, rank_sum_p, rank_sum_power)
+from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
+                    median_ci, min_detectable_difference, quartiles, rank_sum_min_p, rank_sum_p,
+                    rank_sum_power)
 
 REPRODUCED = "reproduced"
 DIRECTION = "same direction, different size"
@@ -81,6 +82,13 @@ LABELS = {"solved_runs": "runs solved", "generations_to_solution": "generations 
           "generations to re-adapt after a switch", "q": "Q", "performance": "performance",
           "left_right_split": "left/right split", "adapt_and_to_or": "generations to adapt AND -> OR",
           "adapt_or_to_and": "generations to adapt OR -> AND"}
+
+
+NO_VALUES = {"qm": "no solved run has a Qm: run `replication calibrate PROTOCOL`, then `replication analyse`",
+             "generations_to_solution": "no run solved", "gates": "no run solved",
+             "readaptation_generations": "no run went on switching goals after solving both",
+             "adapt_and_to_or": "no adaptation runs (`replication adapt`)",
+             "adapt_or_to_and": "no adaptation runs (`replication adapt`)"}
 
 
 @dataclass(frozen=True)
@@ -321,10 +329,13 @@ def _published_effect(quantity: str, pa: dict | None, pb: dict | None) -> float 
 
 
 def verdict_contrast(a, b, direction: str, effect: float | None = None, counts: bool = False,
-                     published_n: int | None = None) -> Verdict:
+                     published_n: int | None = None, rates: tuple | None = None) -> Verdict:
     """Our treatments ``a`` and ``b`` compared with the paper's test; ``direction``: a is expected
     "greater" or "less" than b.  ``counts``: a and b are (hits, n) pairs (Fisher), else values
-    (rank-sum).  ``effect``: the published effect in SDs (for the power), if known.
+    (rank-sum).  For the power against the published effect: ``effect`` (values: the published
+    difference in SDs) or ``rates`` (counts: the published success rates of a and b); without
+    them, a non-significant result counts as a difference only when both our groups are at least
+    the paper's ``published_n``.
 
     Examples
     --------
@@ -361,13 +372,14 @@ def verdict_contrast(a, b, direction: str, effect: float | None = None, counts: 
     if p < ALPHA:
         return Verdict(REPRODUCED if np.sign(sign) == want else NOT, test)
     if counts:
-        power = None
-        if published_n:
-            power = 1.0 if min(na, nb) >= published_n else None
+        power = fisher_power_two(na, rates[0], nb, rates[1]) if rates is not None else None
     else:
         power = rank_sum_power(effect, na, nb) if effect is not None else None
     if power is None:
-        return Verdict(INCONCLUSIVE, f"{test}; power against the published effect unknown at this n")
+        if published_n and min(na, nb) >= published_n:
+            return Verdict(NOT, f"{test}; not significant with at least the paper's n = {published_n} per group")
+        return Verdict(INCONCLUSIVE, f"{test}; power against the published effect unknown; "
+                                     f"the paper had n = {published_n or 'unknown'} per group")
     if power < POWER:
         return Verdict(INCONCLUSIVE, f"{test}; power against the published effect {power:.2f}")
     return Verdict(NOT, f"{test}; power against the published effect {power:.2f}")
@@ -507,15 +519,19 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
                 return Row(c, ours, Verdict(NOT_COMPARABLE, why))
         pa, pb = pub_all.get(c.a, {}).get(c.quantity), pub_all.get(c.b, {}).get(c.quantity)
         effect = None if counts else _published_effect(c.quantity, pa, pb)
-        pn = min(p.get("n", 0) for p in (pa, pb)) if pa and pb and "n" in pa and "n" in pb else None
+        ns = [p.get("n", p.get("of")) for p in (pa, pb) if p]
+        pn = min(ns) if len(ns) == 2 and None not in ns else None
+        rates = (tuple(_rate(p) for p in (pa, pb)) if counts and pa and pb else None)
         return Row(c, ours, verdict_contrast(va, vb, c.direction, effect=effect, counts=counts,
-                                             published_n=pn))
+                                             published_n=pn, rates=rates))
     source = c.published.get("runs_of", c.treatment)
     rs = groups.get(source, [])
     if not rs:
         return Row(c, "-", Verdict(NO_DATA, f"no runs of {source}"))
     why = shortened(rs, c.experiment, source, protocols) if not c.quantity.startswith("adapt_") else None
     vals = values_of(c.quantity, rs, adapt, source)
+    if isinstance(vals, list) and not [v for v in vals if v is not None]:
+        return Row(c, "-", Verdict(NO_DATA, NO_VALUES.get(c.quantity, f"no {c.quantity} in the runs of {source}")))
     if source != c.treatment:
         why = why and f"{why} (runs of {source})"
     ours = _fmt_ours(c.kind, vals)
@@ -533,6 +549,10 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
     else:
         verdict = verdict_value(vals, c.published)
     return Row(c, ours, verdict)
+
+
+def _rate(pub: dict) -> float:
+    return pub["value"] / pub["of"] if "of" in pub else float(pub["fraction"])
 
 
 def _short(vals) -> str:

@@ -198,6 +198,13 @@ def test_contrast_verdicts_need_a_test_that_can_decide():
     assert weak.label == R.INCONCLUSIVE and "power" in weak.why
     strong = R.verdict_contrast(same * 10, same[::-1] * 10, "greater", effect=5.0)   # 60 v 60, no difference
     assert strong.label == R.NOT and "power against the published effect 1.00" in strong.why
+    # counts: Fisher, with the power against the published rates (the 2013 split, 28/50 vs 0/50)
+    assert R.verdict_contrast((3, 8), (0, 8), "greater", counts=True, rates=(0.56, 0.0)).label == R.INCONCLUSIVE
+    assert R.verdict_contrast((1, 50), (0, 50), "greater", counts=True, rates=(0.56, 0.0)).label == R.NOT
+    assert R.verdict_contrast((20, 50), (0, 50), "greater", counts=True, rates=(0.56, 0.0)).label == R.REPRODUCED
+    # without a published effect size, a null result counts only at the paper's own n
+    assert R.verdict_contrast(same * 10, same[::-1] * 10, "less", published_n=50).label == R.NOT
+    assert R.verdict_contrast(same, same[::-1], "less", published_n=50).label == R.INCONCLUSIVE
     # the published Qm contrast (0.54 vs 0.12, SE 0.02, n = 50) is ~3 SD: 3 runs per group cannot test it
     e = R._published_effect("qm", {"mean": 0.54, "se": 0.02, "n": 50}, {"mean": 0.12, "se": 0.02, "n": 50})
     assert e == pytest.approx(0.42 / (0.02 * 50 ** 0.5))

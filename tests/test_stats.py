@@ -63,3 +63,12 @@ def test_min_detectable_difference_shrinks_with_n_and_grows_with_se():
     assert S.min_detectable_difference(0.02, 1) == math.inf
     assert S.min_detectable_difference(0.02, 1000) == pytest.approx(
         (sps.norm.ppf(0.975) + sps.norm.ppf(0.8)) * 0.02, rel=0.01)
+
+
+def test_two_sample_fisher_power_matches_a_simulation():
+    rng = np.random.default_rng(3)
+    n_a, n_b, ra, rb, sims = 12, 10, 0.7, 0.2, 3000
+    ka, kb = rng.binomial(n_a, ra, sims), rng.binomial(n_b, rb, sims)
+    hits = np.mean([S.fisher_p(int(a), n_a, int(b), n_b) < 0.05 for a, b in zip(ka, kb)])
+    assert S.fisher_power_two(n_a, ra, n_b, rb) == pytest.approx(hits, abs=0.03)
+    assert S.fisher_power_two(0, 0.5, 5, 0.5) == 0.0
