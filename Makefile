@@ -29,14 +29,16 @@ replicate-2005-logic: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t decay-g2 -t mvg-sustained \
 	    --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
 
 replicate-2005-retina: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_retina --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
 
@@ -68,8 +70,10 @@ replicate-2013: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml -t fixed-and-cost \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic --jobs $(JOBS)
-	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
 	$(MAKE) figures
 
@@ -82,7 +86,7 @@ FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2
 FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2ef clune2013_fig2gh clune2013_fig4a
 
 .SECONDEXPANSION:
-figures/.%.stamp: $$(wildcard $(RUNS_DIR)/$$*/*/seed-*/result.json $(RUNS_DIR)/$$*/motifs.json) | $(STAMP)
+figures/.%.stamp: $$(wildcard $(RUNS_DIR)/$$*/*/seed-*/result.json $(RUNS_DIR)/$$*/motifs.json $(RUNS_DIR)/$$*/tables/*.csv) | $(STAMP)
 	@mkdir -p figures
 	$(PY) -m replication figures --runs $(RUNS_DIR) --out figures $(foreach f,$(FIG_ONLY_$*),--only $(f))
 	@touch $@

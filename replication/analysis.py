@@ -1,28 +1,50 @@
-"""Run folders -> tidy tables (one row per run) and the statistics we report.
+"""Run folders -> tidy tables (one row per run) beside the runs, and the summaries we report.
 
-Reads ``result.json`` files only: nothing here re-runs evolution.
+Reads run folders (and calibration summaries) only: nothing here runs evolution or writes into a
+run folder.  Tables go to ``<experiment>/tables/``; statistics come from :mod:`replication.stats`.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-import math
+import json
 from pathlib import Path
 
 import numpy as np
 
 from .protocol import read_toml
+from .stats import fisher_p, mean_se, median_ci, quartiles, rank_sum_p  # noqa: F401  (re-exported)
 from .store import read_json
 
-PUBLISHED = Path(__file__).resolve().parent.parent / "original_protocol" / "published.toml"
+PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
+PUBLISHED = PROTOCOLS / "published.toml"
+
+
+def _iter_results(experiment_dir: str | Path):
+    """(run folder, result) of every finished run under ``<experiment>/<treatment>/seed-N``.
+
+    The one place analysis knows the run-folder layout (to become ``store.iter_runs()``)."""
+    for path in sorted(Path(experiment_dir).glob("*/seed-*/result.json")):
+        yield path.parent, read_json(path)
+
+
+def has_runs(runs_root: str | Path) -> bool:
+    """Whether any experiment under ``runs_root`` has a finished run."""
+    root = Path(runs_root)
+    return root.is_dir() and any(next(_iter_results(d), None) for d in root.iterdir() if d.is_dir())
 
 
 def load_results(experiment_dir: str | Path) -> list[dict]:
-    """Every finished run under ``<runs>/<experiment>/<treatment>/seed-N``, sorted."""
+    """Every finished run of an experiment, sorted by (treatment, seed): its ``result.json`` with
+    the run's row of ``tables/modularity.csv`` merged in (when ``analyse`` has run) and
+    ``_folder`` = the run folder.  Reads only."""
+    table = read_modularity_table(experiment_dir)
     rows = []
-    for path in sorted(Path(experiment_dir).glob("*/seed-*/result.json")):
-        res = read_json(path)
-        res["_folder"] = str(path.parent)
+    for folder, res in _iter_results(experiment_dir):
+        res.update({k: v for k, v in table.get((res["treatment"], res["seed"]), {}).items()
+                    if k not in ("treatment", "seed")})
+        res["_folder"] = str(folder)
         rows.append(res)
     rows.sort(key=lambda r: (r["treatment"], r["seed"]))
     return rows
@@ -30,6 +52,7 @@ def load_results(experiment_dir: str | Path) -> list[dict]:
 
 TABLE_COLUMNS = ["experiment", "treatment", "seed", "generations_run", "solved_generation",
                  "best_fitness", "size", "q", "q_exact", "q_rand", "q_max", "qm", "one_side_detector",
+                 "performance", "cost", "n_connections", "left_right_split", "sub_solution_pair",
                  "folder"]
 
 
@@ -56,28 +79,27 @@ def to_csv(table: list[dict]) -> str:
     return buf.getvalue()
 
 
-# --------------------------------------------------------------------------- statistics
-def quartiles(values) -> tuple[float, float, float] | None:
-    v = np.asarray([x for x in values if x is not None], float)
-    if v.size == 0:
-        return None
-    q1, med, q3 = np.percentile(v, [25, 50, 75])
-    return float(q1), float(med), float(q3)
-
-
-def mean_se(values) -> tuple[float, float, int] | None:
-    v = np.asarray([x for x in values if x is not None and not (isinstance(x, float) and math.isnan(x))], float)
-    if v.size == 0:
-        return None
-    se = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
-    return float(v.mean()), se, int(v.size)
-
-
+# --------------------------------------------------------------------------- published values
 def published(experiment: str, path: Path = PUBLISHED) -> dict:
     return read_toml(path).get(experiment, {})
 
 
 def format_published(entry: dict | None) -> str:
+    """A published value as the paper gives it; the one formatter of published values.
+
+    Examples
+    --------
+    >>> format_published({"value": 36, "of": 50})
+    '36/50'
+    >>> format_published({"centre": 9000, "plus": 19000, "minus": 2000})
+    '9,000 (+19,000/-2,000)'
+    >>> format_published({"mean": 0.54, "se": 0.02})
+    '0.54 +- 0.02'
+    >>> format_published({"median": 0.42, "ci": [0.25, 0.45]})
+    '0.42 [0.25, 0.45]'
+    >>> format_published({"fraction": 0.56}), format_published(None)
+    ('56%', '-')
+    """
     if not entry:
         return "-"
     if "of" in entry:
@@ -86,6 +108,10 @@ def format_published(entry: dict | None) -> str:
         return f"{entry['centre']:,} (+{entry['plus']:,}/-{entry['minus']:,})"
     if "mean" in entry:
         return f"{entry['mean']} +- {entry['se']}"
+    if "median" in entry:
+        return f"{entry['median']} [{entry['ci'][0]}, {entry['ci'][1]}]"
+    if "fraction" in entry:
+        return f"{entry['fraction']:.0%}"
     if "value" in entry:
         return str(entry["value"])
     return "-"
@@ -144,86 +170,205 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 # --------------------------------------------------------------------------- modularity of runs
-def modularity_of_run(folder: str | Path, q_max: dict | None) -> dict:
-    """Q (the protocol's recipe), exact Q, Qrand, Qmax and Qm of a finished run's best network."""
+MODULARITY_COLUMNS = ["treatment", "seed", "q", "q_method", "q_exact", "q_rand", "q_rand_sd",
+                      "q_rand_method", "q_max", "q_max_method", "qm", "partition", "graph_nodes",
+                      "graph_edges", "recipe", "calibration_key"]
+_FLOAT = {"q", "q_exact", "q_rand", "q_rand_sd", "q_max", "qm"}
+_INT = {"seed", "graph_nodes", "graph_edges"}
+
+
+def run_graph(protocol, genome):
+    """The network of a genome on which the protocol's modularity recipe is computed (the genome
+    model applies the "effective nodes" rule; :func:`modularity.apply_recipe` the others)."""
     from .genomes import genome_model as make_model
-    from .modularity import analyse_graph, best_partition
+    model = make_model(protocol)
+    if getattr(protocol, "modularity", None) is not None:
+        return model.modularity_graph(np.asarray(genome, np.int16), protocol)
+    return model.to_networkx(np.asarray(genome, np.int8))
+
+
+def _genome_null(protocol, runs_root, n_nodes: int) -> dict | None:
+    """The random-genome Qrand of networks with ``n_nodes`` nodes, if that calibration exists."""
+    from .calibration import calibration_dir
+    path = calibration_dir(runs_root, protocol) / "qrand_genome.json"
+    if not path.exists():
+        return None
+    entry = read_json(path)["by_nodes"].get(str(n_nodes))
+    if entry is None:
+        raise ValueError(f"no random genome of {protocol.name} maps to a network of {n_nodes} nodes; "
+                         f"use qrand_method = 'swap'")
+    return {**entry, "method": f"random genomes decoded to {n_nodes}-node networks ({entry['count']} of "
+                               f"them), {protocol.modularity.method} partition"}
+
+
+def modularity_of_run(folder: str | Path, q_max: dict | None = None, runs_root: str | Path | None = None) -> dict:
+    """Q (the protocol's recipe), exact Q, Qrand, Qmax and Qm of a finished run's best network.
+
+    Reads the run folder only.  ``q_max``: the experiment's Qmax calibration summary
+    (``calibration.load_qmax``); without it Qm is ``None`` (unless the recipe climbs per network).
+    ``runs_root``: where the calibrations are (default: three levels above the run folder).
+    """
+    from .calibration import calibration_key
+    from .modularity import apply_recipe, best_partition, recipe_from_protocol
     from .protocol import load_run_protocol
     folder = Path(folder)
+    runs_root = Path(runs_root) if runs_root is not None else folder.parents[2]
     protocol = load_run_protocol(folder)
     result = read_json(folder / "result.json")
-    model = make_model(protocol)
-    mod = protocol.modularity
-    graph = model.modularity_graph(np.array(result["genome"], np.int16), protocol)
-    genome_null = None
-    if mod.qrand_method == "genome":
-        from .calibration import load_qrand_genome
-        table = load_qrand_genome(Path(folder).parents[2], protocol)
-        if table is None:
-            raise ValueError(f"{folder}: no random-genome Qrand table; run `replication calibrate` first")
-        genome_null = table["by_nodes"].get(str(graph.number_of_nodes()))
-        if genome_null is None:
-            raise ValueError(f"{folder}: no random genome maps to a network of "
-                             f"{graph.number_of_nodes()} nodes; use qrand_method = 'swap'")
-    if q_max is None and mod.qmax_method == "hillclimb":
-        from .modularity import q_max_hillclimb
-        mean, best = q_max_hillclimb(graph, directed=mod.directed, climbs=mod.qmax_runs,
-                                     steps=mod.qmax_generations, seed=result["seed"])
-        q_max = {"q_max": mean, "method": f"hillclimb: mean best greedy Q of {mod.qmax_runs} climbs x "
-                                          f"{mod.qmax_generations} degree-preserving swaps (best {best:.4f})"}
-    rep = analyse_graph(graph, method=mod.method, directed=mod.directed,
-                        qrand_samples=0 if genome_null else mod.qrand_samples,
-                        swaps_per_edge=mod.qrand_swaps_per_edge,
-                        q_max_value=q_max["q_max"] if q_max else None,
-                        q_max_method=q_max["method"] if q_max else None, seed=result["seed"])
-    if genome_null:
-        from .modularity import normalised_q
-        rep.q_rand, rep.q_rand_sd = genome_null["mean"], genome_null["sd"]
-        rep.q_rand_method = (f"random genomes decoded to {graph.number_of_nodes()}-node networks "
-                             f"({genome_null['count']} of them), {mod.method} partition")
-        if rep.q_max is not None and rep.q_max > rep.q_rand:
-            rep.qm = normalised_q(rep.q, rep.q_rand, rep.q_max)
-    q_exact = best_partition(graph, "exact", mod.directed)[0] if graph.number_of_nodes() else 0.0
-    return {"q": rep.q, "q_method": rep.method, "q_exact": q_exact, "q_rand": rep.q_rand,
-            "q_rand_sd": rep.q_rand_sd, "q_rand_method": rep.q_rand_method, "q_max": rep.q_max,
-            "q_max_method": rep.q_max_method, "qm": rep.qm,
-            "partition": [[int(v) if isinstance(v, (int, np.integer)) else v for v in c]
+    recipe = recipe_from_protocol(protocol)
+    graph = run_graph(protocol, result["genome"])
+    q_rand = None
+    if recipe.qrand_method == "genome":
+        q_rand = _genome_null(protocol, runs_root, graph.number_of_nodes())
+        if q_rand is None:
+            recipe = dataclasses.replace(recipe, qrand_method=None)   # Qm left empty: no null yet
+    rep = apply_recipe(graph, recipe, seed=result["seed"], q_max=q_max, q_rand=q_rand)
+    exact = (recipe.measure == "qm" and rep.n_nodes > 0)
+    return {"treatment": result["treatment"], "seed": result["seed"],
+            "q": rep.q, "q_method": rep.method,
+            "q_exact": best_partition(graph, "exact", recipe.directed)[0] if exact else None,
+            "q_rand": rep.q_rand, "q_rand_sd": rep.q_rand_sd, "q_rand_method": rep.q_rand_method,
+            "q_max": rep.q_max, "q_max_method": rep.q_max_method, "qm": rep.qm,
+            # files number nodes from 1 (as network.txt); the graph uses addresses from 0
+            "partition": [[int(v) + 1 if isinstance(v, (int, np.integer)) else v for v in c]
                           for c in rep.partition],
-            "graph_nodes": rep.n_nodes, "graph_edges": rep.n_edges}
+            "graph_nodes": rep.n_nodes, "graph_edges": rep.n_edges, "recipe": recipe.describe(),
+            "calibration_key": calibration_key(protocol) if recipe.measure == "qm" else None}
 
 
-def annotate_modularity(experiment_dir: str | Path, runs_root: str | Path, jobs: int = 1,
-                        progress=None) -> int:
-    """Add modularity to every finished run's result.json (calibrating Qmax first if needed).
+def tables_dir(experiment_dir: str | Path) -> Path:
+    """Where analysis writes its tables: ``<experiment>/tables/`` (beside the runs, never in one)."""
+    return Path(experiment_dir) / "tables"
 
-    Returns how many runs were updated.  Runs already annotated with the same calibration
-    are skipped, so this is cheap to repeat.
+
+def analyse_experiment(experiment_dir: str | Path, progress=None) -> dict:
+    """Read every finished run of an experiment and write its tables; never writes in a run folder
+    and never runs evolution.
+
+    Writes ``<experiment>/tables/modularity.csv`` (one row per run: Q by the protocol's recipe,
+    exact Q, Qrand, Qmax, Qm, partition as JSON) and ``<experiment>/tables/runs.csv`` (the tidy
+    one-row-per-run table, modularity merged in).  Qmax comes from the experiment's calibration
+    (``replication calibrate``); where it is missing, Qm is empty and the returned
+    ``missing_calibration`` lists the protocols (treatments) that need one.
     """
     from .calibration import calibration_key, load_qmax
+    from .modularity import recipe_from_protocol
     from .protocol import load_run_protocol
-    from .store import write_json
-    folders = sorted(p.parent for p in Path(experiment_dir).glob("*/seed-*/result.json"))
-    if not folders:
-        return 0
-    updated = 0
-    cache: dict[str, dict] = {}
-    for folder in folders:
+    experiment_dir = Path(experiment_dir)
+    runs_root = experiment_dir.parent
+    rows, missing, cache = [], {}, {}
+    for folder, _result in _iter_results(experiment_dir):
         protocol = load_run_protocol(folder)
-        key = calibration_key(protocol)
-        if key not in cache:
-            cache[key] = (load_qmax(runs_root, protocol)
-                          if protocol.modularity.qmax_method == "evolve" else None)
-        q_max = cache[key]
-        result = read_json(folder / "result.json")
-        if result.get("calibration_key") == key and "qm" in result:
-            continue
-        result.update(modularity_of_run(folder, q_max))
-        result["calibration_key"] = key
-        write_json(folder / "result.json", result)
-        updated += 1
+        recipe = recipe_from_protocol(protocol)
+        q_max = None
+        if recipe.measure == "qm" and recipe.qmax_method == "evolve":
+            key = calibration_key(protocol)
+            if key not in cache:
+                cache[key] = load_qmax(runs_root, protocol)
+            q_max = cache[key]
+            if q_max is None:
+                missing.setdefault(protocol.treatment, protocol.source)
+        row = modularity_of_run(folder, q_max, runs_root)
+        if recipe.qrand_method == "genome" and row["q_rand"] is None:
+            missing.setdefault(protocol.treatment, protocol.source)
+        rows.append(row)
         if progress:
             progress()
-    return updated
+    out = tables_dir(experiment_dir)
+    if rows:
+        write_table(out / "modularity.csv", rows, MODULARITY_COLUMNS)
+        write_table(out / "runs.csv", tidy_table(load_results(experiment_dir)))
+    return {"runs": len(rows), "tables": str(out), "missing_calibration": missing}
+
+
+def write_table(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
+    """Write ``rows`` as CSV (lists and dicts as JSON, ``None`` as an empty cell), atomically."""
+    from .store import write_atomic
+    fields = columns or list(dict.fromkeys(k for row in rows for k in row))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for row in rows:
+        w.writerow({k: (json.dumps(v) if isinstance(v, (list, dict)) else ("" if v is None else v))
+                    for k, v in row.items() if k in fields})
+    write_atomic(Path(path), buf.getvalue())
+
+
+def read_modularity_table(experiment_dir: str | Path) -> dict[tuple[str, int], dict]:
+    """``tables/modularity.csv`` as {(treatment, seed): row}, typed; {} if analysis has not run."""
+    path = tables_dir(experiment_dir) / "modularity.csv"
+    if not path.exists():
+        return {}
+    out = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            typed = {}
+            for k, v in row.items():
+                if v == "":
+                    typed[k] = None
+                elif k in _FLOAT:
+                    typed[k] = float(v)
+                elif k in _INT:
+                    typed[k] = int(v)
+                elif k == "partition":
+                    typed[k] = json.loads(v)
+                else:
+                    typed[k] = v
+            out[(typed["treatment"], typed["seed"])] = typed
+    return out
+
+
+# --------------------------------------------------------------------------- times from logs
+def readaptation_times(folder: str | Path) -> float | None:
+    """Median generations a run needed, after each goal switch, until an individual solved the new
+    goal (``n_solved > 0`` in ``log.csv``), over the switches after the run had solved every goal
+    it visits; an epoch that ends unsolved counts its full length, the run's last (cut) epoch is
+    left out.  ``None`` without such switches (e.g. a run that stops once all goals are solved).
+
+    Kashtan & Alon (2005): under MVG, once evolved, "the population reaches a perfect solution to
+    the new goal within about 5 generations" (retina: "about 3").
+    """
+    path = Path(folder) / "log.csv"
+    if not path.exists():
+        return None
+    with open(path, newline="") as fh:
+        rows = [(int(r["generation"]), r["goal"], int(r["n_solved"])) for r in csv.DictReader(fh)]
+    goals = {gl for _g, gl, _k in rows}
+    seen: set = set()
+    first = None
+    for g, gl, k in rows:
+        if k > 0:
+            seen.add(gl)
+            if seen == goals:
+                first = g
+                break
+    if first is None:
+        return None
+    times, start, goal, done = [], None, None, True
+    for g, gl, k in rows:
+        if gl != goal:
+            if start is not None and not done:
+                times.append(g - start)                    # unsolved epoch: its full length
+            goal, start, done = gl, g, g <= first          # only switches after all goals were solved
+        if not done and k > 0:
+            times.append(g - start)
+            done = True
+    return float(np.median(times)) if times else None
+
+
+def _iter_adaptation(experiment_dir: str | Path):
+    """(key '<treatment>-<from>-to-<to>', result) of every finished adaptation run."""
+    for path in sorted(Path(experiment_dir, "adapt").glob("*/net-*/rep-*/result.json")):
+        yield path.parts[-4], read_json(path)
+
+
+def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
+    """Generations to a perfect network per '<treatment>-<from>-to-<to>' (unsolved runs count as
+    their generation cap, as the paper's cut-off at 5000)."""
+    out: dict[str, list[int]] = {}
+    for key, res in _iter_adaptation(experiment_dir):
+        out.setdefault(key, []).append(res["generations_run"])
+    return out
 
 
 # --------------------------------------------------------------------------- motif profiles of runs
@@ -242,7 +387,8 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
                    solved_only: bool = True) -> dict:
     """Z-score profiles (mean +- SE per motif ID) of each treatment's best networks.
 
-    Written to ``<experiment_dir>/motifs.json`` together with the run folders used."""
+    Written to ``<experiment_dir>/motifs.json`` (where the figures read it; beside the runs, not
+    in one) together with the run folders used."""
     import networkx as nx
     from .motifs import aggregate_z, analyse
     from .store import write_json
@@ -270,48 +416,9 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
     return out
 
 
-# --------------------------------------------------------------------------- 2013 statistics
-def median_ci(values, seed: int = 0, resamples: int = 5000) -> tuple[float, float, float] | None:
-    """Median with the 95% bootstrap (percentile) CI of the median, as Clune et al. 2013."""
-    v = np.asarray([x for x in values if x is not None], float)
-    if v.size == 0:
-        return None
-    if v.size == 1 or np.all(v == v[0]):
-        return float(np.median(v)), float(v[0]), float(v[0])
-    from scipy.stats import bootstrap
-    res = bootstrap((v,), np.median, n_resamples=resamples, confidence_level=0.95,
-                    method="percentile", random_state=np.random.default_rng(seed))
-    return float(np.median(v)), float(res.confidence_interval.low), float(res.confidence_interval.high)
-
-
-def rank_sum_p(a, b) -> float | None:
-    from scipy.stats import mannwhitneyu
-    a = [x for x in a if x is not None]
-    b = [x for x in b if x is not None]
-    if len(a) < 2 or len(b) < 2:
-        return None
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
-
-
-def fisher_p(hits_a: int, n_a: int, hits_b: int, n_b: int) -> float | None:
-    from scipy.stats import fisher_exact
-    if n_a == 0 or n_b == 0:
-        return None
-    return float(fisher_exact([[hits_a, n_a - hits_a], [hits_b, n_b - hits_b]])[1])
-
-
+# --------------------------------------------------------------------------- 2013 summary
 def _fmt_ci(m) -> str:
     return "-" if m is None else f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}]"
-
-
-def format_published_ci(entry) -> str:
-    if not entry:
-        return "-"
-    if "median" in entry:
-        return f"{entry['median']} [{entry['ci'][0]}, {entry['ci'][1]}]"
-    if "fraction" in entry:
-        return f"{entry['fraction']:.0%}"
-    return "-"
 
 
 def _fmt_p(p) -> str:
@@ -336,12 +443,12 @@ def summary_rows_2013(results: list[dict], experiment: str, reference: str = "pa
             "treatment": t, "runs": len(rs),
             "generations": f"{min(r['generations_run'] for r in rs):,}",
             "Q median [95% CI]": _fmt_ci(median_ci(q)),
-            "Q (published)": format_published_ci(p.get("q")),
+            "Q (published)": format_published(p.get("q")),
             "Q p vs PA": _fmt_p(rank_sum_p(q, [r.get("q") for r in ref]) if other else None),
             "performance median [95% CI]": _fmt_ci(median_ci(perf)),
-            "performance (published)": format_published_ci(p.get("performance")),
+            "performance (published)": format_published(p.get("performance")),
             "left/right split": f"{split}/{len(rs)}",
-            "split (published)": format_published_ci(p.get("left_right_split")),
+            "split (published)": format_published(p.get("left_right_split")),
             "split p vs PA": _fmt_p(fisher_p(split, len(rs), sum(bool(r.get("left_right_split")) for r in ref),
                                              len(ref)) if other else None),
             "sub-solution pairs": f"{pairs}/{len(rs)}",

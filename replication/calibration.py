@@ -126,6 +126,14 @@ def calibrate(protocol, runs_root, runner, runs: int | None = None) -> dict:
     return out
 
 
+def calibrate_qmax(protocol, runs_root, jobs: int = 1, runs: int | None = None) -> dict:
+    """Qmax for this experiment's recipe: run (or resume) its calibration runs on ``jobs`` local
+    workers, then return the summary (a convenience over :func:`calibrate`)."""
+    from .parallel import pending, run_all
+    run_all(pending(qmax_specs(protocol, runs_root, runs)), jobs)
+    return summarise_qmax(protocol, runs_root, runs)
+
+
 def load_qmax(runs_root, protocol) -> dict | None:
     """The stored Qmax summary of this experiment's recipe, or None."""
     path = calibration_dir(runs_root, protocol) / "qmax.json"

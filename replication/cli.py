@@ -231,49 +231,62 @@ def summary(experiment_dir, csv_out):
 # --------------------------------------------------------------------------- modularity
 @main.command()
 @click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
-@click.option("--treatment", "-t", default=None, help="treatment whose recipe to calibrate (default: the "
-              "file's first default treatment; treatments share a calibration unless they change its sections)")
-@click.option("--runs", "-n", type=int, default=None,
+@click.option("--treatment", "-t", "treatments", multiple=True, help="treatments whose recipe to calibrate "
+              "(default: the file's default_treatments; treatments that share a calibration key run it once)")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=None,
               help="calibration runs (default: modularity.qmax_runs; fewer is recorded as reduced)")
-@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="worker processes")
-@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
+@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True,
+              help="runs folder; calibrations go to OUT/<experiment>/calibration/<key>/")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
-def calibrate(protocol, treatment, runs, jobs, out, sets):
-    """Calibrate Qm once per experiment: Qmax by evolution (runs) and the random-genome Qrand."""
-    from .calibration import calibrate as run_calibration, calibration_dir
+def calibrate(protocol, treatments, runs, jobs, out, sets):
+    """Calibrate Qm once per recipe: Qmax by evolution (ordinary runs) and the random-genome Qrand."""
+    from .calibration import calibrate as run_calibration, calibration_dir, calibration_key
+    done = set()
+    for t in list(treatments) or default_treatments(protocol):
+        proto = _load(protocol, t, _overrides(sets))
+        if proto.sections.get("modularity") is None:
+            raise click.ClickException(f"{protocol}: this experiment's measure is raw Q; nothing to calibrate")
+        if calibration_key(proto) in done:
+            continue
+        done.add(calibration_key(proto))
+        res = run_calibration(proto, out, lambda specs, p=proto: _run_calibration(p, specs, jobs), runs)
+        click.echo(f"{proto.name} ({t}): calibration in {calibration_dir(out, proto)}", err=True)
+        if res["qmax"]:
+            click.echo(f"{proto.name} ({t}): Qmax = {res['qmax']['q_max']:.4f} ({res['qmax']['method']})")
+        if res["qrand_genome"]:
+            click.echo(f"{proto.name} ({t}): random-genome Qrand ({res['qrand_genome']['method']})")
+
+
+def _run_calibration(proto, specs, jobs) -> None:
+    """Run the calibration runs not yet finished, with a progress bar."""
     from .parallel import pending, run_all
-    proto = _load(protocol, treatment or default_treatments(protocol)[0], _overrides(sets))
-    if "modularity" not in proto.sections:
-        raise click.ClickException(f"{protocol}: this experiment's measure is raw Q; nothing to calibrate")
-
-    def runner(specs):
-        todo = pending(specs)
-        click.echo(f"{proto.name}: {len(specs)} calibration runs, {len(specs) - len(todo)} finished, "
-                   f"{len(todo)} to run on {jobs} worker(s)", err=True)
-        if todo:
-            with click.progressbar(length=len(todo), label="Qmax runs", file=sys.stderr,
-                                   show_eta=True, show_pos=True) as bar:
-                run_all(todo, jobs, on_done=lambda _r: bar.update(1))
-
-    out_ = run_calibration(proto, out, runner, runs)
-    click.echo(f"calibration in {calibration_dir(out, proto)}", err=True)
-    click.echo(json.dumps(out_, indent=2, sort_keys=True)[:2000])
+    todo = pending(specs)
+    click.echo(f"{proto.name}: {len(specs)} calibration runs, {len(specs) - len(todo)} finished, "
+               f"{len(todo)} to run on {jobs} worker(s)", err=True)
+    if todo:
+        with click.progressbar(length=len(todo), label="Qmax runs", file=sys.stderr,
+                               show_eta=True, show_pos=True) as bar:
+            run_all(todo, jobs, on_done=lambda _r: bar.update(1))
 
 
 @main.command()
 @click.argument("experiment_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--jobs", "-j", type=int, default=1, show_default=True, help="(unused; kept for scripts)")
-def analyse(experiment_dir, jobs):
-    """Q, Qrand, Qmax and Qm of every finished run, written to tables beside the runs.
+def analyse(experiment_dir):
+    """Q, exact Q, Qrand, Qmax and Qm of every finished run -> EXPERIMENT_DIR/tables/.
 
-    Reads the Qmax calibration made by `replication calibrate`; never runs evolution and
-    never writes inside a run folder."""
-    from .analysis import annotate_modularity
-    root = Path(experiment_dir).parent
-    n = len(list(Path(experiment_dir).glob("*/seed-*/result.json")))
+    Reads the runs and the Qmax calibration (`replication calibrate`); writes
+    tables/modularity.csv and tables/runs.csv; never writes inside a run folder."""
+    from .analysis import _iter_results, analyse_experiment
+    n = sum(1 for _ in _iter_results(experiment_dir))
+    if n == 0:
+        raise click.ClickException(f"no finished runs under {experiment_dir}")
     with click.progressbar(length=n, label="modularity", file=sys.stderr) as bar:
-        updated = annotate_modularity(experiment_dir, root, jobs=jobs, progress=lambda: bar.update(1))
-    click.echo(f"{updated} of {n} runs analysed", err=True)
+        res = analyse_experiment(experiment_dir, progress=lambda: bar.update(1))
+    click.echo(f"{res['runs']} runs -> {res['tables']}", err=True)
+    for treatment, source in res["missing_calibration"].items():
+        click.echo(f"no Qmax calibration for {treatment}: Qm left empty; "
+                   f"run `replication calibrate {source}` first", err=True)
 
 
 @main.command()
@@ -311,7 +324,7 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
 
     Each method has a size limit (--max-nodes raises it); `exact` either proves its
     partition optimal within --time-limit or fails with the best Q, the bound and the gap."""
-    from .modularity import analyse_graph, check_size, prepare_graph, q_max_hillclimb, read_graph
+    from .modularity import Recipe, apply_recipe, check_size, prepare_graph, read_graph
     from .store import read_json
     try:
         g = read_graph(file, fmt)
@@ -322,12 +335,12 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
         if output_node not in g:
             raise click.ClickException(f"--output {output_node!r} is not a node of {file}")
     sources = [n for n in g if g.in_degree(n) == 0]
-    g = prepare_graph(g, include_inputs=include_inputs, drop_isolated=True, self_loops=self_loops,
-                      output=output_node, inputs=sources)
-    if g.number_of_edges() == 0:
+    probe = prepare_graph(g, include_inputs=include_inputs, drop_isolated=True, self_loops=self_loops,
+                          output=output_node, inputs=sources)
+    if probe.number_of_edges() == 0:
         raise click.ClickException(f"{file}: no edges to analyse (empty file, or every node filtered out)")
-    check_size(g.number_of_nodes(), method, max_nodes)
-    q_max = q_max_method = None
+    check_size(probe.number_of_nodes(), method, max_nodes)
+    q_max = None
     if calibration:
         qmax_path = Path(calibration) / "qmax.json"
         if not qmax_path.exists():
@@ -336,15 +349,15 @@ def qm(file, fmt, directed, method, nrand, swaps, calibration, qmax_hillclimb, i
         if not isinstance(cal, dict) or not isinstance(cal.get("q_max"), (int, float)) \
                 or isinstance(cal.get("q_max"), bool) or cal["q_max"] != cal["q_max"]:
             raise click.ClickException(f"{qmax_path}: no numeric 'q_max' (corrupt calibration?)")
-        q_max, q_max_method = float(cal["q_max"]), str(cal.get("method", "calibration"))
-    elif qmax_hillclimb:
-        q_max, best = q_max_hillclimb(g, directed=directed, climbs=qmax_hillclimb, seed=seed)
-        q_max_method = f"hillclimb, {qmax_hillclimb} climbs (best {best:.4f})"
+        q_max = {"q_max": float(cal["q_max"]), "method": str(cal.get("method", "calibration"))}
     if nrand is None:
-        nrand = 1000 if q_max is not None else 0
-    rep = analyse_graph(g, method=method, directed=directed, qrand_samples=nrand, swaps_per_edge=swaps,
-                        q_max_value=q_max, q_max_method=q_max_method, seed=seed, max_nodes=max_nodes,
-                        time_limit=time_limit)
+        nrand = 1000 if (q_max is not None or qmax_hillclimb) else 0
+    recipe = Recipe(method=method, directed=directed, include_inputs=include_inputs, drop_isolated=True,
+                    self_loops=self_loops, qrand_method="swap" if nrand else None, qrand_samples=nrand,
+                    qrand_swaps_per_edge=swaps, qmax_method="hillclimb" if qmax_hillclimb else None,
+                    qmax_runs=qmax_hillclimb or 10)
+    rep = apply_recipe(g, recipe, seed=seed, q_max=q_max, output=output_node, inputs=sources,
+                       max_nodes=max_nodes, time_limit=time_limit)
     if as_json:
         click.echo(json.dumps(rep.to_dict(), default=lambda o: o.item() if hasattr(o, "item") else str(o)))
         return
@@ -458,6 +471,15 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 
 
 # --------------------------------------------------------------------------- figures, report, compare
+def _require_runs(runs_dir) -> None:
+    """Stop (leaving existing figures and reports alone) when there are no finished runs."""
+    from .analysis import has_runs
+    if not Path(runs_dir).is_dir():
+        raise click.ClickException(f"runs folder {runs_dir} does not exist; nothing written")
+    if not has_runs(runs_dir):
+        raise click.ClickException(f"no finished runs under {runs_dir}; nothing written")
+
+
 @main.command()
 @click.option("--runs", "runs_dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="figures", show_default=True)
@@ -465,7 +487,7 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 def figures(runs_dir, out_dir, only):
     """Regenerate every replicated figure from the run folders (PNG, PDF and .sources.json)."""
     from .figures import make_all
-    _check_runs_folder(runs_dir)
+    _require_runs(runs_dir)
     try:
         made = make_all(Path(runs_dir), Path(out_dir), only)
     except (FileNotFoundError, ValueError) as err:
@@ -480,16 +502,14 @@ def figures(runs_dir, out_dir, only):
 @click.option("--external", type=click.Path(exists=True, dir_okay=False), default=None,
               help="a compare.json made by `replication compare`: its values become a third column")
 def report(runs_dir, out_dir, external):
-    """Write OUT/REPORT.md: published values beside ours, with statistics and verdicts."""
+    """Write OUT/REPORT.md and OUT/REPORT.html: every published claim beside ours, with verdicts."""
     from .report import write_report
-    _check_runs_folder(runs_dir)
-    click.echo(str(write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)))
-
-
-def _check_runs_folder(runs_dir) -> None:
-    """A --runs that names no folder is a typo, not an empty set of runs."""
-    if not Path(runs_dir).is_dir():
-        raise click.ClickException(f"--runs {runs_dir}: no such folder (nothing written)")
+    _require_runs(runs_dir)
+    try:
+        path = write_report(Path(runs_dir), Path(out_dir), Path(external) if external else None)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}\n{path.with_suffix('.html')}")
 
 
 @main.command()

@@ -850,3 +850,152 @@ def analyse_graph(g: nx.DiGraph, *, method: str, directed: bool, qrand_samples: 
         if rep.q_rand is not None and q_max_value > rep.q_rand:
             rep.qm = normalised_q(q, rep.q_rand, q_max_value)
     return rep
+
+
+# --------------------------------------------------------------------------- the recipe
+@dataclass(frozen=True)
+class Recipe:
+    """How one experiment measures modularity: every choice between a network and its Q / Qm.
+
+    Graph preparation: ``graph_nodes`` ("effective": only nodes with a path to the output, as
+    the genome model draws them; "all"), ``include_inputs``, ``drop_isolated``, ``self_loops``;
+    ``directed`` (Leicht-Newman) or undirected (Newman-Girvan) Q; ``method``: the partition
+    search (:data:`METHODS`).  Null model: ``qrand_method`` ("swap": degree-preserving
+    randomisations, ``qrand_samples`` of them with ``qrand_swaps_per_edge`` swaps per edge;
+    "genome": random genomes' networks, a calibration; ``None``: no Qrand).  ``qmax_method``:
+    "evolve" (a calibration: the evolution re-run with Q as the goal, Kashtan & Alon 2005),
+    "hillclimb" (per network, ``qmax_runs`` climbs of ``qmax_steps`` swaps) or ``None``.
+    ``measure``: what the experiment reports, "qm" (Kashtan & Alon 2005) or "q" (raw Q,
+    Clune et al. 2013).
+
+    Examples
+    --------
+    >>> r = Recipe(method="greedy", directed=False)
+    >>> r.measure, r.qrand_method
+    ('qm', 'swap')
+    """
+    method: str
+    directed: bool
+    graph_nodes: str = "effective"
+    include_inputs: bool = True
+    drop_isolated: bool = True
+    self_loops: bool = False
+    qrand_method: str | None = "swap"
+    qrand_samples: int = 1000
+    qrand_swaps_per_edge: int = 10
+    qmax_method: str | None = None
+    qmax_runs: int = 10
+    qmax_steps: int = 2000
+    measure: str = "qm"
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"unknown partition method {self.method!r}; known: {', '.join(METHODS)}")
+        if self.graph_nodes not in ("effective", "all"):
+            raise ValueError(f"graph_nodes must be 'effective' or 'all', not {self.graph_nodes!r}")
+        if self.qrand_method not in ("swap", "genome", None):
+            raise ValueError(f"qrand_method must be 'swap', 'genome' or None, not {self.qrand_method!r}")
+        if self.qmax_method not in ("evolve", "hillclimb", None):
+            raise ValueError(f"qmax_method must be 'evolve', 'hillclimb' or None, not {self.qmax_method!r}")
+        if self.measure not in ("qm", "q"):
+            raise ValueError(f"measure must be 'qm' or 'q', not {self.measure!r}")
+
+    def describe(self) -> str:
+        """One line saying how Q is computed.
+
+        Examples
+        --------
+        >>> Recipe(method="spectral", directed=True, measure="q", qrand_method=None).describe()
+        'Q: spectral partition, directed, effective nodes, inputs included, isolated nodes dropped'
+        """
+        return (f"Q: {self.method} partition, {'directed' if self.directed else 'undirected'}, "
+                f"{self.graph_nodes} nodes, inputs {'included' if self.include_inputs else 'excluded'}, "
+                f"isolated nodes {'dropped' if self.drop_isolated else 'kept'}"
+                + (", self-loops kept" if self.self_loops else ""))
+
+
+def recipe_from_protocol(protocol) -> Recipe:
+    """The :class:`Recipe` of a protocol: from its ``[modularity]`` section (Kashtan & Alon 2005
+    experiments, measure Qm) or its ``[analysis]`` section (Clune et al. 2013: ``q_method``,
+    ``q_directed``; the measure is raw Q of the whole network, no Qrand or Qmax).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.analysis import PROTOCOLS
+    >>> recipe_from_protocol(load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg")).method
+    'greedy'
+    >>> r = recipe_from_protocol(load_protocol(PROTOCOLS / "clune2013_retina.toml", "pa"))
+    >>> r.method, r.directed, r.measure
+    ('spectral', True, 'q')
+    """
+    mod = getattr(protocol, "modularity", None)
+    if mod is not None:
+        return Recipe(method=mod.method, directed=mod.directed, graph_nodes=mod.graph_nodes,
+                      include_inputs=mod.include_inputs, drop_isolated=mod.drop_isolated,
+                      self_loops=mod.self_loops, qrand_method=mod.qrand_method,
+                      qrand_samples=mod.qrand_samples, qrand_swaps_per_edge=mod.qrand_swaps_per_edge,
+                      qmax_method=mod.qmax_method, qmax_runs=mod.qmax_runs,
+                      qmax_steps=mod.qmax_generations, measure="qm")
+    ana = getattr(protocol, "analysis", None)
+    if ana is not None:
+        # the 2013 authors' code partitions the whole network as built (no node rules)
+        return Recipe(method=ana.q_method, directed=ana.q_directed, graph_nodes="all",
+                      include_inputs=True, drop_isolated=False, self_loops=True,
+                      qrand_method=None, qrand_samples=0, qmax_method=None, measure="q")
+    raise ValueError(f"protocol {getattr(protocol, 'name', protocol)!r} has neither a [modularity] "
+                     f"nor an [analysis] section: no modularity recipe")
+
+
+def apply_recipe(graph: nx.DiGraph, recipe: Recipe, *, seed: int, q_max=None, q_rand=None,
+                 output=None, inputs=None, layers=None, max_nodes=None,
+                 time_limit: float = EXACT_TIME_LIMIT) -> QReport:
+    """Q, best partition, Qrand, Qmax and Qm of ``graph`` as ``recipe`` says.
+
+    The recipe's node rules are applied first (:func:`prepare_graph`; applying them to an
+    already prepared graph changes nothing).  ``q_max``: a calibration summary (a dict with
+    ``q_max`` and ``method``, e.g. ``calibration.load_qmax``) or a number; without one, a
+    "hillclimb" recipe climbs per network and an "evolve" recipe leaves Qmax and Qm empty.
+    ``q_rand``: a precomputed null (a dict with ``mean``, ``sd`` and ``method``), required by
+    the "genome" null model.  A recipe whose measure is "q" computes Q and partition only.
+    ``max_nodes`` / ``time_limit``: the method's size guard and the exact solver's time limit
+    (:func:`check_size`, :class:`ExactNotOptimal`).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([(1, 2), (2, 3), (3, 1), (4, 5), (5, 6), (6, 4), (3, 4)])
+    >>> rep = apply_recipe(g, Recipe(method="exact", directed=False, qrand_samples=20), seed=1,
+    ...                    q_max={"q_max": 0.5, "method": "given"})
+    >>> round(rep.q, 4), rep.partition
+    (0.3571, [[1, 2, 3], [4, 5, 6]])
+    >>> rep.q_rand is not None and rep.qm is not None
+    True
+    """
+    g = prepare_graph(graph, include_inputs=recipe.include_inputs, drop_isolated=recipe.drop_isolated,
+                      self_loops=recipe.self_loops, output=output, inputs=inputs)
+    if recipe.measure == "q":
+        return analyse_graph(g, method=recipe.method, directed=recipe.directed, seed=seed,
+                             max_nodes=max_nodes, time_limit=time_limit)
+    q_max_value = q_max_method = None
+    if isinstance(q_max, dict):
+        q_max_value, q_max_method = q_max["q_max"], q_max.get("method")
+    elif q_max is not None:
+        q_max_value, q_max_method = float(q_max), "given"
+    elif recipe.qmax_method == "hillclimb":
+        q_max_value, best = q_max_hillclimb(g, directed=recipe.directed, climbs=recipe.qmax_runs,
+                                            steps=recipe.qmax_steps, layers=layers, seed=seed)
+        q_max_method = (f"hillclimb: mean best greedy Q of {recipe.qmax_runs} climbs x "
+                        f"{recipe.qmax_steps} degree-preserving swaps (best {best:.4f})")
+    if recipe.qrand_method == "genome" and q_rand is None:
+        raise ValueError("the 'genome' null model needs q_rand (the random-genome table's entry "
+                         "for this network's node count)")
+    samples = recipe.qrand_samples if recipe.qrand_method == "swap" and q_rand is None else 0
+    rep = analyse_graph(g, method=recipe.method, directed=recipe.directed, qrand_samples=samples,
+                        swaps_per_edge=recipe.qrand_swaps_per_edge, q_max_value=q_max_value,
+                        q_max_method=q_max_method, layers=layers, seed=seed, max_nodes=max_nodes,
+                        time_limit=time_limit)
+    if q_rand is not None:
+        rep.q_rand, rep.q_rand_sd, rep.q_rand_method = q_rand["mean"], q_rand["sd"], q_rand.get("method")
+        rep.qm = (normalised_q(rep.q, rep.q_rand, rep.q_max)
+                  if rep.q_max is not None and rep.q_max > rep.q_rand else None)
+    return rep

@@ -1,173 +1,602 @@
-"""figures/REPORT.md: every published quantity beside ours (and beside external networks'), with a
-verdict, statistics, the figures, and where it all came from.
+"""figures/REPORT.md and REPORT.html: every published claim beside ours, with a verdict that is only
+as strong as the sample behind it.
 
-Verdict rules (also printed in the report):
+The claims are data: each published value in ``original_protocol/published.toml`` is a claim about
+one treatment, and its ``[[contrast]]`` entries are claims about two; ``[margins]`` says what
+"clearly different" means for each quantity.  This module turns runs (through
+:mod:`replication.analysis`) and claims into verdicts, and verdicts into documents.
 
-- mean +- SE (the 2005 Qm): *reproduced* when |ours - published| <= 2 sqrt(SE_ours^2 + SE_pub^2);
-  otherwise *same direction, different size* when our treatment contrast (MVG vs fixed goal) has
-  the published sign and is significant (rank-sum p < 0.05); otherwise *not reproduced*.
-- a count out of n (solved runs): *reproduced* when Fisher's exact test of ours against the
-  published count gives p >= 0.05, else *not reproduced*.
-- a centre with a spread (generations to solution): *reproduced* when our median lies within the
-  published spread, else *not reproduced*.
-- a median with a 95% CI (2013): *reproduced* when each median lies inside the other's 95% CI;
-  otherwise *same direction, different size* when the PA vs P&CC contrast has the published sign
-  and rank-sum p < 0.05; else *not reproduced*.
-- a fraction (2013 left/right split): *reproduced* when Fisher's exact test against the published
-  fraction (same n) gives p >= 0.05 (the p-value is shown: with few runs this test has little power).
+Verdicts (``VERDICT_RULES`` is printed in the report):
 """
 from __future__ import annotations
 
+import base64
+import csv
 import datetime
+import html
 import json
 import math
+import re
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ._version import __version__
-from .analysis import (fisher_p, format_published, format_published_ci, load_results, markdown_table,
-                       mean_se, median_ci, published, quartiles, rank_sum_p, summary_rows,
+from .analysis import (PROTOCOLS, PUBLISHED, format_published, has_runs, load_results, markdown_table,
+                       published, read_adaptation_times, readaptation_times, summary_rows,
                        summary_rows_2013)
+from .protocol import read_toml
+from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
+                    median_ci, min_detectable_difference, quartiles, rank_sum_min_p, rank_sum_p,
+                    rank_sum_power)
 
 REPRODUCED = "reproduced"
 DIRECTION = "same direction, different size"
 NOT = "not reproduced"
+INCONCLUSIVE = "inconclusive (n too small)"
+NOT_COMPARABLE = "not comparable"
+NO_DATA = "no data"
+
+VERDICT_RULES = f"""\
+- Every verdict first checks that the runs are comparable: runs with fewer generations than the
+  protocol file's `run.max_generations` make every claim about them **{NOT_COMPARABLE}** (a time,
+  a count of solved runs or a final network's modularity all depend on it); so does a sample
+  smaller than the statistic needs (a mean +- SE needs 2 runs; a rank-sum contrast needs enough
+  runs that complete separation gives p < {ALPHA}: 4 and 4).
+- **{REPRODUCED}** is only said when the test could have told the published value from a clearly
+  different one (the `[margins]` of `published.toml`) with {POWER:.0%} power at {ALPHA} and did
+  not; when it could not, the verdict is **{INCONCLUSIVE}**, with the power or the smallest
+  detectable difference stated.
+- A count out of n (runs solved; 2013 left/right split as a count of 50): Fisher's exact test of
+  our count out of our n against the published count out of the **published** n.
+  p < {ALPHA}: {NOT}; otherwise {REPRODUCED} if the test detects a success rate `rate` away from
+  the published one with {POWER:.0%} power at our n, else {INCONCLUSIVE}.
+- A mean +- SE (the 2005 Qm): |ours - published| > 2 sqrt(SE_ours^2 + SE_pub^2): {NOT} (or
+  *{DIRECTION}* when our MVG-vs-fixed contrast is significant in the published direction);
+  otherwise {REPRODUCED} when the minimum detectable difference (t-based, our n - 1 degrees of
+  freedom) is within the margin, else {INCONCLUSIVE}.
+- A median with a 95% CI (2013): needs {MEDIAN_CI_MIN_N} runs (below that no distribution-free 95%
+  CI of a median exists); {REPRODUCED} when each median lies inside the other's CI and our CI's
+  half-width is within the margin (or the published CI's); {INCONCLUSIVE} when the medians agree
+  but our CI is wider; otherwise {DIRECTION} / {NOT} as for means.
+- A centre with a spread (generations to solution), or a single value (gates, re-adaptation
+  time): needs {MEDIAN_CI_MIN_N} runs; {REPRODUCED} when our median lies within the published
+  spread (a value: the published value lies in our median's 95% CI), else {NOT}.
+- A contrast between two treatments: our two groups are compared with the paper's test (rank-sum,
+  or Fisher for counts); significant in the published direction: {REPRODUCED}; significant the
+  other way: {NOT}; not significant: {NOT} if the test had {POWER:.0%} power against the
+  published effect (in standard deviations, from the published values and n), else
+  {INCONCLUSIVE}.  Times count unsolved runs as slower than every solved one.
+"""
+__doc__ += "\n" + VERDICT_RULES
+
+EXPERIMENTS = (("ka2005_logic", "Kashtan & Alon 2005: logic circuits"),
+               ("ka2005_retina", "Kashtan & Alon 2005: retina"),
+               ("clune2013_retina", "Clune, Mouret & Lipson 2013: connection cost"))
+FIGURE_PREFIX = {"ka2005_logic": ("ka2005_logic",), "ka2005_retina": ("ka2005_retina",),
+                 "clune2013_retina": ("clune2013",)}
+LABELS = {"solved_runs": "runs solved", "generations_to_solution": "generations to solution",
+          "qm": "Qm", "gates": "gates of perfect circuits", "readaptation_generations":
+          "generations to re-adapt after a switch", "q": "Q", "performance": "performance",
+          "left_right_split": "left/right split", "adapt_and_to_or": "generations to adapt AND -> OR",
+          "adapt_or_to_and": "generations to adapt OR -> AND"}
 
 
-# --------------------------------------------------------------------------- verdicts
-def verdict_mean(ours: tuple[float, float, int] | None, pub: dict, contrast_ok: bool | None = None) -> str:
-    if ours is None:
-        return "no data"
-    se = math.sqrt((ours[1] if not math.isnan(ours[1]) else 0.0) ** 2 + pub["se"] ** 2)
-    if abs(ours[0] - pub["mean"]) <= 2 * se:
-        return REPRODUCED
-    return DIRECTION if contrast_ok else NOT
+NO_VALUES = {"qm": "no solved run has a Qm: run `replication calibrate PROTOCOL`, then `replication analyse`",
+             "generations_to_solution": "no run solved", "gates": "no run solved",
+             "readaptation_generations": "no run went on switching goals after solving both",
+             "adapt_and_to_or": "no adaptation runs (`replication adapt`)",
+             "adapt_or_to_and": "no adaptation runs (`replication adapt`)"}
 
 
-def verdict_count(hits: int, n: int, pub: dict) -> str:
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict and the sentence that says why (test, p, power or margin)."""
+    label: str
+    why: str = ""
+
+
+@dataclass
+class Claim:
+    """One published claim: about one treatment (``kind`` = the shape of its published value:
+    count, fraction, mean, median, spread, value) or a contrast between two (``kind`` = contrast)."""
+    id: str
+    experiment: str
+    kind: str
+    quantity: str
+    statement: str
+    published: dict
+    treatment: str = ""
+    a: str = ""
+    b: str = ""
+    direction: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- claims as data
+def _kind(entry: dict) -> str:
+    for key, kind in (("of", "count"), ("fraction", "fraction"), ("mean", "mean"),
+                      ("median", "median"), ("centre", "spread"), ("value", "value")):
+        if key in entry:
+            return kind
+    raise ValueError(f"published entry {entry} has no value this report understands")
+
+
+def load_claims(path: Path = PUBLISHED) -> list[Claim]:
+    """Every claim in ``published.toml``: one per published value, then the contrasts.
+
+    Claim ids: ``<experiment>/<treatment>/<quantity>`` and
+    ``<experiment>/<a>-vs-<b>/<quantity>`` (the ``claim`` column of a multiverse table).
+
+    Examples
+    --------
+    >>> claims = load_claims()
+    >>> c = next(c for c in claims if c.id == "ka2005_logic/fixed-g1/solved_runs")
+    >>> c.kind, c.published["value"], c.published["of"]
+    ('count', 36, 50)
+    >>> [c.id for c in claims if c.kind == "contrast"][0]
+    'ka2005_logic/mvg-vs-fixed-g1/generations_to_solution'
+    """
+    data = read_toml(path)
+    claims = []
+    for experiment, _title in EXPERIMENTS:
+        for treatment, entries in data.get(experiment, {}).items():
+            for quantity, entry in entries.items():
+                claims.append(Claim(id=f"{experiment}/{treatment}/{quantity}", experiment=experiment,
+                                    kind=_kind(entry), quantity=quantity, treatment=treatment,
+                                    statement=entry.get("claim", f"{treatment}: {LABELS.get(quantity, quantity)} "
+                                                                 f"{format_published(entry)}"),
+                                    published=entry))
+    for c in data.get("contrast", []):
+        if c["experiment"] not in dict(EXPERIMENTS):
+            raise ValueError(f"{path}: contrast {c.get('claim')!r} names an unknown experiment {c['experiment']!r}")
+        claims.append(Claim(id=f"{c['experiment']}/{c['a']}-vs-{c['b']}/{c['quantity']}",
+                            experiment=c["experiment"], kind="contrast", quantity=c["quantity"],
+                            statement=c["claim"], published=c, a=c["a"], b=c["b"],
+                            direction=c["direction"]))
+    order = [e for e, _ in EXPERIMENTS]
+    return sorted(claims, key=lambda c: order.index(c.experiment))     # stable: values, then contrasts
+
+
+def margins(path: Path = PUBLISHED) -> dict:
+    """The ``[margins]`` table: what "clearly different" means per quantity."""
+    return dict(read_toml(path).get("margins", {}))
+
+
+def margin_for(quantity: str, pub: dict, table: dict) -> float:
+    """The equivalence margin of one claim, in the quantity's units (times: relative to the
+    published value; never narrower than the published CI's half-width).
+
+    Examples
+    --------
+    >>> margin_for("qm", {"mean": 0.54, "se": 0.02}, {"qm": 0.1})
+    0.1
+    >>> margin_for("adapt_and_to_or", {"median": 65, "ci": [62, 69]}, {"time_relative": 0.5})
+    32.5
+    """
+    if quantity in table:
+        m = float(table[quantity])
+    else:
+        centre = pub.get("median", pub.get("centre", pub.get("mean", pub.get("value", 0.0))))
+        m = float(table.get("time_relative", 0.5)) * abs(centre)
+    if "ci" in pub:
+        m = max(m, (pub["ci"][1] - pub["ci"][0]) / 2)
+    return m
+
+
+# --------------------------------------------------------------------------- verdict rules
+def verdict_count(hits: int, n: int, pub: dict, margin: float = 0.3) -> Verdict:
+    """Our ``hits`` out of ``n`` against the published count out of the published n (Fisher).
+
+    Examples
+    --------
+    >>> verdict_count(3, 3, {"value": 36, "of": 50}).label
+    'inconclusive (n too small)'
+    >>> verdict_count(35, 50, {"value": 36, "of": 50}).label
+    'reproduced'
+    >>> verdict_count(5, 50, {"value": 36, "of": 50}).label
+    'not reproduced'
+    """
     if n == 0:
-        return "no data"
-    p = fisher_p(hits, n, pub["value"], pub["of"])
-    return REPRODUCED if p is not None and p >= 0.05 else NOT
+        return Verdict(NO_DATA)
+    if "of" in pub:
+        k, big_n = int(pub["value"]), int(pub["of"])
+    else:
+        big_n = int(pub["n"])
+        k = round(pub["fraction"] * big_n)
+    p = fisher_p(hits, n, k, big_n)
+    test = f"Fisher {hits}/{n} vs published {k}/{big_n}: p = {p:.2g}"
+    if p < ALPHA:
+        return Verdict(NOT, test)
+    d = fisher_detectable(n, k, big_n)
+    if d is None or d > margin:
+        return Verdict(INCONCLUSIVE, f"{test}; at n = {n} the test detects only a success rate "
+                       + (f"{d:.2f}" if d is not None else "any distance")
+                       + f" away from the published one with {POWER:.0%} power (margin {margin})")
+    return Verdict(REPRODUCED, f"{test}; detects a rate {d:.2f} away with {POWER:.0%} power")
 
 
-def verdict_spread(median: float | None, pub: dict) -> str:
-    if median is None:
-        return "no data"
-    return REPRODUCED if pub["centre"] - pub["minus"] <= median <= pub["centre"] + pub["plus"] else NOT
+def verdict_fraction(hits: int, n: int, pub: dict, margin: float = 0.3) -> Verdict:
+    """A published fraction of the published n (``pub["n"]``), tested as a count."""
+    return verdict_count(hits, n, pub, margin)
 
 
-def verdict_ci(ours: tuple[float, float, float] | None, pub: dict, contrast_ok: bool | None = None) -> str:
+def verdict_mean(ours: tuple | None, pub: dict, margin: float = 0.1, contrast_ok: bool | None = None) -> Verdict:
+    """Our (mean, SE, n) against a published mean +- SE.
+
+    Examples
+    --------
+    >>> verdict_mean((0.53, 0.02, 50), {"mean": 0.54, "se": 0.02}).label
+    'reproduced'
+    >>> verdict_mean((0.53, 0.02, 3), {"mean": 0.54, "se": 0.02}).label
+    'inconclusive (n too small)'
+    """
     if ours is None:
-        return "no data"
+        return Verdict(NO_DATA)
+    m, se, n = ours
+    if n < 2 or not math.isfinite(se):
+        return Verdict(NOT_COMPARABLE, f"n = {n}: no SE from fewer than 2 runs")
+    tol = 2 * math.hypot(se, pub["se"])
+    diff = abs(m - pub["mean"])
+    if diff > tol:
+        why = f"|{m:.3f} - {pub['mean']}| = {diff:.3f} > 2 SE = {tol:.3f}"
+        return Verdict(DIRECTION if contrast_ok else NOT, why)
+    mdd = min_detectable_difference(se, n, pub["se"])
+    why = (f"|diff| = {diff:.3f} <= 2 SE = {tol:.3f}; minimum detectable difference at n = {n}: "
+           f"{mdd:.3f} (margin {margin})")
+    return Verdict(REPRODUCED if mdd <= margin else INCONCLUSIVE, why)
+
+
+def verdict_ci(values, pub: dict, margin: float = 0.1, contrast_ok: bool | None = None) -> Verdict:
+    """Our values' median and 95% bootstrap CI against a published median [95% CI].
+
+    Examples
+    --------
+    >>> verdict_ci([0.40, 0.41, 0.42, 0.43, 0.44, 0.42, 0.41], {"median": 0.42, "ci": [0.25, 0.45]}).label
+    'reproduced'
+    >>> verdict_ci([0.40, 0.42, 0.43], {"median": 0.42, "ci": [0.25, 0.45]}).label
+    'inconclusive (n too small)'
+    """
+    ours = median_ci(values)
+    if ours is None:
+        return Verdict(NO_DATA)
+    n = len([v for v in values if v is not None])
+    if n < MEDIAN_CI_MIN_N:
+        return Verdict(INCONCLUSIVE, f"n = {n}: a 95% CI of a median needs at least {MEDIAN_CI_MIN_N} runs")
     lo, hi = pub["ci"]
+    half = (ours[2] - ours[1]) / 2
     if lo <= ours[0] <= hi and ours[1] <= pub["median"] <= ours[2]:
-        return REPRODUCED
-    return DIRECTION if contrast_ok else NOT
+        if half <= margin:
+            return Verdict(REPRODUCED, f"each median inside the other's 95% CI; our half-width {half:.3g} "
+                                       f"<= margin {margin:.3g}")
+        return Verdict(INCONCLUSIVE, f"medians agree but our 95% CI half-width {half:.3g} > margin {margin:.3g}")
+    return Verdict(DIRECTION if contrast_ok else NOT,
+                   f"our {ours[0]:.3g} [{ours[1]:.3g}, {ours[2]:.3g}] vs published {pub['median']} {pub['ci']}")
 
 
-def verdict_fraction(hits: int, n: int, pub: dict) -> str:
-    if n == 0:
-        return "no data"
-    p = fisher_p(hits, n, round(pub["fraction"] * n), n)
-    return REPRODUCED if p is not None and p >= 0.05 else NOT
+def verdict_spread(values, pub: dict) -> Verdict:
+    """Our median against a published centre with an asymmetric spread.
+
+    Examples
+    --------
+    >>> verdict_spread([9000, 12000, 5000, 8000, 15000, 7000], {"centre": 9000, "plus": 19000, "minus": 2000}).label
+    'reproduced'
+    >>> verdict_spread([559, 600, 700], {"centre": 9000, "plus": 19000, "minus": 2000}).label
+    'inconclusive (n too small)'
+    """
+    v = [x for x in values if x is not None]
+    if not v:
+        return Verdict(NO_DATA)
+    if len(v) < MEDIAN_CI_MIN_N:
+        return Verdict(INCONCLUSIVE, f"n = {len(v)}: a median needs at least {MEDIAN_CI_MIN_N} runs to be compared")
+    med = float(np.median(v))
+    lo, hi = pub["centre"] - pub["minus"], pub["centre"] + pub["plus"]
+    inside = lo <= med <= hi
+    return Verdict(REPRODUCED if inside else NOT,
+                   f"our median {med:,.0f} {'inside' if inside else 'outside'} the published spread [{lo:,}, {hi:,}]")
 
 
-# --------------------------------------------------------------------------- rows
+def verdict_value(values, pub: dict) -> Verdict:
+    """A single published value (e.g. gates, re-adaptation time) against our median's 95% CI."""
+    ours = median_ci(values)
+    if ours is None:
+        return Verdict(NO_DATA)
+    n = len([v for v in values if v is not None])
+    if n < MEDIAN_CI_MIN_N:
+        return Verdict(INCONCLUSIVE, f"n = {n}: a 95% CI of a median needs at least {MEDIAN_CI_MIN_N} runs")
+    inside = ours[1] <= pub["value"] <= ours[2]
+    return Verdict(REPRODUCED if inside else NOT,
+                   f"published {pub['value']} {'inside' if inside else 'outside'} our median's 95% CI "
+                   f"[{ours[1]:.3g}, {ours[2]:.3g}]")
+
+
+def _published_effect(quantity: str, pa: dict | None, pb: dict | None) -> float | None:
+    """The published difference of two treatments in standard deviations, where the published
+    values allow it (mean +- SE with n; median [CI] with n); else None."""
+    if not pa or not pb or "n" not in pa or "n" not in pb:
+        return None
+    if "mean" in pa and "mean" in pb:
+        sds = [p["se"] * math.sqrt(p["n"]) for p in (pa, pb)]
+        return abs(pa["mean"] - pb["mean"]) / math.sqrt((sds[0] ** 2 + sds[1] ** 2) / 2)
+    if "median" in pa and "median" in pb:
+        # CI of a median ~ median +- 1.96 * 1.2533 sd / sqrt(n) (normal data)
+        sds = [(p["ci"][1] - p["ci"][0]) / 2 * math.sqrt(p["n"]) / (1.96 * 1.2533) for p in (pa, pb)]
+        pooled = math.sqrt((sds[0] ** 2 + sds[1] ** 2) / 2)
+        return abs(pa["median"] - pb["median"]) / pooled if pooled > 0 else math.inf
+    return None
+
+
+def verdict_contrast(a, b, direction: str, effect: float | None = None, counts: bool = False,
+                     published_n: int | None = None, rates: tuple | None = None) -> Verdict:
+    """Our treatments ``a`` and ``b`` compared with the paper's test; ``direction``: a is expected
+    "greater" or "less" than b.  ``counts``: a and b are (hits, n) pairs (Fisher), else values
+    (rank-sum).  For the power against the published effect: ``effect`` (values: the published
+    difference in SDs) or ``rates`` (counts: the published success rates of a and b); without
+    them, a non-significant result counts as a difference only when both our groups are at least
+    the paper's ``published_n``.
+
+    Examples
+    --------
+    >>> verdict_contrast([0.5, 0.6, 0.55], [0.1, 0.12, 0.2], "greater").label
+    'not comparable'
+    >>> verdict_contrast([0.5, 0.6, 0.55, 0.52], [0.1, 0.12, 0.2, 0.15], "greater").label
+    'reproduced'
+    >>> verdict_contrast((3, 3), (0, 3), "greater", counts=True).label
+    'inconclusive (n too small)'
+    """
+    if counts:
+        (ha, na), (hb, nb) = a, b
+        if na == 0 or nb == 0:
+            return Verdict(NO_DATA)
+        p = fisher_p(ha, na, hb, nb)
+        sign = ha / na - hb / nb
+        test = f"Fisher {ha}/{na} vs {hb}/{nb}: p = {p:.2g}"
+    else:
+        a = [x for x in a if x is not None]
+        b = [x for x in b if x is not None]
+        if not a or not b:
+            return Verdict(NO_DATA)
+        floor = rank_sum_min_p(len(a), len(b))
+        if floor > ALPHA:
+            return Verdict(NOT_COMPARABLE, f"with {len(a)} and {len(b)} runs the rank-sum test cannot reach "
+                                           f"p < {ALPHA} (smallest p = {floor:.2g})")
+        p = rank_sum_p(a, b)
+        sign = float(np.median(a) - np.median(b))
+        if sign == 0:
+            sign = float(np.mean(a) - np.mean(b))
+        test = f"rank-sum p = {p:.2g} (medians {np.median(a):.3g} vs {np.median(b):.3g}; n = {len(a)}, {len(b)})"
+        na, nb = len(a), len(b)
+    want = 1 if direction == "greater" else -1
+    if p < ALPHA:
+        return Verdict(REPRODUCED if np.sign(sign) == want else NOT, test)
+    if counts:
+        power = fisher_power_two(na, rates[0], nb, rates[1]) if rates is not None else None
+    else:
+        power = rank_sum_power(effect, na, nb) if effect is not None else None
+    if power is None:
+        if published_n and min(na, nb) >= published_n:
+            return Verdict(NOT, f"{test}; not significant with at least the paper's n = {published_n} per group")
+        return Verdict(INCONCLUSIVE, f"{test}; power against the published effect unknown; "
+                                     f"the paper had n = {published_n or 'unknown'} per group")
+    if power < POWER:
+        return Verdict(INCONCLUSIVE, f"{test}; power against the published effect {power:.2f}")
+    return Verdict(NOT, f"{test}; power against the published effect {power:.2f}")
+
+
+# --------------------------------------------------------------------------- our values
+def _groups(results):
+    out = {}
+    for r in results:
+        out.setdefault(r["treatment"], []).append(r)
+    return out
+
+
 def _solved(rs):
     return [r for r in rs if r.get("solved_generation") is not None]
 
 
-def verdict_rows_2005(results: list[dict], experiment: str, fixed: str, external: dict | None = None) -> list[dict]:
-    pub = published(experiment)
-    groups = {}
-    for r in results:
-        groups.setdefault(r["treatment"], []).append(r)
+def _size(r):
+    return r.get("n_effective_gates", r.get("n_effective_neurons"))
+
+
+def _cap(r) -> int | None:
+    path = Path(r["_folder"]) / "protocol.json"
+    try:
+        return int(json.loads(path.read_text())["run"]["max_generations"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def values_of(quantity: str, rs: list[dict], adapt: dict, treatment: str):
+    """Our per-run values of a quantity (a list), or (hits, n) for counts and fractions."""
+    if quantity == "solved_runs":
+        return len(_solved(rs)), len(rs)
+    if quantity == "left_right_split":
+        return sum(bool(r.get("left_right_split")) for r in rs), len(rs)
+    if quantity == "generations_to_solution":
+        return [r["solved_generation"] for r in _solved(rs)]
+    if quantity == "qm":
+        return [r.get("qm") for r in _solved(rs)]
+    if quantity == "gates":
+        return [_size(r) for r in _solved(rs)]
+    if quantity == "readaptation_generations":
+        return [m for m in (readaptation_times(r["_folder"]) for r in rs) if m is not None]
+    if quantity in ("q", "performance"):
+        return [r.get(quantity) for r in rs]
+    if quantity.startswith("adapt_"):
+        frm, to = quantity[len("adapt_"):].split("_to_")
+        return list(adapt.get(f"{treatment}-{frm.upper()}-to-{to.upper()}", []))
+    raise ValueError(f"no rule for our values of {quantity!r}")
+
+
+def _contrast_values(quantity, rs, adapt, treatment):
+    """Values for a contrast: times count unsolved runs as slower than any solved run."""
+    if quantity == "generations_to_solution":
+        return [r["solved_generation"] if r.get("solved_generation") is not None else math.inf for r in rs]
+    return values_of(quantity, rs, adapt, treatment)
+
+
+def _fmt_ours(kind, vals) -> str:
+    if isinstance(vals, tuple):
+        return f"{vals[0]}/{vals[1]}"
+    v = [x for x in vals if x is not None]
+    if not v:
+        return "-"
+    if kind == "mean":
+        m = mean_se(v)
+        return f"{m[0]:.3f} +- {m[1]:.3f} (n = {m[2]})" if m[2] > 1 else f"{m[0]:.3f} (n = 1)"
+    if kind == "spread":
+        q = quartiles(v)
+        return f"median {q[1]:,.0f} [IQR {q[0]:,.0f}-{q[2]:,.0f}] (n = {len(v)})"
+    m = median_ci(v)
+    return f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}] (n = {len(v)})"
+
+
+@dataclass
+class Row:
+    """One claim's line: statement, published, ours, verdict, why, N of M readings."""
+    claim: Claim
+    ours: str
+    verdict: Verdict
+    readings: str = "-"
+
+
+def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path = PROTOCOLS) -> str | None:
+    """Why runs are not comparable to the protocol (fewer generations than its file says), or None."""
+    from .protocol import load_protocol
+    path = Path(protocols) / f"{experiment}.toml"
+    if not path.exists() or not rs:
+        return None
+    try:
+        want = load_protocol(path, treatment).run.max_generations
+    except Exception:          # noqa: BLE001  (a treatment the file does not know: nothing to compare)
+        return None
+    caps = [_cap(r) for r in rs]
+    if None in caps:
+        return (f"{caps.count(None)} of {len(rs)} {treatment} runs have no readable protocol.json: "
+                f"cannot tell whether they ran the protocol's {want:,} generations")
+    short = [c for c in caps if c < want]
+    if short:
+        return (f"{len(short)} of {len(rs)} {treatment} runs capped at {min(short):,} generations, "
+                f"the protocol's cap is {want:,}")
+    return None
+
+
+def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Path = PROTOCOLS,
+                    multiverse: bool = True) -> list[Row]:
+    """Every claim's row (ours, verdict and why) from the runs under ``runs``."""
+    claims = load_claims() if claims is None else claims
+    table = margins()
     rows = []
-    qm_fixed = [r.get("qm") for r in _solved(groups.get(fixed, []))]
-    qm_mvg = [r.get("qm") for r in _solved(groups.get("mvg", []))]
-    p_contrast = rank_sum_p(qm_mvg, qm_fixed)
-    contrast_ok = (p_contrast is not None and p_contrast < 0.05
-                   and np.mean([q for q in qm_mvg if q is not None]) > np.mean([q for q in qm_fixed if q is not None]))
-    for t, p in pub.items():
-        rs = groups.get(t, [])
-        if not rs:
-            continue
-        ext = (external or {}).get((experiment, t), {})
-        if "solved_runs" in p:
-            n_s = len(_solved(rs))
-            rows.append({"treatment": t, "quantity": "runs solved", "published": format_published(p["solved_runs"]),
-                         "ours": f"{n_s}/{len(rs)}", "external": "-", "test": f"Fisher p = {fisher_p(n_s, len(rs), p['solved_runs']['value'], p['solved_runs']['of']):.2g}",
-                         "verdict": verdict_count(n_s, len(rs), p["solved_runs"])})
-        if "generations_to_solution" in p:
-            g = p["generations_to_solution"]
-            q = quartiles(r["solved_generation"] for r in _solved(rs))
-            rows.append({"treatment": t, "quantity": "generations to solution",
-                         "published": format_published(g),
-                         "ours": f"median {q[1]:,.0f} [IQR {q[0]:,.0f}-{q[2]:,.0f}]" if q else "-",
-                         "external": "-", "test": "published spread contains our median?",
-                         "verdict": verdict_spread(q[1] if q else None, g)})
-        if "qm" in p:
-            ours = mean_se(r.get("qm") for r in _solved(rs))
-            rows.append({"treatment": t, "quantity": "Qm (mean +- SE)", "published": format_published(p["qm"]),
-                         "ours": f"{ours[0]:.3f} +- {ours[1]:.3f} (n = {ours[2]})" if ours else "-",
-                         "external": (f"{ext['qm'][0]:.3f} +- {ext['qm'][1]:.3f} (n = {ext['qm'][2]})"
-                                      if ext.get("qm") else "-"),
-                         "test": (f"MVG vs {fixed}: rank-sum p = {p_contrast:.2g}" if p_contrast is not None else "-"),
-                         "verdict": verdict_mean(ours, p["qm"], contrast_ok)})
+    cache = {}
+    for c in claims:
+        if c.experiment not in cache:
+            exp_dir = Path(runs) / c.experiment
+            results = load_results(exp_dir) if exp_dir.is_dir() else []
+            cache[c.experiment] = (_groups(results), read_adaptation_times(exp_dir) if exp_dir.is_dir() else {})
+        groups, adapt = cache[c.experiment]
+        rows.append(_evaluate(c, groups, adapt, table, protocols))
+    if multiverse:
+        _fill_readings(rows, Path(runs))
     return rows
 
 
-def verdict_rows_2013(results: list[dict], experiment: str = "clune2013_retina") -> list[dict]:
-    pub = published(experiment)
-    groups = {}
-    for r in results:
-        groups.setdefault(r["treatment"], []).append(r)
-    pa = groups.get("pa", [])
-    rows = []
-    for t, p in pub.items():
-        rs = groups.get(t, [])
-        if not rs:
+def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
+    pub_all = published(c.experiment)
+    if c.kind == "contrast":
+        ra, rb = groups.get(c.a, []), groups.get(c.b, [])
+        if not ra or not rb:
+            return Row(c, "-", Verdict(NO_DATA, f"no runs of {c.a if not ra else c.b}"))
+        va = _contrast_values(c.quantity, ra, adapt, c.a)
+        vb = _contrast_values(c.quantity, rb, adapt, c.b)
+        counts = isinstance(va, tuple)
+        ours = (f"{va[0]}/{va[1]} vs {vb[0]}/{vb[1]}" if counts else f"{_short(va)} vs {_short(vb)}")
+        for t, rs in ((c.a, ra), (c.b, rb)):
+            why = shortened(rs, c.experiment, t, protocols) if not c.quantity.startswith("adapt_") else None
+            if why:
+                return Row(c, ours, Verdict(NOT_COMPARABLE, why))
+        pa, pb = pub_all.get(c.a, {}).get(c.quantity), pub_all.get(c.b, {}).get(c.quantity)
+        effect = None if counts else _published_effect(c.quantity, pa, pb)
+        ns = [p.get("n", p.get("of")) for p in (pa, pb) if p]
+        pn = min(ns) if len(ns) == 2 and None not in ns else None
+        rates = (tuple(_rate(p) for p in (pa, pb)) if counts and pa and pb else None)
+        return Row(c, ours, verdict_contrast(va, vb, c.direction, effect=effect, counts=counts,
+                                             published_n=pn, rates=rates))
+    source = c.published.get("runs_of", c.treatment)
+    rs = groups.get(source, [])
+    if not rs:
+        return Row(c, "-", Verdict(NO_DATA, f"no runs of {source}"))
+    why = shortened(rs, c.experiment, source, protocols) if not c.quantity.startswith("adapt_") else None
+    vals = values_of(c.quantity, rs, adapt, source)
+    if isinstance(vals, list) and not [v for v in vals if v is not None]:
+        return Row(c, "-", Verdict(NO_DATA, NO_VALUES.get(c.quantity, f"no {c.quantity} in the runs of {source}")))
+    if source != c.treatment:
+        why = why and f"{why} (runs of {source})"
+    ours = _fmt_ours(c.kind, vals)
+    if why:
+        return Row(c, ours, Verdict(NOT_COMPARABLE, why))
+    margin = margin_for("rate" if c.kind in ("count", "fraction") else c.quantity, c.published, table)
+    if c.kind in ("count", "fraction"):
+        verdict = verdict_count(vals[0], vals[1], c.published, margin)
+    elif c.kind == "mean":
+        verdict = verdict_mean(mean_se(vals), c.published, margin, _contrast_ok(c, groups, adapt))
+    elif c.kind == "median":
+        verdict = verdict_ci(vals, c.published, margin, _contrast_ok(c, groups, adapt))
+    elif c.kind == "spread":
+        verdict = verdict_spread(vals, c.published)
+    else:
+        verdict = verdict_value(vals, c.published)
+    return Row(c, ours, verdict)
+
+
+def _rate(pub: dict) -> float:
+    return pub["value"] / pub["of"] if "of" in pub else float(pub["fraction"])
+
+
+def _short(vals) -> str:
+    v = [x for x in vals if x is not None]
+    if not v:
+        return "-"
+    med = float(np.median(v))
+    return f"{'unsolved' if math.isinf(med) else f'{med:.3g}'} (n = {len(v)})"
+
+
+def _contrast_ok(c: Claim, groups, adapt) -> bool:
+    """Whether the contrast this treatment's value belongs to holds in our runs (for DIRECTION)."""
+    for con in load_claims():
+        if con.kind == "contrast" and con.experiment == c.experiment and con.quantity == c.quantity \
+                and c.treatment in (con.a, con.b):
+            ra, rb = groups.get(con.a, []), groups.get(con.b, [])
+            if not ra or not rb:
+                return False
+            v = verdict_contrast(_contrast_values(con.quantity, ra, adapt, con.a),
+                                 _contrast_values(con.quantity, rb, adapt, con.b), con.direction)
+            return v.label == REPRODUCED
+    return False
+
+
+def _fill_readings(rows: list[Row], runs: Path) -> None:
+    """"Holds under N of M readings" from ``<experiment>/multiverse.csv`` (columns key, value,
+    treatment, claim, published, ours, n, verdict), where the file exists."""
+    tables = {}
+    for row in rows:
+        exp = row.claim.experiment
+        if exp not in tables:
+            path = runs / exp / "multiverse.csv"
+            tables[exp] = list(csv.DictReader(open(path, newline=""))) if path.exists() else None
+        data = tables[exp]
+        if data is None:
             continue
-        for key, label in (("q", "Q (median, 95% CI)"), ("performance", "performance (median, 95% CI)")):
-            if key not in p:
-                continue
-            vals = [r.get(key) for r in rs]
-            m = median_ci(vals)
-            pcc = [r.get(key) for r in groups.get("pcc", [])]
-            pv = rank_sum_p([r.get(key) for r in pa], pcc) if pa and pcc else None
-            # published: P&CC above PA
-            ok = pv is not None and pv < 0.05 and np.median(pcc) > np.median([r.get(key) for r in pa])
-            rows.append({"treatment": t, "quantity": label,
-                         "published": format_published_ci(p[key]),
-                         "ours": f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}] (n = {len(rs)})",
-                         "external": "-", "test": f"PA vs P&CC rank-sum p = {pv:.2g}" if pv is not None else "-",
-                         "verdict": verdict_ci(m, p[key], ok)})
-        if "left_right_split" in p:
-            hits = sum(bool(r.get("left_right_split")) for r in rs)
-            pf = fisher_p(hits, len(rs), round(p["left_right_split"]["fraction"] * len(rs)), len(rs))
-            rows.append({"treatment": t, "quantity": "left/right inputs split", "published": format_published_ci(p["left_right_split"]),
-                         "ours": f"{hits}/{len(rs)}", "external": "-",
-                         "test": f"Fisher vs published fraction p = {pf:.2g}",
-                         "verdict": verdict_fraction(hits, len(rs), p["left_right_split"])})
-    from .adaptation import adaptation_times
-    times = adaptation_times(Path(results[0]["_folder"]).parent.parent) if results else {}
-    for direction, pkey in (("AND-to-OR", "adapt_and_to_or"), ("OR-to-AND", "adapt_or_to_and")):
-        pa_t, pcc_t = times.get(f"pa-{direction}"), times.get(f"pcc-{direction}")
-        pv = rank_sum_p(pa_t, pcc_t) if pa_t and pcc_t else None
-        # published: P&CC adapts faster than PA
-        ok = pv is not None and pv < 0.05 and np.median(pcc_t) < np.median(pa_t)
-        for t, ts in (("pa", pa_t), ("pcc", pcc_t)):
-            if ts and pkey in pub.get(t, {}):
-                m = median_ci(ts)
-                rows.append({"treatment": t, "quantity": f"generations to adapt ({direction})",
-                             "published": format_published_ci(pub[t][pkey]),
-                             "ours": f"{m[0]:.3g} [{m[1]:.3g}, {m[2]:.3g}] (n = {len(ts)})", "external": "-",
-                             "test": f"PA vs P&CC rank-sum p = {pv:.2g}" if pv is not None else "-",
-                             "verdict": verdict_ci(m, pub[t][pkey], ok)})
-    return rows
+        c = row.claim
+        ident = c.id.split("/", 1)[1]
+        t = c.treatment or f"{c.a}-vs-{c.b}"
+        mine = [r for r in data if r.get("claim") in (c.id, ident)
+                or (r.get("claim") == c.quantity and r.get("treatment") == t)]
+        if mine:
+            holds = sum(r.get("verdict") == REPRODUCED for r in mine)
+            row.readings = f"{holds} of {len(mine)}"
 
 
 # --------------------------------------------------------------------------- document
@@ -188,50 +617,209 @@ def load_external(path: Path | None) -> dict:
             for a in data.get("aggregates", [])}
 
 
-def build_report(runs: Path, figures: Path, external: Path | None = None) -> str:
+def glossary(experiments, protocols: Path = PROTOCOLS) -> list[dict]:
+    """Each treatment's name and description, from the protocol files (for the runs present)."""
+    rows = []
+    for exp, treatments in experiments:
+        path = Path(protocols) / f"{exp}.toml"
+        if not path.exists():
+            continue
+        data = read_toml(path).get("treatments", {})
+        for t in sorted(treatments):
+            rows.append({"experiment": exp, "treatment": t,
+                         "meaning": data.get(t, {}).get("description", "(not in the protocol file)")})
+    return rows
+
+
+def figure_captions(figures: Path, experiment: str) -> list[tuple[Path, str]]:
+    """(PNG, caption) of each of an experiment's figures; the caption is the ``caption`` key of the
+    figure's ``<name>.sources.json`` (written by ``replication figures``)."""
+    out = []
+    for png in sorted(Path(figures).glob("*.png")):
+        if not png.stem.startswith(FIGURE_PREFIX.get(experiment, (experiment,))):
+            continue
+        src = png.with_suffix(".sources.json")
+        caption = ""
+        if src.exists():
+            try:
+                caption = json.loads(src.read_text()).get("caption", "")
+            except ValueError:
+                caption = ""
+        out.append((png, caption or "(no caption recorded in the figure's .sources.json)"))
+    return out
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def claim_summary(rows: list[Row]) -> str:
+    """The claim-level summary: one line per published claim."""
+    lines = ["| claim | paper | ours | verdict | holds under N of M readings |", "|---|---|---|---|---|"]
+    for r in rows:
+        c = r.claim
+        paper = c.published.get("published", format_published(c.published)) if c.kind == "contrast" \
+            else format_published(c.published)
+        lines.append(f"| {_cell(c.statement)} | {_cell(paper)} | {_cell(r.ours)} | **{r.verdict.label}** "
+                     f"| {r.readings} |")
+    return "\n".join(lines) + "\n"
+
+
+def claim_detail(rows: list[Row]) -> str:
+    lines = ["| claim | treatment | quantity | paper | ours | verdict | why |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        c = r.claim
+        paper = c.published.get("published", "") if c.kind == "contrast" else format_published(c.published)
+        who = c.treatment + (f" (runs of {c.published['runs_of']})" if "runs_of" in c.published else "")
+        lines.append(f"| {_cell(c.statement)} | {who or f'{c.a} vs {c.b}'} | "
+                     f"{LABELS.get(c.quantity, c.quantity)} | {_cell(paper)} | {_cell(r.ours)} | "
+                     f"{r.verdict.label} | {_cell(r.verdict.why)} |")
+    return "\n".join(lines) + "\n"
+
+
+def build_report(runs: Path, figures: Path, external: Path | None = None,
+                 protocols: Path = PROTOCOLS) -> str:
+    """The Markdown report: claim summary, glossary, rules, then each experiment in detail."""
     runs, figures = Path(runs), Path(figures)
+    if not has_runs(runs):
+        raise ValueError(f"no finished runs under {runs}: no report written")
     ext = load_external(external)
+    rows = evaluate_claims(runs, protocols=protocols)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    present = {}
+    for exp, _ in EXPERIMENTS:
+        if (runs / exp).is_dir():
+            present[exp] = load_results(runs / exp)
+    with_runs = [r for r in rows if r.verdict.label != NO_DATA]
+    counts = {}
+    for r in with_runs:
+        counts[r.verdict.label] = counts.get(r.verdict.label, 0) + 1
     out = ["# Replication report\n",
            f"Made {now} by `replication` {__version__} (git {_git_commit()}) from the run folders under "
            f"`{runs}/`; protocols in `original_protocol/` (parameters and their sources: `LEDGER.md`; "
-           f"published numbers: `published.toml`). Every figure has a `.sources.json` naming its runs.\n",
-           "## How the verdicts are decided\n", __doc__.split("Verdict rules (also printed in the report):")[1].strip() + "\n"]
-    sections = [("ka2005_logic", "Kashtan & Alon 2005: logic circuits", "fixed-g1"),
-                ("ka2005_retina", "Kashtan & Alon 2005: retina", "fixed-and")]
-    for exp, title, fixed in sections:
-        results = load_results(runs / exp) if (runs / exp).exists() else []
+           f"published numbers and the verdict margins: `published.toml`). Every figure has a "
+           f"`.sources.json` naming its runs.\n",
+           "## Claims at a glance\n",
+           f"{len(rows)} published claims, {len(with_runs)} with runs to test them: "
+           + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + ". "
+           "A verdict is only as strong as its sample: see *How the verdicts are decided*; the "
+           "reason for each is in the experiment's section.\n",
+           claim_summary(rows),
+           "## Treatments\n",
+           markdown_table(glossary([(e, sorted({r['treatment'] for r in rs})) for e, rs in present.items()],
+                                   protocols)),
+           "## How the verdicts are decided\n", VERDICT_RULES]
+    for exp, title in EXPERIMENTS:
+        results = present.get(exp, [])
         out.append(f"## {title}\n")
         if not results:
             out.append("No finished runs.\n")
             continue
-        out.append(f"{len(results)} finished runs.\n")
-        out.append(markdown_table(summary_rows(results, exp)))
-        out.append("\n" + markdown_table(verdict_rows_2005(results, exp, fixed, ext)))
-        out += _figure_links(figures, exp)
-    results = load_results(runs / "clune2013_retina") if (runs / "clune2013_retina").exists() else []
-    out.append("## Clune, Mouret & Lipson 2013: connection cost\n")
-    if results:
         gens = sorted({r["generations_run"] for r in results})
-        out.append(f"{len(results)} finished runs; generations per run: {', '.join(map(str, gens))} "
-                   f"(the paper: 25,000).\n")
-        out.append(markdown_table(summary_rows_2013(results, "clune2013_retina")))
-        out.append("\n" + markdown_table(verdict_rows_2013(results)))
-        out += _figure_links(figures, "clune2013")
-    else:
-        out.append("No finished runs.\n")
+        out.append(f"{len(results)} finished runs; generations run: {gens[0]:,} to {gens[-1]:,}.\n")
+        out.append(markdown_table(summary_rows_2013(results, exp) if exp.startswith("clune")
+                                  else summary_rows(results, exp)))
+        exp_rows = [r for r in rows if r.claim.experiment == exp]
+        out.append("\n" + claim_detail(exp_rows))
+        extra = [(t, e) for (x, t), e in ext.items() if x == exp and e.get("qm")]
+        if extra:
+            out.append("\nNetworks from other programs (`replication compare`): " + "; ".join(
+                f"{t}: Qm {e['qm'][0]:.3f} +- {e['qm'][1]:.3f} (n = {e['qm'][2]})" for t, e in extra) + "\n")
+        for png, caption in figure_captions(figures, exp):
+            out.append(f"\n![{png.stem}]({png.name})\n\n*{png.stem}.* {caption}\n")
     return "\n".join(out)
 
 
-def _figure_links(figures: Path, prefix: str) -> list[str]:
-    lines = []
-    for png in sorted(figures.glob(f"{prefix}*.png")):
-        lines.append(f"\n![{png.stem}]({png.name})\n")
-    return lines
+# --------------------------------------------------------------------------- HTML
+def markdown_to_html(text: str, figures: Path | None = None) -> str:
+    """The Markdown this module writes (headings, paragraphs, lists, tables, images, emphasis,
+    code) as a self-contained HTML page; images under ``figures`` are embedded as base64 PNG.
+
+    Examples
+    --------
+    >>> "<td>1</td>" in markdown_to_html("| a |\\n|---|\\n| 1 |\\n")
+    True
+    """
+    def inline(s: str) -> str:
+        s = html.escape(s, quote=False)
+        s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+        s = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", s)
+        s = re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<i>\1</i>", s)
+        return s
+
+    def image(alt, src):
+        path = Path(figures) / src if figures else Path(src)
+        if path.exists():
+            data = base64.b64encode(path.read_bytes()).decode()
+            return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+        return f'<img alt="{html.escape(alt)}" src="{html.escape(src)}">'
+
+    body, para, lines = [], [], text.splitlines()
+
+    def flush():
+        if para:
+            body.append("<p>" + inline(" ".join(para)) + "</p>")
+            para.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m_img = re.fullmatch(r"!\[([^\]]*)\]\(([^)]+)\)", line.strip())
+        if line.startswith("#"):
+            flush()
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{inline(line[level:].strip())}</h{level}>")
+        elif m_img:
+            flush()
+            body.append(f"<figure>{image(*m_img.groups())}</figure>")
+        elif line.startswith("|"):
+            flush()
+            block = []
+            while i < len(lines) and lines[i].startswith("|"):
+                block.append(lines[i])
+                i += 1
+            cells = [re.split(r"(?<!\\)\|", r.strip()[1:-1]) for r in block]
+            head, rest = cells[0], [c for c in cells[1:] if not all(set(x.strip()) <= {"-"} for x in c)]
+            body.append("<table><thead><tr>" + "".join(f"<th>{inline(h.strip())}</th>" for h in head)
+                        + "</tr></thead><tbody>" + "".join(
+                            "<tr>" + "".join(f"<td>{inline(x.strip().replace(chr(92) + '|', '|'))}</td>"
+                                             for x in r) + "</tr>" for r in rest) + "</tbody></table>")
+            continue
+        elif line.startswith("- "):
+            flush()
+            items = []
+            while i < len(lines) and (lines[i].startswith("- ") or lines[i].startswith("  ")):
+                if lines[i].startswith("- "):
+                    items.append(lines[i][2:])
+                else:
+                    items[-1] += " " + lines[i].strip()
+                i += 1
+            body.append("<ul>" + "".join(f"<li>{inline(x)}</li>" for x in items) + "</ul>")
+            continue
+        elif not line.strip():
+            flush()
+        else:
+            para.append(line)
+        i += 1
+    flush()
+    style = ("body{font-family:sans-serif;max-width:75em;margin:2em auto;line-height:1.4}"
+             "table{border-collapse:collapse;font-size:90%;margin:1em 0}"
+             "td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}"
+             "img{max-width:100%}figure{margin:1em 0}")
+    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Replication report</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
-def write_report(runs: Path, figures: Path, external: Path | None = None) -> Path:
+def write_report(runs: Path, figures: Path, external: Path | None = None,
+                 protocols: Path = PROTOCOLS) -> Path:
+    """Write ``figures/REPORT.md`` and the self-contained ``figures/REPORT.html`` beside it.
+
+    Raises ``ValueError`` (and writes nothing) when ``runs`` holds no finished run."""
+    text = build_report(Path(runs), Path(figures), external, protocols)
+    figures = Path(figures)
     figures.mkdir(parents=True, exist_ok=True)
     path = figures / "REPORT.md"
-    path.write_text(build_report(runs, figures, external))
+    from .store import write_atomic
+    write_atomic(path, text)
+    write_atomic(figures / "REPORT.html", markdown_to_html(text, figures))
     return path

@@ -41,7 +41,7 @@ def calibrate(root, experiment, treatment):
 
 def make_runs(root: Path) -> Path:
     """Short real runs of the 2005 logic and retina experiments and of the 2013 PA / P&CC."""
-    from replication.analysis import annotate_modularity, motif_profiles
+    from replication.analysis import analyse_experiment, motif_profiles
     for seed in (1, 2):
         run(root, "ka2005_logic", "fixed-g1", seed, 300, *SMALL_Q)
         run(root, "ka2005_logic", "mvg", seed, 400, *SMALL_Q)
@@ -50,12 +50,12 @@ def make_runs(root: Path) -> Path:
         run(root, "ka2005_logic", "decay-g2", seed, 15, "trace.qrand_samples=10", *SMALL_Q)
     calibrate(root, "ka2005_logic", "fixed-g1")
     calibrate(root, "ka2005_logic", "decay-g2")
-    annotate_modularity(root / "ka2005_logic", root)
+    analyse_experiment(root / "ka2005_logic")
     motif_profiles(root / "ka2005_logic", sizes=(3, 4), n_random=3, solved_only=False)
     for t in ("fixed-and", "mvg"):
         run(root, "ka2005_retina", t, 1, 100, *SMALL_Q)
     calibrate(root, "ka2005_retina", "fixed-and")
-    annotate_modularity(root / "ka2005_retina", root)
+    analyse_experiment(root / "ka2005_retina")
     for t in ("pa", "pcc"):
         run(root, "clune2013_retina", t, 1, 20, "run.log_every=1", "analysis.q_every=5")
     return root

@@ -1,21 +1,28 @@
-"""Analysis tables, figures and the report, on a small set of real run folders."""
+"""Tables, figures and the report, on a small set of real run folders (3 runs per treatment)."""
 import csv
 import json
+import re
+import shutil
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from conftest import LOGIC
+from conftest import LOGIC, ROOT
 from replication import report as R
-from replication.analysis import annotate_modularity, load_results, motif_profiles, tidy_table, to_csv
+from replication.analysis import analyse_experiment, load_results, motif_profiles, tidy_table, to_csv
+from replication.cli import main
 from replication.figures import make_all
 from replication.calibration import calibrate, calibration_key, load_qmax
 from replication.parallel import plan, run_all
-from replication.protocol import load_protocol
+from replication.protocol import load_protocol, load_run_protocol
 
-SMALL = (("run.max_generations", 2500),
+CAP = 1000
+SMALL = (("run.max_generations", CAP),
          ("modularity.qmax_runs", 2), ("modularity.qmax_generations", 30),
          ("modularity.qmax_population", 100), ("modularity.qmax_elite", 30),
          ("modularity.qrand_samples", 50))
+COUNT_TIME_QM = ("solved_runs", "generations_to_solution", "qm", "readaptation_generations")
 
 
 @pytest.fixture(scope="module")
@@ -25,9 +32,29 @@ def runs(tmp_path_factory):
     # Qmax is a calibration stage of its own (`replication calibrate`), made of ordinary runs
     for treatment in ("fixed-g1", "mvg"):
         calibrate(load_protocol(LOGIC, treatment, list(SMALL)), root, runner=lambda specs: run_all(specs, 1))
-    annotate_modularity(root / "ka2005_logic", root)
+    analyse_experiment(root / "ka2005_logic")
     motif_profiles(root / "ka2005_logic", sizes=(3,), n_random=5, solved_only=False)
     return root
+
+
+@pytest.fixture(scope="module")
+def figures(runs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("figures")
+    make_all(runs, out)
+    return out
+
+
+@pytest.fixture
+def protocols_at_our_cap(tmp_path):
+    """The protocol files with the logic experiment's cap lowered to our runs' (so the runs count
+    as complete and only the sample size limits the verdicts)."""
+    d = tmp_path / "protocols"
+    shutil.copytree(ROOT / "original_protocol", d)
+    f = d / "ka2005_logic.toml"
+    text = f.read_text()
+    assert "max_generations = 100000" in text
+    f.write_text(text.replace("max_generations = 100000", f"max_generations = {CAP}"))
+    return d
 
 
 def test_tidy_table_has_one_row_per_run(runs):
@@ -43,14 +70,15 @@ def test_tidy_table_has_one_row_per_run(runs):
     assert calibration_key(p) == calibration_key(load_protocol(LOGIC, "mvg", list(SMALL)))
     cal = load_qmax(runs, p)
     assert cal["runs"] == 2 and all(r["calibration_key"] == cal["calibration_key"] for r in results)
-    text = to_csv(table)
-    parsed = list(csv.DictReader(text.splitlines()))
+    parsed = list(csv.DictReader(to_csv(table).splitlines()))
     assert len(parsed) == 6 and "accuracy_G2" in parsed[0]        # union of columns (MVG has two goals)
+    on_disk = list(csv.DictReader(open(runs / "ka2005_logic" / "tables" / "runs.csv")))
+    assert [r["seed"] for r in on_disk] == [str(r["seed"]) for r in table]
 
 
-def test_every_figure_renders_from_the_runs(runs, tmp_path):
-    made = make_all(runs, tmp_path)
-    expected = {"ka2005_fig1ab", "ka2005_fig1cd", "ka2005_fig2", "ka2005_logic_qm"}
+def test_every_figure_renders_from_the_runs(runs, figures):
+    made = make_all(runs, figures)
+    expected = {"ka2005_fig1ab", "ka2005_fig1cd", "ka2005_fig2"}
     assert expected <= {name for name, paths in made.items() if paths}
     for name in expected:
         png, pdf, src = made[name]
@@ -59,52 +87,155 @@ def test_every_figure_renders_from_the_runs(runs, tmp_path):
     assert made["clune2013_fig2cd"] == []                                # no 2013 runs: skipped
 
 
-def test_report_puts_ours_beside_published(runs, tmp_path):
-    make_all(runs, tmp_path)
-    path = R.write_report(runs, tmp_path)
+def _logic_rows(runs, protocols=R.PROTOCOLS):
+    return [r for r in R.evaluate_claims(runs, protocols=protocols) if r.claim.experiment == "ka2005_logic"]
+
+
+def test_three_runs_per_treatment_never_reproduce_a_count_time_or_qm(runs, protocols_at_our_cap, tmp_path):
+    # as made (capped at 1,000 of the protocol's 100,000 generations): not comparable, and says so
+    for row in _logic_rows(runs):
+        assert row.verdict.label != R.REPRODUCED, row
+        if row.ours != "-":
+            assert row.verdict.label == R.NOT_COMPARABLE and "100,000" in row.verdict.why
+    # the same runs judged as complete: 3 runs still cannot support "reproduced", and each row says why
+    rows = _logic_rows(runs, protocols_at_our_cap)
+    judged = [r for r in rows if r.claim.quantity in COUNT_TIME_QM and r.verdict.label != R.NO_DATA]
+    assert {r.claim.quantity for r in judged} >= {"solved_runs", "generations_to_solution"}
+    for row in judged:
+        assert row.verdict.label in (R.INCONCLUSIVE, R.NOT, R.NOT_COMPARABLE), row
+        assert row.verdict.why, row
+    solved = next(r for r in rows if r.claim.id == "ka2005_logic/fixed-g1/solved_runs")
+    if solved.verdict.label == R.INCONCLUSIVE:                  # Fisher against 36/50 could not reject
+        assert "power" in solved.verdict.why and "/50" in solved.verdict.why
+    contrasts = [r for r in rows if r.claim.kind == "contrast"]
+    assert contrasts and all(r.verdict.label == R.NOT_COMPARABLE and "cannot reach" in r.verdict.why
+                             for r in contrasts)
+    # and the document built from them
+    text = R.build_report(runs, tmp_path, protocols=protocols_at_our_cap)
+    summary = text.split("## Claims at a glance")[1].split("## Treatments")[0]
+    assert "**reproduced**" not in summary
+    assert R.INCONCLUSIVE in summary or R.NOT_COMPARABLE in summary
+
+
+def test_report_opens_with_the_claims_and_has_glossary_html_and_captions(runs, figures):
+    src = make_all(runs, figures, only=["ka2005_fig2"])["ka2005_fig2"][2]
+    name = src.name.removesuffix(".sources.json")
+    data = json.loads(src.read_text())
+    data["caption"] = "Example circuits, drawn by module (test caption)."
+    src.write_text(json.dumps(data))
+    path = R.write_report(runs, figures)
     text = path.read_text()
-    assert "## Kashtan & Alon 2005: logic circuits" in text and "0.54 +- 0.02" in text
-    assert "![ka2005_logic_qm](ka2005_logic_qm.png)" in text
-    assert "git " in text and "How the verdicts are decided" in text
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings[:3] == ["Claims at a glance", "Treatments", "How the verdicts are decided"]
+    summary = text.split("## Claims at a glance")[1].split("## Treatments")[0]
+    assert "36 of 50 runs" in summary and "0.54 +- 0.02" in summary and "holds under N of M readings" in summary
+    assert "modularly varying goals" in text.split("## Treatments")[1]          # glossary from the protocol
+    assert f"![{name}]({name}.png)\n\n*{name}.* Example circuits" in text
+    page = (figures / "REPORT.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+    assert "(test caption)" in page and "<table>" in page and f'src="{name}.png"' not in page
 
 
-def test_deliberately_different_values_are_not_reproduced():
+def test_multiverse_readings_fill_the_summary_column(runs, tmp_path):
+    mv = runs / "ka2005_logic" / "multiverse.csv"
+    fields = ["key", "value", "treatment", "claim", "published", "ours", "n", "verdict"]
+    with open(mv, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        w.writeheader()
+        for value, verdict in (("greedy", R.REPRODUCED), ("exact", R.NOT), ("spectral", R.REPRODUCED)):
+            w.writerow({"key": "modularity.method", "value": value, "treatment": "mvg",
+                        "claim": "ka2005_logic/mvg/qm", "published": "0.54 +- 0.02", "ours": "-",
+                        "n": 50, "verdict": verdict})
+    try:
+        rows = {r.claim.id: r for r in R.evaluate_claims(runs)}
+        assert rows["ka2005_logic/mvg/qm"].readings == "2 of 3"
+        assert rows["ka2005_logic/fixed-g1/qm"].readings == "-"
+    finally:
+        mv.unlink()
+
+
+def test_report_and_figures_refuse_a_missing_or_empty_runs_folder(tmp_path):
+    out = tmp_path / "figures"
+    out.mkdir()
+    (out / "REPORT.md").write_text("the previous report\n")
+    (tmp_path / "empty").mkdir()
+    for runs in (tmp_path / "missing", tmp_path / "empty"):
+        for cmd in ("report", "figures"):
+            res = CliRunner().invoke(main, [cmd, "--runs", str(runs), "--out", str(out)])
+            assert res.exit_code != 0 and "nothing written" in res.output, res.output
+    assert (out / "REPORT.md").read_text() == "the previous report\n"
+    with pytest.raises(ValueError, match="no finished runs"):
+        R.write_report(tmp_path / "empty", out)
+
+
+def test_verdict_rules_tell_small_samples_from_differences():
     pub_qm = {"mean": 0.54, "se": 0.02}
-    assert R.verdict_mean((0.53, 0.02, 50), pub_qm) == R.REPRODUCED
-    assert R.verdict_mean((0.10, 0.02, 50), pub_qm, contrast_ok=False) == R.NOT
-    assert R.verdict_mean((0.30, 0.02, 50), pub_qm, contrast_ok=True) == R.DIRECTION
+    assert R.verdict_mean((0.53, 0.02, 50), pub_qm).label == R.REPRODUCED
+    assert R.verdict_mean((0.53, 0.02, 3), pub_qm).label == R.INCONCLUSIVE    # same numbers, 3 runs
+    assert R.verdict_mean((0.10, 0.02, 50), pub_qm, contrast_ok=False).label == R.NOT
+    assert R.verdict_mean((0.30, 0.02, 50), pub_qm, contrast_ok=True).label == R.DIRECTION
+    assert R.verdict_mean((0.5, float("nan"), 1), pub_qm).label == R.NOT_COMPARABLE
     pub_count = {"value": 36, "of": 50}
-    assert R.verdict_count(35, 50, pub_count) == R.REPRODUCED
-    assert R.verdict_count(5, 50, pub_count) == R.NOT
+    assert R.verdict_count(35, 50, pub_count).label == R.REPRODUCED
+    assert R.verdict_count(5, 50, pub_count).label == R.NOT
+    assert R.verdict_count(2, 3, pub_count).label == R.INCONCLUSIVE             # "2/3 vs 36/50"
+    # a fraction is tested out of the published n (28/50), not ours: 0/8 is a clear difference
+    split = {"fraction": 0.56, "n": 50}
+    v = R.verdict_fraction(0, 8, split)
+    assert v.label == R.NOT and "28/50" in v.why and "0.0047" in v.why
+    assert R.verdict_fraction(28, 50, split).label == R.REPRODUCED
     pub_spread = {"centre": 9000, "plus": 19000, "minus": 2000}
-    assert R.verdict_spread(12000, pub_spread) == R.REPRODUCED
-    assert R.verdict_spread(559, pub_spread) == R.NOT
+    assert R.verdict_spread([12000] * 8, pub_spread).label == R.REPRODUCED
+    assert R.verdict_spread([559] * 8, pub_spread).label == R.NOT
+    assert R.verdict_spread([12000] * 3, pub_spread).label == R.INCONCLUSIVE
     pub_ci = {"median": 0.42, "ci": [0.25, 0.45]}
-    assert R.verdict_ci((0.40, 0.35, 0.44), pub_ci) == R.REPRODUCED
-    assert R.verdict_ci((0.10, 0.08, 0.12), pub_ci, contrast_ok=False) == R.NOT
+    assert R.verdict_ci([0.38, 0.40, 0.41, 0.42, 0.43, 0.44, 0.40, 0.42], pub_ci).label == R.REPRODUCED
+    assert R.verdict_ci([0.10, 0.08, 0.12, 0.11, 0.09, 0.10], pub_ci).label == R.NOT
+    assert R.verdict_ci([0.40, 0.42], pub_ci).label == R.INCONCLUSIVE
     # a wide CI that merely overlaps is not enough: each median must lie in the other's CI
-    assert R.verdict_ci((208, 5.5, 832), {"median": 65, "ci": [62, 69]}) == R.NOT
-    assert R.verdict_ci((10, 1, 108), {"median": 3, "ci": [2, 5]}, contrast_ok=True) == R.DIRECTION
-    assert R.verdict_fraction(28, 50, {"fraction": 0.56}) == R.REPRODUCED
-    assert R.verdict_fraction(0, 50, {"fraction": 0.56}) == R.NOT
+    assert R.verdict_ci([5.5, 100, 208, 300, 832, 10, 700], {"median": 65, "ci": [62, 69]}).label == R.NOT
 
 
-def test_verdict_rows_flag_a_changed_published_value(runs, monkeypatch):
-    results = load_results(runs / "ka2005_logic")
-    assert any(r["solved_generation"] is not None for r in results if r["treatment"] == "mvg")
-    fake = {"mvg": {"qm": {"mean": 5.0, "se": 0.01}, "solved_runs": {"value": 0, "of": 50}}}
-    monkeypatch.setattr(R, "published", lambda experiment: fake)
-    rows = R.verdict_rows_2005(results, "ka2005_logic", "fixed-g1")
-    by_q = {r["quantity"]: r for r in rows}
-    assert by_q["runs solved"]["verdict"] == R.NOT
-    assert by_q["Qm (mean +- SE)"]["verdict"] in (R.NOT, R.DIRECTION)
+def test_contrast_verdicts_need_a_test_that_can_decide():
+    hi, lo = [0.5, 0.6, 0.55, 0.52, 0.58, 0.61], [0.1, 0.12, 0.2, 0.15, 0.11, 0.13]
+    assert R.verdict_contrast(hi, lo, "greater").label == R.REPRODUCED
+    assert R.verdict_contrast(hi, lo, "less").label == R.NOT
+    assert R.verdict_contrast(hi[:3], lo[:3], "greater").label == R.NOT_COMPARABLE
+    same = [0.3, 0.31, 0.29, 0.3, 0.32, 0.28]
+    weak = R.verdict_contrast(same, [0.31, 0.3, 0.29, 0.3, 0.3, 0.29], "greater", effect=0.5)
+    assert weak.label == R.INCONCLUSIVE and "power" in weak.why
+    strong = R.verdict_contrast(same * 10, same[::-1] * 10, "greater", effect=5.0)   # 60 v 60, no difference
+    assert strong.label == R.NOT and "power against the published effect 1.00" in strong.why
+    # counts: Fisher, with the power against the published rates (the 2013 split, 28/50 vs 0/50)
+    assert R.verdict_contrast((3, 8), (0, 8), "greater", counts=True, rates=(0.56, 0.0)).label == R.INCONCLUSIVE
+    assert R.verdict_contrast((1, 50), (0, 50), "greater", counts=True, rates=(0.56, 0.0)).label == R.NOT
+    assert R.verdict_contrast((20, 50), (0, 50), "greater", counts=True, rates=(0.56, 0.0)).label == R.REPRODUCED
+    # without a published effect size, a null result counts only at the paper's own n
+    assert R.verdict_contrast(same * 10, same[::-1] * 10, "less", published_n=50).label == R.NOT
+    assert R.verdict_contrast(same, same[::-1], "less", published_n=50).label == R.INCONCLUSIVE
+    # the published Qm contrast (0.54 vs 0.12, SE 0.02, n = 50) is ~3 SD: 3 runs per group cannot test it
+    e = R._published_effect("qm", {"mean": 0.54, "se": 0.02, "n": 50}, {"mean": 0.12, "se": 0.02, "n": 50})
+    assert e == pytest.approx(0.42 / (0.02 * 50 ** 0.5))
+
+
+def test_every_published_value_is_a_claim_with_a_rule():
+    claims = R.load_claims()
+    assert len({c.id for c in claims}) == len(claims)
+    kinds = {c.kind for c in claims}
+    assert kinds == {"count", "fraction", "mean", "median", "spread", "value", "contrast"}
+    for c in claims:
+        assert c.statement
+        if c.kind == "contrast":
+            assert c.direction in ("greater", "less") and c.published["published"]
+        else:
+            assert R.values_of(c.quantity, [], {}, c.treatment) is not None
 
 
 def test_compare_external_networks(runs, tmp_path):
     from replication.external import compare
     results = load_results(runs / "ka2005_logic")
     for k, r in enumerate(results[:2]):
-        (tmp_path / f"n{k}.txt").write_text((__import__("pathlib").Path(r["_folder"]) / "network.txt").read_text())
+        (tmp_path / f"n{k}.txt").write_text((Path(r["_folder"]) / "network.txt").read_text())
     manifest = "\n".join(f'[[network]]\nfile = "n{k}.txt"\nexperiment = "ka2005_logic"\n'
                          f'treatment = "{results[k]["treatment"]}"\nformat = "mfinder"\n' for k in range(2))
     (tmp_path / "manifest.toml").write_text(manifest)

@@ -87,7 +87,9 @@ def read_run_network(folder) -> nx.DiGraph:
 
 
 def read_partition(folder, experiment_dir=None) -> list[list[int]]:
-    """The Q partition (lists of node addresses) of a run's best network.
+    """The Q partition (lists of node addresses, from 0) of a run's best network.
+
+    Files number nodes from 1 (as network.txt); this converts them back to addresses.
 
     Taken from ``<experiment>/tables/modularity.csv`` when that table exists and has a row for
     this run (columns ``folder`` or ``treatment`` + ``seed``, and ``partition`` as JSON), else
@@ -103,8 +105,8 @@ def read_partition(folder, experiment_dir=None) -> list[list[int]]:
                         else (row.get("treatment") == result.get("treatment")
                               and str(row.get("seed")) == str(result.get("seed"))))
                 if same and row.get("partition"):
-                    return [[int(v) for v in c] for c in json.loads(row["partition"])]
-    return [[int(v) for v in c] for c in result.get("partition") or []]
+                    return [[int(v) - 1 for v in c] for c in json.loads(row["partition"])]
+    return [[int(v) - 1 for v in c] for c in result.get("partition") or []]
 
 
 # --------------------------------------------------------------------------- layout
