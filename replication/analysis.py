@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .catalog import published_path
 from .protocol import read_toml
 from .store import read_json
 
-PUBLISHED = Path(__file__).resolve().parent.parent / "original_protocol" / "published.toml"
 
 
 def load_results(experiment_dir: str | Path) -> list[dict]:
@@ -73,8 +73,9 @@ def mean_se(values) -> tuple[float, float, int] | None:
     return float(v.mean()), se, int(v.size)
 
 
-def published(experiment: str, path: Path = PUBLISHED) -> dict:
-    return read_toml(path).get(experiment, {})
+def published(experiment: str, path: Path | None = None) -> dict:
+    """The published values of one experiment (``published.toml``, shipped with the package)."""
+    return read_toml(path or published_path()).get(experiment, {})
 
 
 def format_published(entry: dict | None) -> str:

@@ -21,12 +21,11 @@ import tomllib
 from pathlib import Path
 
 from .analysis import mean_se
+from .catalog import protocol_path
 from .motifs import aggregate_z, analyse as motif_analyse
 from .modularity import analyse_graph, prepare_graph, read_graph
 from .protocol import ProtocolError, load_protocol
 from .store import write_json
-
-PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
 
 
 def read_manifest(folder: Path) -> list[dict]:
@@ -51,7 +50,7 @@ def compare(folder: Path, runs_root: Path, n_random: int = 100, seed: int = 0) -
     folder = Path(folder)
     rows, profiles = [], {}
     for e in read_manifest(folder):
-        protocol = load_protocol(PROTOCOLS / f"{e['experiment']}.toml", e["treatment"])
+        protocol = load_protocol(protocol_path(e["experiment"]), e["treatment"])
         g = read_graph(folder / e["file"], e.get("format", "auto"))
         sources = [v for v in g if g.in_degree(v) == 0]
         row = {**e}
