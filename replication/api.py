@@ -39,7 +39,7 @@ from .protocol import Protocol, load_protocol
 
 #: pixels of the 2005 retina (4 x 2): the inputs of a ka2005_retina network
 RETINA2005_PIXELS = 8
-#: result.json numbers the circuit's output node from this (network.txt numbers nodes from 1)
+#: runs without network.graphml (made before runs wrote it) number result.json's output_node from 0
 RESULT_OUTPUT_NODE_BASE = 0
 
 
@@ -135,16 +135,19 @@ def load_network(run_folder: str | Path) -> nx.DiGraph:
 
     - ``kind``: ``"input"``, ``"gate"`` (a NAND gate), ``"neuron"`` or ``"output"`` (the node that
       gives the network's answer: the circuit's output gate, the retina's last neuron);
+    - ``output``: True for the output node only;
     - ``layer``: 0 for inputs; for the layered retina networks the layer (1, 2, ... up to the
-      output); for circuits, which are not layered, the fewest edges from an input (-1 if none);
-    - ``label``: the input's name (``X``, ``Y`` ...; pixels ``p0`` ... ``p7``), ``g<k>`` for gate k,
-      ``L<layer>.<k>`` for the k-th neuron of a layer.
+      output); 1 for every gate of a circuit (circuits are not layered);
+    - ``label``: the input's name (``X``, ``Y`` ...), ``g<k>`` for gate k; 2005 retina: pixels
+      ``p0`` ... ``p7`` and ``L<layer>.<k>`` for the k-th neuron of a layer; 2013 retina: ``i<k>``
+      and ``h<k>`` (k-th node of its layer).
 
     The graph's attributes (``G.graph``) name the experiment, treatment, seed and kind.
 
-    ``network.graphml`` is read when the run has one; otherwise the graph is rebuilt from
-    ``network.txt`` (the edges), ``protocol.json`` (the architecture) and ``result.json`` (the
-    circuit's output node).
+    ``network.graphml`` is read when the run has one (its output node gets kind ``"output"``, a
+    ``"hidden"`` node kind ``"neuron"``); otherwise (runs made before runs wrote it) the graph is
+    rebuilt from ``network.txt`` (the edges), ``protocol.json`` (the architecture) and
+    ``result.json`` (the circuit's output node, numbered from 0 in those runs).
 
     Raises
     ------
@@ -158,7 +161,14 @@ def load_network(run_folder: str | Path) -> nx.DiGraph:
             g = nx.read_graphml(graphml, node_type=int)
         except (ValueError, TypeError):
             g = nx.read_graphml(graphml)
-        return g if g.is_directed() else g.to_directed()
+        g = g if g.is_directed() else g.to_directed()
+        for _, data in g.nodes(data=True):
+            if data.get("output") is True or data.get("kind") == "output":
+                data["kind"] = "output"
+            elif data.get("kind") == "hidden":
+                data["kind"] = "neuron"
+            data["output"] = data.get("kind") == "output"
+        return g
     missing = [n for n in ("network.txt", "protocol.json", "result.json") if not (folder / n).is_file()]
     if missing:
         raise FileNotFoundError(f"{folder}: not a finished run folder (no network.graphml, and "
@@ -191,15 +201,13 @@ def _circuit_nodes(g: nx.DiGraph, protocol: dict, result: dict) -> None:
     if output <= n_inputs:
         raise ValueError(f"result.json: output_node {result['output_node']} is not a gate")
     g.add_node(output)
-    inputs = [v for v in g if v <= n_inputs]
-    depth = nx.multi_source_dijkstra_path_length(g, inputs) if inputs else {}
     for v in g:
         g.nodes[v].update(kind="input" if v <= n_inputs else ("output" if v == output else "gate"),
-                          layer=int(depth.get(v, -1)),
+                          layer=int(v > n_inputs), output=v == output,
                           label=names[v - 1] if v <= n_inputs else f"g{v - n_inputs}")
 
 
-def _layered_nodes(g: nx.DiGraph, sizes: list[int], input_label: str) -> None:
+def _layered_nodes(g: nx.DiGraph, sizes: list[int], input_label: str, neuron_label) -> None:
     """``sizes``: nodes per layer, inputs first; nodes are numbered from 1 in layer order."""
     starts = [sum(sizes[:k]) for k in range(len(sizes))]
     total = sum(sizes)
@@ -210,16 +218,17 @@ def _layered_nodes(g: nx.DiGraph, sizes: list[int], input_label: str) -> None:
         layer = max(k for k, s in enumerate(starts) if v - 1 >= s)
         index = v - 1 - starts[layer]
         g.nodes[v].update(kind="input" if layer == 0 else ("output" if v == total else "neuron"),
-                          layer=layer,
-                          label=f"{input_label}{index}" if layer == 0 else f"L{layer}.{index + 1}")
+                          layer=layer, output=v == total,
+                          label=f"{input_label}{index}" if layer == 0 else neuron_label(layer, index))
 
 
 def _retina2005_nodes(g: nx.DiGraph, protocol: dict, result: dict) -> None:
-    _layered_nodes(g, [RETINA2005_PIXELS] + [int(n) for n in protocol["network"]["layers"]], "p")
+    _layered_nodes(g, [RETINA2005_PIXELS] + [int(n) for n in protocol["network"]["layers"]], "p",
+                   lambda layer, k: f"L{layer}.{k + 1}")
 
 
 def _retina2013_nodes(g: nx.DiGraph, protocol: dict, result: dict) -> None:
-    _layered_nodes(g, [int(n) for n in protocol["network"]["layers"]], "p")
+    _layered_nodes(g, [int(n) for n in protocol["network"]["layers"]], "i", lambda layer, k: f"h{k}")
 
 
 # --------------------------------------------------------------------------- analyses of any graph
