@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .catalog import protocol_dir, published_path
 from .protocol import read_toml
 from .stats import fisher_p, mean_se, median_ci, quartiles, rank_sum_p  # noqa: F401  (re-exported)
 from .store import read_json
 
-PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
-PUBLISHED = PROTOCOLS / "published.toml"
+PROTOCOLS = protocol_dir()          # the shipped protocol files (the repository's in a checkout)
+PUBLISHED = published_path()
 
 
 def _iter_results(experiment_dir: str | Path):
@@ -80,8 +81,9 @@ def to_csv(table: list[dict]) -> str:
 
 
 # --------------------------------------------------------------------------- published values
-def published(experiment: str, path: Path = PUBLISHED) -> dict:
-    return read_toml(path).get(experiment, {})
+def published(experiment: str, path: Path | None = None) -> dict:
+    """The published values of one experiment (``published.toml``, shipped with the package)."""
+    return read_toml(path or PUBLISHED).get(experiment, {})
 
 
 def format_published(entry: dict | None) -> str:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
+from .catalog import protocol_dir
+
+PROTOCOLS = protocol_dir()
 
 
 def _best_time(fn, repeat: int = 5, number: int = 1) -> float:

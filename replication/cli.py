@@ -24,6 +24,21 @@ def _overrides(values) -> list:
         raise click.BadParameter(str(exc)) from None
 
 
+class ProtocolParam(click.ParamType):
+    """A protocol given by experiment name (``ka2005_logic``, see `replication list`) or by path."""
+    name = "PROTOCOL"
+
+    def convert(self, value, param, ctx):
+        from .catalog import protocol_path
+        try:
+            return str(protocol_path(value))
+        except ProtocolError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+PROTOCOL = ProtocolParam()
+
+
 def _load(path, treatment, overrides):
     try:
         return load_protocol(path, treatment, overrides)
@@ -129,9 +144,31 @@ def main():
     """Replicate Kashtan & Alon (2005) and Clune, Mouret & Lipson (2013)."""
 
 
+# --------------------------------------------------------------------------- list
+@main.command("list")
+@click.argument("names", nargs=-1, type=PROTOCOL)
+def list_(names):
+    """The shipped experiments (or NAMES), their treatments and descriptions.
+
+    Each experiment's name works wherever a PROTOCOL is asked for; `*` marks the treatments
+    `replication replicate` runs by default."""
+    from .catalog import experiment, experiments, protocol_dir
+    names = list(names) or [str(protocol_dir() / f"{n}.toml") for n in experiments()]
+    for k, name in enumerate(names):
+        exp = experiment(name)
+        if k:
+            click.echo("")
+        click.echo(f"{exp.name}  [{exp.kind}]  {exp.path}")
+        click.echo(f"  {exp.description}")
+        width = max((len(t) for t in exp.treatments), default=0)
+        for t, text in exp.treatments.items():
+            mark = "*" if t in exp.default_treatments else " "
+            click.echo(f"  {mark} {t:<{width}}  {text}".rstrip())
+
+
 # --------------------------------------------------------------------------- run
 @main.command()
-@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.argument("protocol", type=PROTOCOL)
 @click.option("--treatment", "-t", required=True, help="named treatment in the protocol file")
 @click.option("--seed", "-s", type=click.IntRange(min=0), required=True)
 @click.option("--out", "-o", type=click.Path(file_okay=False), required=True, help="run folder")
@@ -141,7 +178,9 @@ def main():
               help="override a protocol parameter, e.g. --set selection.elite=200")
 @click.option("--quiet", "-q", is_flag=True)
 def run(protocol, treatment, seed, out, generations, sets, quiet):
-    """Run (or resume) one evolution run into OUT."""
+    """Run (or resume) one evolution run into OUT.
+
+    PROTOCOL is an experiment name (see `replication list`) or a protocol file."""
     from .evolve import evolve
     overrides = _overrides(sets)
     if generations is not None:
@@ -172,7 +211,7 @@ def _check_run_folder(out: Path) -> None:
 
 # --------------------------------------------------------------------------- replicate
 @main.command()
-@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.argument("protocol", type=PROTOCOL)
 @click.option("--treatment", "-t", "treatments", multiple=True,
               help="treatments to run (default: the file's default_treatments)")
 @click.option("--runs", "-n", type=click.IntRange(min=1), default=None,
@@ -437,7 +476,7 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
 
 # --------------------------------------------------------------------------- adaptation (2013)
 @main.command()
-@click.argument("protocol", type=click.Path(exists=True, dir_okay=False))
+@click.argument("protocol", type=PROTOCOL)
 @click.option("--treatment", "-t", required=True, help="treatment to evolve the clones with")
 @click.option("--source-treatment", default=None, help="treatment whose perfect networks are cloned "
               "(default: the same; e.g. pa-or for networks evolved under L-OR-R)")

@@ -250,18 +250,20 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         **model.describe(genome, a.evaluation, best),
     }
     result["output_node"] = model.output_node(genome) + 1
-    _write_graphml(store, model.to_networkx(genome))
-    # mfinder refuses self-loops: network.txt leaves them out (network.graphml keeps them)
+    _write_graphml(store, model.to_networkx(genome), protocol, seed)
+    # mfinder refuses self-loops: the network files leave them out (the genome keeps them)
     store.write_result(result, [(u + 1, v + 1) for u, v in model.edges(genome) if u != v])
     return result
 
 
-def _write_graphml(store, graph) -> None:
-    """network.graphml: the phenotype with node attributes (kind, layer, label, output), nodes
-    numbered from 1 as in network.txt."""
+def _write_graphml(store, graph, protocol, seed: int) -> None:
+    """network.graphml: the network of network.txt (nodes numbered from 1, no self-loops) with node
+    attributes kind, layer, label, output and address (from 0), and the run's identity."""
     import networkx as nx
     from .store import write_atomic
     g = nx.relabel_nodes(graph, {v: int(v) + 1 for v in graph})
+    g.remove_edges_from(list(nx.selfloop_edges(g)))
+    g.graph.update(experiment=protocol.name, treatment=protocol.treatment, seed=int(seed), kind=protocol.kind)
     for v, data in g.nodes(data=True):
         data.setdefault("output", False)
         data["address"] = v - 1

@@ -34,12 +34,12 @@ import tomllib
 from pathlib import Path
 
 from .analysis import mean_se, median_ci
+from .catalog import protocol_path
 from .motifs import aggregate_z, analyse as motif_analyse
 from .modularity import analyse_graph, prepare_graph, read_graph
 from .protocol import ProtocolError, load_protocol
 from .store import write_json
 
-PROTOCOLS = Path(__file__).resolve().parent.parent / "original_protocol"
 MANIFEST_KEYS = {"file", "run", "experiment", "treatment", "goal", "format", "output"}
 FORMATS = ("auto", "mfinder", "edgelist", "graphml")
 
@@ -118,9 +118,11 @@ def read_manifest(folder: Path) -> list[dict]:
         for key in ("experiment", "treatment"):
             if key not in entry:
                 raise ProtocolError(f"{where}: lacks '{key}'")
-        if not (PROTOCOLS / f"{entry['experiment']}.toml").is_file():
+        try:
+            protocol_path(entry["experiment"])
+        except ProtocolError:
             raise ProtocolError(f"{where}: unknown experiment {entry['experiment']!r} "
-                                f"(no original_protocol/{entry['experiment']}.toml)")
+                                f"(no original_protocol/{entry['experiment']}.toml)") from None
         fmt = entry.get("format", "auto")
         if fmt not in FORMATS:
             raise ProtocolError(f"{where}: format {fmt!r} is not one of {', '.join(FORMATS)}")
@@ -167,7 +169,7 @@ def compare(folder: Path, runs_root: Path, n_random: int = 100, seed: int = 0) -
     folder = Path(folder)
     rows, profiles, warnings = [], {}, []
     for e in read_manifest(folder):
-        protocol = load_protocol(PROTOCOLS / f"{e['experiment']}.toml", e["treatment"])
+        protocol = load_protocol(protocol_path(e["experiment"]), e["treatment"])
         _g, h = _graphs(e, protocol, warnings)
         row = {k: v for k, v in e.items() if k not in ("path", "where")}
         if protocol.kind == "retina2013":
