@@ -154,10 +154,11 @@ class Schedule:
         index (0, epoch) (``every-epoch``) or (1, k) for the k-th random goal (``once``).
 
         >>> s = Schedule("mvg", ("G1", "R"), 20, random=("R",))
-        >>> items = s.goal_items({"G1": "X ^ Y", "R": "random"}, 25, seed=3, n_inputs=2)
-        >>> items[0], items[1] == s.goal_items({"G1": "X ^ Y", "R": "random"}, 39, 3, 2)[1]
+        >>> goals = {"G1": "X ^ Y", "R": "random"}
+        >>> items = s.goal_items(goals, 25, seed=3, n_inputs=4)
+        >>> items[0], items[1] == s.goal_items(goals, 39, 3, 4)[1] == s.goal_items(goals, 45, 3, 4)[1]
         ('X ^ Y', True)
-        >>> items[1] == s.goal_items({"G1": "X ^ Y", "R": "random"}, 65, 3, 2)[1]   # epoch 3: redrawn
+        >>> items[1] == s.goal_items(goals, 65, 3, 4)[1]        # epoch 3: R in force again, redrawn
         False
         """
         items = []

@@ -10,6 +10,26 @@ address of the node that drives the circuit output.  Any gate may read any node,
 itself included, so feedback and self-loops are possible.  A population is a 2-D
 ``int16`` array, one genome per row.
 
+Several outputs (Kashtan & Alon 2005, Fig. 4): the genome ends with one output gene per
+output (``2*n_gates + n_outputs`` fields); the protocol's goals then have one expression per
+output and a circuit is scored on the (row, output) pairs it gets right.
+
+The binary genome (KA05 "binary genome"; PKA08 B = 104 bits for 12 gates) is the
+concatenation of the address fields, each ``address_bits(n_nodes)`` bits wide (4 bits for
+4 inputs + 12 gates, 5 bits for 6 inputs + 26 gates): address ``a < n_inputs`` is input
+``a``, address ``a >= n_inputs`` is gate ``a - n_inputs + 1`` (:func:`genome_to_bits`).
+The population stores the decoded addresses; bit-flip operators act on their bits.
+
+Mutation (``variation.mutation_operator``)
+------------------------------------------
+``redraw``
+    with Pm per genome, one address field is re-drawn among the other addresses;
+``bitflip``
+    with Pm per genome, one of the B bits is flipped (KA05: "a random change in one of
+    the connections", read on the binary genome);
+``bitflip-locus``
+    each of the B bits flips independently with Pm / B (Parter, Kashtan & Alon 2008).
+
 Evaluation
 ----------
 All ``2**n_inputs`` input rows are evaluated at once: a node's value is a 64-bit mask
@@ -20,8 +40,16 @@ reaches its combinational value after (depth) sweeps.  A row counts as *settled*
 the gates with a path to the output are at a fixed point on that row (one more sweep
 would not change them); an unsettled (oscillating) row counts as wrong.
 
-Effective gates are the gates with a directed path to the output (the output node
+Effective gates are the gates with a directed path to an output (the output nodes
 included); the size penalty counts them.
+
+Examples
+--------
+>>> g = genome_from_gates([(0, 1), (0, 2), (1, 2), (3, 4)], [5, 2], n_inputs=2)   # X XOR Y, X NAND Y
+>>> out, ok, n_eff = evaluate_population_multi(g[None, :], 2, 12, 2, np.array([0b1100, 0b1010], np.uint64),
+...                                            np.uint64(0b1111), 12, 0)
+>>> [bin(int(v)) for v in out[0]], int(n_eff[0])
+(['0b110', '0b111'], 4)
 """
 from __future__ import annotations
 
