@@ -45,6 +45,7 @@ from numba import njit
 
 from .rng import numpy_generator, seed_numba
 from .selection import ka2005, nsga2
+from .tasks import schedule_from
 
 
 @dataclass
@@ -86,8 +87,9 @@ class Ka2005Algorithm:
 
     def __init__(self, protocol, model, goals, seed: int):
         self.protocol, self.model = protocol, model
-        self.targets = model.targets([protocol.goals[g] for g in goals])
+        self.schedule, self.seed = schedule_from(protocol), seed
         self.goals = goals
+        self.targets = model.targets(self._goal_items(0))
         sel, run = protocol.selection, protocol.run
         self.elite = sel.elite
         self.random_ties = sel.tie_break == "random"
@@ -95,12 +97,22 @@ class Ka2005Algorithm:
         self.threshold = run.solved_threshold
         self.modularity = getattr(protocol.fitness, "objective", "goal") == "modularity"
 
+    def _goal_items(self, gen: int) -> list:
+        """The goals' expressions; random goals (random-varying-goals controls) as the truth
+        tables in force at ``gen``, drawn from the run's ``goals`` stream."""
+        if not self.schedule.random:
+            return [self.protocol.goals[g] for g in self.goals]
+        return self.schedule.goal_items(self.protocol.goals, gen, self.seed, self.model.n_inputs,
+                                        self.model.n_outputs)
+
     def initial(self, population) -> dict:
         return {"population": population}
 
     def assess(self, gen: int, goal: int, state: dict) -> Assessment:
         pop = state["population"]
         extra = {}
+        if self.schedule.random:
+            self.targets = self.model.targets(self._goal_items(gen))
         if self.modularity:
             q, _ = self.model.population_q(pop, self.protocol)
             evaluation = self.model.evaluate(pop, self.targets)

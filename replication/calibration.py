@@ -45,13 +45,16 @@ from .store import read_json, write_json
 
 # Sections a Qmax calibration does not depend on: the goal, its schedule, the stop rule,
 # connection costs, traces and initial genomes of a treatment.
-_NOT_CALIBRATION = {"goals", "schedule", "run", "cost", "trace", "initial", "experiment"}
+_NOT_CALIBRATION = {"goals", "schedule", "run", "cost", "trace", "initial", "experiment", "random_goals"}
 
 
 def calibration_key(protocol) -> str:
-    """Digest of every section the calibration depends on (not the goals or schedule)."""
-    blob = json.dumps({k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION},
-                      sort_keys=True, default=list)
+    """Digest of every section the calibration depends on (not the goals or schedule, nor the
+    fitness objective, which a calibration always sets to Q)."""
+    sections = {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}
+    if "objective" in sections.get("fitness", {}):
+        sections["fitness"] = {**sections["fitness"], "objective": "goal"}
+    blob = json.dumps(sections, sort_keys=True, default=list)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

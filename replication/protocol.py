@@ -99,8 +99,9 @@ class Ka2005SelectionSection:
 @dataclass(frozen=True)
 class CircuitVariationSection:
     mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
-    mutation_operator: str = _p(choices=("redraw", "bitflip"),
-                                doc="how the chosen connection changes")
+    mutation_operator: str = _p(choices=("redraw", "bitflip", "bitflip-locus"),
+                                doc="redraw / bitflip: with Pm one connection is re-drawn / has one bit "
+                                    "flipped; bitflip-locus: each of the B genome bits flips with Pm/B")
     crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc (0 in the 2005 circuit runs)")
 
 
@@ -238,13 +239,20 @@ class InitialSection:
 
 
 @dataclass(frozen=True)
+class RandomGoalsSection:
+    redraw: str = _p(choices=("every-epoch", "once"),
+                     doc="a goal whose expression is 'random' gets a new random function every epoch "
+                         "in which it is in force, or one for the whole run")
+
+
+@dataclass(frozen=True)
 class TraceSection:
     q_every: int = _p(lo=1, doc="log Q and Qrand of the best individual every this many generations")
     qrand_samples: int = _p(lo=1, doc="randomisations for the logged Qrand")
 
 
 # Sections a protocol may leave out; an absent optional section is switched off (None).
-OPTIONAL_SECTIONS = {"cost", "initial", "trace"}
+OPTIONAL_SECTIONS = {"cost", "initial", "trace", "random_goals"}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
@@ -260,6 +268,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "cost": CostSection,
         "initial": InitialSection,
         "trace": TraceSection,
+        "random_goals": RandomGoalsSection,
     },
     "retina2005": {
         "retina": RetinaSection,
@@ -663,11 +672,16 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
             raise ProtocolError(f"{source}: 'inputs' names {len(s['inputs'])} inputs but "
                                 f"'circuit.n_inputs' = {c.n_inputs}")
         n_nodes = c.n_inputs + c.n_gates
-        if s["variation"].mutation_operator == "bitflip" and n_nodes & (n_nodes - 1):
-            raise ProtocolError(f"{source}: 'variation.mutation_operator' = 'bitflip' needs "
+        op = s["variation"].mutation_operator
+        if op in ("bitflip", "bitflip-locus") and n_nodes & (n_nodes - 1):
+            raise ProtocolError(f"{source}: 'variation.mutation_operator' = {op!r} needs "
                                 f"n_inputs + n_gates to be a power of two (it is {n_nodes})")
         if s.get("initial") is not None:
             _check_initial_circuits(source, c, s["initial"].genomes)
+        counts = {len(e.split(";")) for e in s["goals"].values() if e.strip() != "random"}
+        if len(counts) > 1:
+            raise ProtocolError(f"{source}: [goals]: every goal needs the same number of ';'-separated "
+                                f"outputs (found {sorted(counts)})")
     if kind == "retina2005":
         net = s["network"]
         if not net.layers or len(net.layers) != len(net.max_fanin) or not all(isinstance(v, int) and v > 0
@@ -713,10 +727,13 @@ def _check_goals(source: str, kind: str, s: Mapping[str, Any]) -> None:
     else:                                      # the retinas: left and right object masks
         masks, full = {"L": 0b1100, "R": 0b1010}, 0b1111
     for goal, expression in s["goals"].items():
-        try:
-            evaluate_expression(expression, masks, full)
-        except ValueError as exc:
-            raise ProtocolError(f"{source}: 'goals.{goal}': {exc}") from None
+        if expression.strip() == "random":         # a random function, drawn per run (tasks.py)
+            continue
+        for part in expression.split(";") if kind == "circuits" else [expression]:   # one per output
+            try:
+                evaluate_expression(part, masks, full)
+            except ValueError as exc:
+                raise ProtocolError(f"{source}: 'goals.{goal}': {exc}") from None
 
 
 def _check_initial_circuits(source: str, circuit, genomes) -> None:

@@ -38,6 +38,7 @@ NOT = "not reproduced"
 INCONCLUSIVE = "inconclusive (n too small)"
 NOT_COMPARABLE = "not comparable"
 NO_DATA = "no data"
+QUALITATIVE = "not tested (qualitative statement)"
 
 VERDICT_RULES = f"""\
 - Every verdict first checks that the runs are comparable: runs with fewer generations than the
@@ -73,9 +74,11 @@ VERDICT_RULES = f"""\
 __doc__ += "\n" + VERDICT_RULES
 
 EXPERIMENTS = (("ka2005_logic", "Kashtan & Alon 2005: logic circuits"),
+               ("ka2005_logic6", "Kashtan & Alon 2005: 6-input, 3-output circuits (Fig. 4)"),
                ("ka2005_retina", "Kashtan & Alon 2005: retina"),
                ("clune2013_retina", "Clune, Mouret & Lipson 2013: connection cost"))
-FIGURE_PREFIX = {"ka2005_logic": ("ka2005_logic",), "ka2005_retina": ("ka2005_retina",),
+FIGURE_PREFIX = {"ka2005_logic": ("ka2005_logic",), "ka2005_logic6": ("ka2005_logic6",),
+                 "ka2005_retina": ("ka2005_retina",),
                  "clune2013_retina": ("clune2013",)}
 LABELS = {"solved_runs": "runs solved", "generations_to_solution": "generations to solution",
           "qm": "Qm", "gates": "gates of perfect circuits", "readaptation_generations":
@@ -117,6 +120,8 @@ class Claim:
 
 # --------------------------------------------------------------------------- claims as data
 def _kind(entry: dict) -> str:
+    if isinstance(entry.get("value"), str):
+        return "qualitative"             # a statement in words (e.g. "no significant motifs")
     for key, kind in (("of", "count"), ("fraction", "fraction"), ("mean", "mean"),
                       ("median", "median"), ("centre", "spread"), ("value", "value")):
         if key in entry:
@@ -528,6 +533,9 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
     rs = groups.get(source, [])
     if not rs:
         return Row(c, "-", Verdict(NO_DATA, f"no runs of {source}"))
+    if c.kind == "qualitative":
+        return Row(c, f"{len(rs)} runs: see the figures and tables",
+                   Verdict(QUALITATIVE, "the paper states it in words; no statistical rule applies"))
     why = shortened(rs, c.experiment, source, protocols) if not c.quantity.startswith("adapt_") else None
     vals = values_of(c.quantity, rs, adapt, source)
     if isinstance(vals, list) and not [v for v in vals if v is not None]:

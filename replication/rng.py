@@ -30,6 +30,8 @@ Streams
     the randomised input coordinates of the 2013 P&CC-randcoords treatment (NumPy).
 ``analysis``
     randomisations of analyses (Qrand, motifs), index k.
+``goals``
+    random goals of the random-varying-goals controls (NumPy), index (0, epoch) or (1, k).
 
 Calibration runs (Qmax by evolution) are ordinary runs whose seeds start at
 :data:`CALIBRATION_SEED_BASE`; the random-genome Qrand table uses :data:`QRAND_GENOME_SEED`,
@@ -59,7 +61,7 @@ QRAND_GENOME_SEED = 2_000_000
 # stream -> offset added to the index before mixing (the historical derivations)
 _OFFSETS = {"generation": 0, "trace": 0, "init": None, "environment": None, "final": 1}
 _FIXED_INDEX = {"init": -1, "environment": -2}
-_NUMPY_TAGS = {"coordinates": 0x7A5D, "analysis": 0xA11A}
+_NUMPY_TAGS = {"coordinates": 0x7A5D, "analysis": 0xA11A, "goals": 0x60A1}
 
 
 def _splitmix(seed: int, index: int) -> int:
@@ -129,8 +131,10 @@ def _draw():
     return np.random.random()
 
 
-def numpy_generator(seed: int, stream: str) -> np.random.Generator:
-    """A NumPy generator for a per-run NumPy stream (``coordinates``, ``analysis``).
+def numpy_generator(seed: int, stream: str, *index: int) -> np.random.Generator:
+    """A NumPy generator for a per-run NumPy stream (``coordinates``, ``analysis``, ``goals``);
+    ``index`` (non-negative integers) selects one of many draws of the stream (``goals``:
+    (0, epoch) or (1, k), see :meth:`replication.tasks.Schedule.goal_items`).
 
     Examples
     --------
@@ -139,7 +143,7 @@ def numpy_generator(seed: int, stream: str) -> np.random.Generator:
     """
     if stream not in _NUMPY_TAGS:
         raise ValueError(f"unknown NumPy stream {stream!r}; known: {sorted(_NUMPY_TAGS)}")
-    return np.random.default_rng([int(seed), _NUMPY_TAGS[stream]])
+    return np.random.default_rng([int(seed), _NUMPY_TAGS[stream], *(int(i) for i in index)])
 
 
 def sample_seed(seed: int, k: int) -> int:

@@ -1,4 +1,4 @@
-"""Goals as truth tables over all inputs, and goal schedules (fixed, MVG).
+"""Goals as truth tables over all inputs, and goal schedules (fixed, MVG, random goals).
 
 A goal is a Boolean expression over named inputs, e.g. ``(X ^ Y) & (Z ^ W)``, using
 ``^`` (XOR), ``&`` (AND), ``|`` (OR), ``~`` (NOT) and parentheses.  Over ``n`` inputs
@@ -6,6 +6,11 @@ there are ``2**n`` input rows; row ``r`` gives input ``i`` (``i = 0`` is the fir
 the most significant bit) the value ``(r >> (n - 1 - i)) & 1``.  A truth table is an
 integer whose bit ``r`` is the goal's value on row ``r``: with at most 6 inputs it fits
 one 64-bit word, so a circuit is scored against a goal with a handful of bit operations.
+
+A circuit with several outputs (Kashtan & Alon 2005, Fig. 4) has goals with one
+expression per output, separated by ``;``: ``"(X ^ Y) | (Z ^ W); (X ^ Y) & (Q ^ R)"``.
+The goal expression ``random`` stands for a random function of the inputs, drawn from the
+run's own ``goals`` stream (see :class:`Schedule`).
 """
 from __future__ import annotations
 
@@ -110,16 +115,59 @@ _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDi
             ast.USub: "-", ast.UAdd: "+"}
 
 
+RANDOM = "random"
+#: how often a random goal is re-drawn: a new function every epoch in which it is in force,
+#: or one function per random goal for the whole run
+REDRAW = ("every-epoch", "once")
+
+
+def goal_tables(expression: str, names) -> list[int]:
+    """Truth tables of a goal, one per output (outputs separated by ``;``).
+
+    >>> [bin(t) for t in goal_tables("X ^ Y; X & Y", ("X", "Y"))]
+    ['0b110', '0b1000']
+    """
+    return [truth_table(part.strip(), names) for part in expression.split(";")]
+
+
+def goal_outputs(protocol) -> int:
+    """Outputs of the protocol's circuits: the number of ``;``-separated expressions of its
+    goals (random goals have as many as the others; 1 if every goal is random)."""
+    counts = {len(e.split(";")) for e in protocol.goals.values() if e.strip() != RANDOM}
+    if len(counts) > 1:
+        raise ValueError(f"{protocol.source}: the goals have different numbers of outputs: {sorted(counts)}")
+    return counts.pop() if counts else 1
+
+
+def random_function(seed: int, index: tuple, n_inputs: int, n_outputs: int = 1) -> list[int]:
+    """A random function of ``n_inputs`` inputs: every (row, output) bit a fair coin, from
+    the run's ``goals`` stream at ``index`` (uniform over all 2**(2**n) truth tables).
+
+    >>> random_function(1, (0, 5), 4) == random_function(1, (0, 5), 4)
+    True
+    >>> random_function(1, (0, 5), 4) != random_function(2, (0, 5), 4)
+    True
+    """
+    from .rng import numpy_generator
+    rng = numpy_generator(seed, "goals", *index)
+    bits = rng.integers(0, 2, size=(n_outputs, 1 << n_inputs))
+    return [sum(int(b) << r for r, b in enumerate(row)) for row in bits]
+
+
 @dataclass(frozen=True)
 class Schedule:
     """Which goal is in force at each generation.
 
     ``fixed``: always the first goal.  ``mvg``: the goals in turn, each for ``epoch``
-    generations, starting with the first (generations 0..epoch-1 -> goal 0, ...).
+    generations, starting with the first (generations 0..epoch-1 -> goal 0, ...); a name may
+    recur (Fig. 4: G1, G4, G2, G4, G3, G4).  ``random``: names of goals whose expression is
+    ``random``; ``redraw`` says how often their function is drawn (:data:`REDRAW`).
     """
     kind: str
     goals: tuple[str, ...]
     epoch: int
+    random: tuple[str, ...] = ()
+    redraw: str = "every-epoch"
 
     def index_at(self, generation: int) -> int:
         if self.kind == "fixed":
@@ -129,7 +177,45 @@ class Schedule:
     def goal_at(self, generation: int) -> str:
         return self.goals[self.index_at(generation)]
 
+    def draw_epoch(self, name: str, generation: int) -> int:
+        """The epoch whose draw random goal ``name`` uses at ``generation``: the last epoch
+        (up to now) in which it was in force, or the first one to come."""
+        if self.kind == "fixed":
+            return 0
+        e = generation // self.epoch
+        period = len(self.goals)
+        for back in range(period):
+            if e - back >= 0 and self.goals[(e - back) % period] == name:
+                return e - back
+        return min(e + d for d in range(1, period + 1) if self.goals[(e + d) % period] == name)
+
+    def goal_items(self, expressions, generation: int, seed: int, n_inputs: int, n_outputs: int = 1) -> list:
+        """What each distinct goal means at ``generation`` (order of first appearance): its
+        expression, or for a random goal its truth tables drawn from the ``goals`` stream at
+        index (0, epoch) (``every-epoch``) or (1, k) for the k-th random goal (``once``).
+
+        >>> s = Schedule("mvg", ("G1", "R"), 20, random=("R",))
+        >>> goals = {"G1": "X ^ Y", "R": "random"}
+        >>> items = s.goal_items(goals, 25, seed=3, n_inputs=4)
+        >>> items[0], items[1] == s.goal_items(goals, 39, 3, 4)[1] == s.goal_items(goals, 45, 3, 4)[1]
+        ('X ^ Y', True)
+        >>> items[1] == s.goal_items(goals, 65, 3, 4)[1]        # epoch 3: R in force again, redrawn
+        False
+        """
+        items = []
+        for name in dict.fromkeys(self.goals):
+            if name not in self.random:
+                items.append(expressions[name])
+            elif self.redraw == "once":
+                items.append(random_function(seed, (1, self.random.index(name)), n_inputs, n_outputs))
+            else:
+                items.append(random_function(seed, (0, self.draw_epoch(name, generation)), n_inputs, n_outputs))
+        return items
+
 
 def schedule_from(protocol) -> Schedule:
     s = protocol.schedule
-    return Schedule(kind=s.kind, goals=tuple(s.goals), epoch=s.epoch)
+    random = tuple(dict.fromkeys(g for g in s.goals if protocol.goals[g].strip() == RANDOM))
+    rg = protocol.sections.get("random_goals")
+    redraw = rg.redraw if rg is not None else REDRAW[0]
+    return Schedule(kind=s.kind, goals=tuple(s.goals), epoch=s.epoch, random=random, redraw=redraw)

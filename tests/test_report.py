@@ -222,10 +222,12 @@ def test_every_published_value_is_a_claim_with_a_rule():
     claims = R.load_claims()
     assert len({c.id for c in claims}) == len(claims)
     kinds = {c.kind for c in claims}
-    assert kinds == {"count", "fraction", "mean", "median", "spread", "value", "contrast"}
+    assert kinds == {"count", "fraction", "mean", "median", "spread", "value", "contrast", "qualitative"}
     for c in claims:
         assert c.statement
-        if c.kind == "contrast":
+        if c.kind == "qualitative":
+            assert isinstance(c.published["value"], str)
+        elif c.kind == "contrast":
             assert c.direction in ("greater", "less") and c.published["published"]
         else:
             assert R.values_of(c.quantity, [], {}, c.treatment) is not None

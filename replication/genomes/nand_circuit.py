@@ -10,6 +10,26 @@ address of the node that drives the circuit output.  Any gate may read any node,
 itself included, so feedback and self-loops are possible.  A population is a 2-D
 ``int16`` array, one genome per row.
 
+Several outputs (Kashtan & Alon 2005, Fig. 4): the genome ends with one output gene per
+output (``2*n_gates + n_outputs`` fields); the protocol's goals then have one expression per
+output and a circuit is scored on the (row, output) pairs it gets right.
+
+The binary genome (KA05 "binary genome"; PKA08 B = 104 bits for 12 gates) is the
+concatenation of the address fields, each ``address_bits(n_nodes)`` bits wide (4 bits for
+4 inputs + 12 gates, 5 bits for 6 inputs + 26 gates): address ``a < n_inputs`` is input
+``a``, address ``a >= n_inputs`` is gate ``a - n_inputs + 1`` (:func:`genome_to_bits`).
+The population stores the decoded addresses; bit-flip operators act on their bits.
+
+Mutation (``variation.mutation_operator``)
+------------------------------------------
+``redraw``
+    with Pm per genome, one address field is re-drawn among the other addresses;
+``bitflip``
+    with Pm per genome, one of the B bits is flipped (KA05: "a random change in one of
+    the connections", read on the binary genome);
+``bitflip-locus``
+    each of the B bits flips independently with Pm / B (Parter, Kashtan & Alon 2008).
+
 Evaluation
 ----------
 All ``2**n_inputs`` input rows are evaluated at once: a node's value is a 64-bit mask
@@ -20,8 +40,16 @@ reaches its combinational value after (depth) sweeps.  A row counts as *settled*
 the gates with a path to the output are at a fixed point on that row (one more sweep
 would not change them); an unsettled (oscillating) row counts as wrong.
 
-Effective gates are the gates with a directed path to the output (the output node
+Effective gates are the gates with a directed path to an output (the output nodes
 included); the size penalty counts them.
+
+Examples
+--------
+>>> g = genome_from_gates([(0, 1), (0, 2), (1, 2), (3, 4)], [5, 2], n_inputs=2)   # X XOR Y, X NAND Y
+>>> out, ok, n_eff = evaluate_population_multi(g[None, :], 2, 12, 2, np.array([0b1100, 0b1010], np.uint64),
+...                                            np.uint64(0b1111), 12, 0)
+>>> [bin(int(v)) for v in out[0]], int(n_eff[0])
+(['0b110', '0b111'], 4)
 """
 from __future__ import annotations
 
@@ -45,18 +73,24 @@ def popcount64(x):
 
 
 @njit(cache=True)
-def _effective_mask(genome, n_inputs, n_gates, is_effective, stack):
-    """Mark gates with a directed path to the output; returns how many there are."""
+def _effective_mask(genome, n_inputs, n_gates, is_effective, stack, n_outputs=1, only_output=-1):
+    """Mark gates with a directed path to an output; returns how many there are.
+
+    The output genes are the last ``n_outputs`` fields; ``only_output >= 0`` marks the
+    ancestors of that output alone."""
     for g in range(n_gates):
         is_effective[g] = False
-    out = genome[2 * n_gates]
     count = 0
     top = 0
-    if out >= n_inputs:
-        is_effective[out - n_inputs] = True
-        count = 1
-        stack[0] = out - n_inputs
-        top = 1
+    for o in range(n_outputs):
+        if only_output >= 0 and o != only_output:
+            continue
+        out = genome[2 * n_gates + o]
+        if out >= n_inputs and not is_effective[out - n_inputs]:
+            is_effective[out - n_inputs] = True
+            count += 1
+            stack[top] = out - n_inputs
+            top += 1
     while top > 0:
         top -= 1
         g = stack[top]
@@ -184,6 +218,100 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
 
 
 @njit(cache=True)
+def evaluate_population_multi(genomes, n_inputs, n_gates, n_outputs, in_masks, full, sweeps,
+                              initial_state):
+    """Truth tables and settled-row masks of every output of every genome (several outputs).
+
+    The same rule as :func:`evaluate_population`, for circuits whose last ``n_outputs``
+    fields are output genes: the gates with a path to *any* output are simulated; a row of
+    output ``o`` is settled when the ancestors of ``o`` are at a fixed point on it.
+    Returns ``outputs`` and ``settled`` of shape (pop, n_outputs) and the effective-gate
+    count (the union over the outputs, which the size penalty counts).
+    """
+    pop = genomes.shape[0]
+    n_nodes = n_inputs + n_gates
+    outputs = np.zeros((pop, n_outputs), np.uint64)
+    settled = np.zeros((pop, n_outputs), np.uint64)
+    n_effective = np.zeros(pop, np.int32)
+    vals = np.zeros(n_nodes, np.uint64)
+    new = np.zeros(n_gates, np.uint64)
+    unsettled = np.zeros(n_gates, np.uint64)
+    is_eff = np.zeros(n_gates, np.bool_)
+    is_anc = np.zeros(n_gates, np.bool_)
+    stack = np.zeros(n_gates, np.int64)
+    order = np.zeros(n_gates, np.int64)
+    mark = np.zeros(n_gates, np.int8)
+    eff = np.zeros(n_gates, np.int64)
+    dfs = np.zeros(n_gates + 1, np.int64)
+    start = full if initial_state == 1 else np.uint64(0)
+    for i in range(n_inputs):
+        vals[i] = in_masks[i]
+    for k in range(pop):
+        genome = genomes[k]
+        n_eff = _effective_mask(genome, n_inputs, n_gates, is_eff, stack, n_outputs, -1)
+        n_effective[k] = n_eff
+        n_sorted = _topological_order(genome, n_inputs, is_eff, n_gates, order, mark, dfs) \
+            if n_eff <= sweeps else -1
+        if n_sorted >= 0:
+            for t in range(n_sorted):
+                g = order[t]
+                vals[n_inputs + g] = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
+            for o in range(n_outputs):
+                settled[k, o] = full
+                outputs[k, o] = vals[genome[2 * n_gates + o]]
+            continue
+        m = 0
+        for g in range(n_gates):
+            unsettled[g] = 0
+            if is_eff[g]:
+                eff[m] = g
+                m += 1
+                vals[n_inputs + g] = start
+        converged = False
+        for _ in range(sweeps):
+            changed = np.uint64(0)
+            for t in range(m):
+                g = eff[t]
+                new[g] = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
+            for t in range(m):
+                g = eff[t]
+                changed |= new[g] ^ vals[n_inputs + g]
+                vals[n_inputs + g] = new[g]
+            if changed == 0:
+                converged = True
+                break
+        if not converged:
+            for t in range(m):
+                g = eff[t]
+                nxt = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
+                unsettled[g] = nxt ^ vals[n_inputs + g]
+        for o in range(n_outputs):
+            outputs[k, o] = vals[genome[2 * n_gates + o]]
+            bad = np.uint64(0)
+            if not converged:
+                _effective_mask(genome, n_inputs, n_gates, is_anc, stack, n_outputs, o)
+                for g in range(n_gates):
+                    if is_anc[g]:
+                        bad |= unsettled[g]
+            settled[k, o] = full & ~bad
+    return outputs, settled, n_effective
+
+
+@njit(cache=True)
+def correct_pairs(outputs, settled, targets, full):
+    """Number of (row, output) pairs on which each circuit's settled outputs equal the targets
+    (``outputs``, ``settled``: (pop, n_outputs); ``targets``: one truth table per output)."""
+    pop, n_out = outputs.shape
+    counts = np.zeros(pop, np.int32)
+    for k in range(pop):
+        c = 0
+        for o in range(n_out):
+            c += popcount64(~(outputs[k, o] ^ targets[o]) & settled[k, o] & full)
+        counts[k] = c
+    return counts
+
+
+@njit(cache=True)
 def correct_rows(outputs, settled, target, full):
     """Number of rows on which each circuit's settled output equals the target."""
     pop = outputs.shape[0]
@@ -194,14 +322,14 @@ def correct_rows(outputs, settled, target, full):
 
 
 @njit(cache=True)
-def connection_counts(genomes, n_inputs, n_gates):
+def connection_counts(genomes, n_inputs, n_gates, n_outputs=1):
     """Distinct connections into the effective gates of each circuit (its wiring cost)."""
     pop = genomes.shape[0]
     out = np.zeros(pop, np.int32)
     is_eff = np.zeros(n_gates, np.bool_)
     stack = np.zeros(n_gates, np.int64)
     for k in range(pop):
-        _effective_mask(genomes[k], n_inputs, n_gates, is_eff, stack)
+        _effective_mask(genomes[k], n_inputs, n_gates, is_eff, stack, n_outputs, -1)
         c = 0
         for g in range(n_gates):
             if is_eff[g]:
@@ -224,13 +352,13 @@ def size_penalised_fitness(correct, n_rows, n_effective, penalty, free_gates):
 # --------------------------------------------------------------------------- graphs + Q
 @njit(cache=True)
 def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, self_loops,
-                   directed, is_eff, stack):
+                   directed, is_eff, stack, n_outputs=1):
     """Adjacency matrix of the circuit graph over the nodes kept by the rules, isolated
     nodes dropped.  Directed: m[i, j] = 1 for an edge i -> j; undirected: symmetric,
     self-loops 2 on the diagonal (networkx's convention).  Returns (matrix, node addresses)."""
     n_nodes = n_inputs + n_gates
     full = np.zeros((n_nodes, n_nodes), np.float64)
-    _effective_mask(genome, n_inputs, n_gates, is_eff, stack)
+    _effective_mask(genome, n_inputs, n_gates, is_eff, stack, n_outputs, -1)
     for g in range(n_gates):
         if effective_only and not is_eff[g]:
             continue
@@ -246,7 +374,8 @@ def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, se
 
 
 @njit(cache=True)
-def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, self_loops, directed):
+def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, self_loops, directed,
+                 n_outputs=1):
     """Greedy-partition Q of every genome's circuit graph (the ``greedy`` recipe, in numba)."""
     pop = genomes.shape[0]
     qs = np.zeros(pop)
@@ -255,7 +384,7 @@ def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, sel
     stack = np.zeros(n_gates, np.int64)
     for k in range(pop):
         m, keep = circuit_matrix(genomes[k], n_inputs, n_gates, include_inputs, effective_only,
-                                 self_loops, directed, is_eff, stack)
+                                 self_loops, directed, is_eff, stack, n_outputs)
         sizes[k] = keep.shape[0]
         if keep.shape[0] > 1:
             qs[k] = greedy_labels(m)[0]
@@ -263,34 +392,49 @@ def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, sel
 
 
 # --------------------------------------------------------------------------- variation
+#: ``variation.mutation_operator`` -> kernel mode
+MUTATION_OPERATORS = {"redraw": 0, "bitflip": 1, "bitflip-locus": 2}
+
+
 @njit(cache=True)
-def random_population(pop, n_inputs, n_gates, output_any):
+def random_population(pop, n_inputs, n_gates, output_any, n_outputs=1):
     """Random genomes: every address uniform over its allowed range."""
     n_nodes = n_inputs + n_gates
-    genomes = np.empty((pop, 2 * n_gates + 1), np.int16)
+    genomes = np.empty((pop, 2 * n_gates + n_outputs), np.int16)
     for k in range(pop):
         for j in range(2 * n_gates):
             genomes[k, j] = np.random.randint(0, n_nodes)
-        if output_any:
-            genomes[k, 2 * n_gates] = np.random.randint(0, n_nodes)
-        else:
-            genomes[k, 2 * n_gates] = np.random.randint(n_inputs, n_nodes)
+        for o in range(n_outputs):
+            if output_any:
+                genomes[k, 2 * n_gates + o] = np.random.randint(0, n_nodes)
+            else:
+                genomes[k, 2 * n_gates + o] = np.random.randint(n_inputs, n_nodes)
     return genomes
 
 
 @njit(cache=True)
-def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, output_any, bitflip):
-    """With ``probability``, change one randomly chosen connection of each eligible genome.
-
-    ``bitflip``: flip one random bit of the chosen 4-bit address; otherwise re-draw it
-    uniformly among the *other* allowed addresses, so a mutation always changes the wiring.
-    Returns how many genomes were mutated.
-    """
-    n_nodes = n_inputs + n_gates
-    n_fields = 2 * n_gates + 1
+def address_bits(n_nodes):
+    """Bits of one address field: the smallest ``b`` with ``2**b >= n_nodes``."""
     n_bits = 0
     while (1 << n_bits) < n_nodes:
         n_bits += 1
+    return n_bits
+
+
+@njit(cache=True)
+def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, output_any, bitflip,
+                      n_outputs=1):
+    """With ``probability``, change one randomly chosen connection of each eligible genome.
+
+    ``bitflip``: flip one random bit of the chosen address (every field has the same width,
+    so this is one bit drawn uniformly among the genome's B bits); otherwise re-draw it
+    uniformly among the *other* allowed addresses, so a mutation always changes the wiring.
+    An output gene restricted to gates keeps its value when a flip would point it at an
+    input.  Returns how many genomes were mutated.
+    """
+    n_nodes = n_inputs + n_gates
+    n_fields = 2 * n_gates + n_outputs
+    n_bits = address_bits(n_nodes)
     mutated = 0
     for k in range(genomes.shape[0]):
         if not may_mutate[k]:
@@ -299,7 +443,7 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
             continue
         field = np.random.randint(0, n_fields)
         lo = 0
-        if field == n_fields - 1 and not output_any:
+        if field >= 2 * n_gates and not output_any:
             lo = n_inputs
         old = genomes[k, field]
         if bitflip:
@@ -313,6 +457,82 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
         genomes[k, field] = new
         mutated += 1
     return mutated
+
+
+@njit(cache=True)
+def mutate_population_per_locus(genomes, may_mutate, probability, n_inputs, n_gates, output_any,
+                                n_outputs=1):
+    """Every bit of every eligible genome flips independently with ``probability / B``.
+
+    Parter, Kashtan & Alon (2008), Methods: "mutation Pm = 0.7/B per locus per genome"; the
+    B bits are the ``2 * n_gates + n_outputs`` address fields of ``address_bits(n_nodes)``
+    bits each, so a genome receives Binomial(B, Pm/B) flips (mean Pm, none with probability
+    (1 - Pm/B)**B ~ exp(-Pm)).  Flip positions are drawn by geometric skips, which is exactly
+    the same distribution as one Bernoulli draw per bit.  A flipped output gene restricted to
+    gates that would point at an input keeps its old value.  Returns how many genomes had
+    at least one bit flipped.
+    """
+    n_nodes = n_inputs + n_gates
+    n_fields = 2 * n_gates + n_outputs
+    n_bits = address_bits(n_nodes)
+    total = n_fields * n_bits
+    p = probability / total
+    mutated = 0
+    if p <= 0.0:
+        return 0
+    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    for k in range(genomes.shape[0]):
+        if not may_mutate[k]:
+            continue
+        pos = -1
+        flipped = False
+        while True:
+            if p >= 1.0:
+                pos += 1
+            else:
+                u = 1.0 - np.random.random()            # in (0, 1]
+                pos += 1 + int(np.floor(np.log(u) / log_q))
+            if pos >= total:
+                break
+            field = pos // n_bits
+            old = genomes[k, field]
+            new = old ^ (1 << (pos % n_bits))
+            if field >= 2 * n_gates and not output_any and new < n_inputs:
+                continue
+            genomes[k, field] = new
+            flipped = True
+        if flipped:
+            mutated += 1
+    return mutated
+
+
+def genome_to_bits(genome, n_nodes: int) -> np.ndarray:
+    """The binary genome: every address field written as ``address_bits(n_nodes)`` bits, most
+    significant bit first, fields in genome order (gate 1 input a, gate 1 input b, ...,
+    output genes).  Address ``a < n_inputs`` is input ``a``; ``a >= n_inputs`` is gate
+    ``a - n_inputs + 1`` (with 4 inputs and 12 gates: 0101 -> gate 2, 1011 -> gate 8).
+
+    Examples
+    --------
+    >>> genome_to_bits(np.array([5, 11]), 16).tolist()
+    [0, 1, 0, 1, 1, 0, 1, 1]
+    >>> bits_to_genome(genome_to_bits(np.array([5, 11]), 16), 16).tolist()
+    [5, 11]
+    """
+    b = int(address_bits(n_nodes))
+    g = np.asarray(genome, np.int64)
+    return ((g[:, None] >> np.arange(b - 1, -1, -1)) & 1).ravel().astype(np.uint8)
+
+
+def bits_to_genome(bits, n_nodes: int) -> np.ndarray:
+    """Inverse of :func:`genome_to_bits`; an address >= ``n_nodes`` is an error (it cannot
+    arise when ``n_nodes`` is a power of two, the case of every protocol here)."""
+    b = int(address_bits(n_nodes))
+    bits = np.asarray(bits, np.int64).reshape(-1, b)
+    genome = (bits << np.arange(b - 1, -1, -1)).sum(axis=1)
+    if (genome >= n_nodes).any():
+        raise ValueError(f"address {int(genome.max())} is not a node (there are {n_nodes})")
+    return genome.astype(GENE_DTYPE)
 
 
 # --------------------------------------------------------------------------- python side
@@ -338,7 +558,9 @@ class NandCircuitModel:
         self.n_inputs = c.n_inputs
         self.n_gates = c.n_gates
         self.n_nodes = c.n_inputs + c.n_gates
-        self.n_rows = 1 << c.n_inputs
+        from ..tasks import goal_outputs
+        self.n_outputs = goal_outputs(protocol)
+        self.n_rows = self.n_outputs << c.n_inputs        # (row, output) pairs per goal
         self.sweeps = c.feedback_sweeps
         self.initial_state = c.initial_state
         self.output_any = c.output_source == "any"
@@ -347,6 +569,7 @@ class NandCircuitModel:
         self.in_masks = np.array(input_masks(c.n_inputs), np.uint64)
         var = protocol.variation
         self.mutation_probability = var.mutation_probability
+        self.mutation_operator = var.mutation_operator
         self.bitflip = var.mutation_operator == "bitflip"
         if var.crossover_probability > 0:
             raise NotImplementedError("crossover for circuits is not implemented; the 2005 circuit "
@@ -359,24 +582,42 @@ class NandCircuitModel:
 
     # ----- task
     def targets(self, expressions) -> np.ndarray:
-        """Truth tables (16-bit masks over the input rows) of the goal expressions."""
-        from ..tasks import truth_table
-        return np.array([truth_table(e, self.input_names) for e in expressions], np.uint64)
+        """Truth tables (masks over the input rows) of the goals: shape (n_goals,) for one
+        output, (n_goals, n_outputs) for several.  A goal is an expression (outputs separated
+        by ``;``), or already a sequence of truth tables (one per output; random goals)."""
+        from ..tasks import goal_tables
+        tables = [goal_tables(e, self.input_names) if isinstance(e, str) else [int(t) for t in np.atleast_1d(e)]
+                  for e in expressions]
+        for e, t in zip(expressions, tables):
+            if len(t) != self.n_outputs:
+                raise ValueError(f"goal {e!r} has {len(t)} outputs; the circuits have {self.n_outputs}")
+        arr = np.array(tables, np.uint64)
+        return arr[:, 0].copy() if self.n_outputs == 1 else arr
 
     def start_run(self, seed: int) -> None:
         """Nothing per run: the circuit task is the same for every run."""
 
     # ----- population
     def random(self, pop: int) -> np.ndarray:
-        return random_population(pop, self.n_inputs, self.n_gates, self.output_any)
+        if self.n_outputs == 1:          # the 1-output draws as before (golden runs)
+            return random_population(pop, self.n_inputs, self.n_gates, self.output_any)
+        return random_population(pop, self.n_inputs, self.n_gates, self.output_any, self.n_outputs)
 
     def evaluate(self, genomes, targets) -> Evaluation:
-        outputs, settled, n_eff = evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks,
-                                                      self.full, self.sweeps, self.initial_state)
-        correct = np.stack([correct_rows(outputs, settled, t, self.full) for t in targets], axis=1)
+        """Correct rows per goal (for several outputs: correct (row, output) pairs)."""
+        if self.n_outputs == 1:
+            outputs, settled, n_eff = evaluate_population(genomes, self.n_inputs, self.n_gates, self.in_masks,
+                                                          self.full, self.sweeps, self.initial_state)
+            correct = np.stack([correct_rows(outputs, settled, t, self.full) for t in targets], axis=1)
+        else:
+            outputs, settled, n_eff = evaluate_population_multi(genomes, self.n_inputs, self.n_gates,
+                                                                self.n_outputs, self.in_masks, self.full,
+                                                                self.sweeps, self.initial_state)
+            correct = np.stack([correct_pairs(outputs, settled, np.ascontiguousarray(t), self.full)
+                                for t in targets], axis=1)
         extra = {"settled": settled}
         if self.cost_weight:
-            extra["connections"] = connection_counts(genomes, self.n_inputs, self.n_gates)
+            extra["connections"] = connection_counts(genomes, self.n_inputs, self.n_gates, self.n_outputs)
         return Evaluation(correct=correct, outputs=outputs, n_effective=n_eff, extra=extra)
 
     def size_penalty(self, n_effective) -> np.ndarray:
@@ -391,14 +632,27 @@ class NandCircuitModel:
         return fit
 
     def vary(self, genomes, may_vary) -> int:
-        """Mutate (Pm per genome) the rows where ``may_vary``; returns how many mutated."""
+        """Mutate the rows where ``may_vary`` (``variation.mutation_operator``: ``redraw`` and
+        ``bitflip`` change one connection with Pm per genome, ``bitflip-locus`` flips each of
+        the B bits with Pm / B); returns how many genomes were mutated."""
+        if self.mutation_operator == "bitflip-locus":
+            return mutate_population_per_locus(genomes, may_vary, self.mutation_probability, self.n_inputs,
+                                               self.n_gates, self.output_any, self.n_outputs)
+        if self.n_outputs == 1:
+            return mutate_population(genomes, may_vary, self.mutation_probability, self.n_inputs,
+                                     self.n_gates, self.output_any, self.bitflip)
         return mutate_population(genomes, may_vary, self.mutation_probability, self.n_inputs,
-                                 self.n_gates, self.output_any, self.bitflip)
+                                 self.n_gates, self.output_any, self.bitflip, self.n_outputs)
+
+    @property
+    def genome_bits(self) -> int:
+        """B, the length of the binary genome: every address field is ``address_bits`` wide."""
+        return (2 * self.n_gates + self.n_outputs) * int(address_bits(self.n_nodes))
 
     def effective_gates(self, genome) -> np.ndarray:
         is_eff = np.zeros(self.n_gates, np.bool_)
         _effective_mask(np.asarray(genome, GENE_DTYPE), self.n_inputs, self.n_gates, is_eff,
-                        np.zeros(self.n_gates, np.int64))
+                        np.zeros(self.n_gates, np.int64), self.n_outputs, -1)
         return np.flatnonzero(is_eff)
 
     # ----- phenotype as a graph
@@ -415,7 +669,12 @@ class NandCircuitModel:
         return edges
 
     def output_node(self, genome) -> int:
+        """The node driving the (first) output, address from 0."""
         return int(genome[2 * self.n_gates])
+
+    def output_nodes(self, genome) -> list[int]:
+        """The nodes driving each output, addresses from 0."""
+        return [int(v) for v in genome[2 * self.n_gates:2 * self.n_gates + self.n_outputs]]
 
     def node_label(self, node: int, names=None) -> str:
         if node < self.n_inputs:
@@ -427,12 +686,12 @@ class NandCircuitModel:
         (0 for inputs, 1 for gates) and ``label``; the node driving the output has ``output=True``."""
         import networkx as nx
         g = nx.DiGraph()
-        out = self.output_node(genome)
-        nodes = {out}.union(*self.edges(genome, effective_only))
+        outs = set(self.output_nodes(genome))
+        nodes = outs.union(*self.edges(genome, effective_only))
         names = self.input_names if names is None else names
         for node in sorted(nodes):
             g.add_node(node, kind="input" if node < self.n_inputs else "gate", layer=int(node >= self.n_inputs),
-                       label=self.node_label(node, names), output=node == out)
+                       label=self.node_label(node, names), output=node in outs)
         g.add_edges_from(self.edges(genome, effective_only))
         return g
 
@@ -442,7 +701,9 @@ class NandCircuitModel:
 
     def population_q(self, genomes, protocol):
         """Greedy Q of every genome (numba); the recipe's node rules, isolated nodes dropped."""
-        return population_q(genomes, self.n_inputs, self.n_gates, *self.graph_options(protocol))
+        if self.n_outputs == 1:
+            return population_q(genomes, self.n_inputs, self.n_gates, *self.graph_options(protocol))
+        return population_q(genomes, self.n_inputs, self.n_gates, *self.graph_options(protocol), self.n_outputs)
 
     def modularity_graph(self, genome, protocol):
         """The prepared graph (networkx) on which the protocol's Q recipe is computed."""
@@ -454,10 +715,14 @@ class NandCircuitModel:
                              self_loops=mod.self_loops)
 
     def describe(self, genome, evaluation: Evaluation, index: int) -> dict:
-        """What result.json records about the best genome (``output_node`` numbered from 0)."""
-        return {"n_effective_gates": int(evaluation.n_effective[index]),
-                "output_node": self.output_node(genome),
-                "genome": [int(v) for v in genome]}
+        """What result.json records about the best genome (``output_node`` numbered from 0;
+        with several outputs also ``output_nodes``, numbered from 1 as in the files)."""
+        out = {"n_effective_gates": int(evaluation.n_effective[index]),
+               "output_node": self.output_node(genome),
+               "genome": [int(v) for v in genome]}
+        if self.n_outputs > 1:
+            out["output_nodes"] = [v + 1 for v in self.output_nodes(genome)]
+        return out
 
 
 def python_reference_output(genome, n_inputs, n_gates, sweeps, initial_state):
@@ -496,16 +761,59 @@ def python_reference_output(genome, n_inputs, n_gates, sweeps, initial_state):
     return out_bits, ok_bits
 
 
+def python_reference_outputs(genome, n_inputs, n_gates, n_outputs, sweeps, initial_state):
+    """Plain-Python, row-by-row evaluation of a circuit with ``n_outputs`` output genes.
+
+    Returns, per output, (output bit per row, settled per row): all gates are updated
+    synchronously from ``initial_state`` until none changes or ``sweeps`` sweeps were made;
+    a row of an output is settled when one more sweep would change none of its ancestors.
+    """
+    rows = 1 << n_inputs
+    outs = [genome[2 * n_gates + o] for o in range(n_outputs)]
+
+    def ancestors(o):
+        eff, stack = set(), []
+        if o >= n_inputs:
+            eff.add(o - n_inputs)
+            stack.append(o - n_inputs)
+        while stack:
+            g = stack.pop()
+            for j in range(2):
+                s = genome[2 * g + j]
+                if s >= n_inputs and s - n_inputs not in eff:
+                    eff.add(s - n_inputs)
+                    stack.append(s - n_inputs)
+        return eff
+
+    anc = [ancestors(o) for o in outs]
+    result = [([], []) for _ in outs]
+    for r in range(rows):
+        vals = [(r >> (n_inputs - 1 - i)) & 1 for i in range(n_inputs)] + [initial_state] * n_gates
+        for _ in range(sweeps):
+            new = [1 - (vals[genome[2 * g]] & vals[genome[2 * g + 1]]) for g in range(n_gates)]
+            changed = new != vals[n_inputs:]
+            vals[n_inputs:] = new
+            if not changed:
+                break
+        nxt = [1 - (vals[genome[2 * g]] & vals[genome[2 * g + 1]]) for g in range(n_gates)]
+        for k, o in enumerate(outs):
+            result[k][0].append(vals[o])
+            result[k][1].append(all(nxt[g] == vals[n_inputs + g] for g in anc[k]))
+    return result
+
+
 def genome_from_gates(gates, output, n_inputs: int = 4, n_gates: int = 12) -> np.ndarray:
     """A genome from a list of gates ``(source_a, source_b)`` (addresses) and the output address.
 
     Gate ``i`` of the list gets address ``n_inputs + i``.  Unused gate genes read input 0
-    twice; they have no path to the output, so they change nothing.
+    twice; they have no path to the output, so they change nothing.  ``output`` may be a
+    list of addresses (one output gene each).
     """
     if len(gates) > n_gates:
         raise ValueError(f"{len(gates)} gates do not fit in {n_gates} gate genes")
-    genome = np.zeros(2 * n_gates + 1, GENE_DTYPE)
+    outputs = [output] if np.ndim(output) == 0 else list(output)
+    genome = np.zeros(2 * n_gates + len(outputs), GENE_DTYPE)
     for i, (a, b) in enumerate(gates):
         genome[2 * i], genome[2 * i + 1] = a, b
-    genome[2 * n_gates] = output
+    genome[2 * n_gates:] = outputs
     return genome
