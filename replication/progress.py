@@ -188,6 +188,7 @@ class Progress:
         self._current = [None] * n          # last generation seen
         self._t_start = [None] * n          # ... and when
         self._t_current = [None] * n
+        self._history = [deque() for _ in range(n)]   # (time, generation) over the recent window
         self._finished = [False] * n
         self._files: dict[int, Path] = {}
         self._samples: deque = deque()      # (time, units done) since work was first seen
@@ -238,8 +239,13 @@ class Progress:
         if self._start[index] is None or generation < self._start[index]:
             self._start[index] = generation          # first seen, or restarted from a checkpoint
             self._t_start[index] = now
+            self._history[index] = deque()
         self._current[index] = generation
         self._t_current[index] = now
+        h = self._history[index]
+        h.append((now, generation))
+        while len(h) > 2 and h[1][0] <= now - self.window:
+            h.popleft()
         return True
 
     def callback(self, index: int, every: float = 0.5) -> Callable:
@@ -319,9 +325,10 @@ class Progress:
     def rate(self) -> float | None:
         """Units per second across all items; None before any work is seen.
 
-        The larger of two measures: the units done over the recent window, and the sum of
-        the rates of the items running now (each from its own first and last report), which
-        is right as soon as every worker has reported twice, even while others started late.
+        The larger of two measures, both over the recent ``window`` seconds: the units done
+        by all items, and the sum of the rates of the items running now (each from its own
+        reports), which is right as soon as every worker has reported twice, even while
+        others started late.
         """
         window = None
         if len(self._samples) >= 2:
@@ -330,9 +337,9 @@ class Progress:
                 window = (u1 - u0) / (t1 - t0)
         running = 0.0
         for i in self.running():
-            dt = self._t_current[i] - self._t_start[i]
-            if dt > 0:
-                running += (self._current[i] - self._start[i]) / dt
+            (t0, g0), (t1, g1) = self._history[i][0], self._history[i][-1]
+            if t1 > t0:
+                running += (g1 - g0) / (t1 - t0)
         best = max(window or 0.0, running)
         return best if best > 0 else None
 
