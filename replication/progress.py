@@ -352,18 +352,17 @@ class Progress:
 
     # ------------------------------------------------------------------ output
     def status(self, width: int | None = None) -> str:
-        """One status line: stage, done/total, what is running, throughput, ETA."""
-        parts = [f"{self.stage} {self.done}/{self.total} done"]
+        """One status line: stage, done/total, ETA, throughput, what is running."""
+        parts = [f"{self.stage} {self.done}/{self.total} done", f"ETA {format_duration(self.eta())}"]
+        r = self.rate()
+        if r is not None:
+            parts.append(f"{r:,.0f} {self.unit}/s" if r >= 10 else f"{r:,.2f} {self.unit}/s")
         run = self.running()
-        if run:
+        if run:                       # last, where a narrow terminal cuts the line
             shown = [f"{self.labels[i]} {self.unit} {int(self._current[i]):,}/{int(self.units[i]):,}"
                      for i in run[:3]]
             more = f" +{len(run) - 3}" if len(run) > 3 else ""
             parts.append(f"running: {', '.join(shown)}{more}")
-        r = self.rate()
-        if r is not None:
-            parts.append(f"{r:,.0f} {self.unit}/s" if r >= 10 else f"{r:,.2f} {self.unit}/s")
-        parts.append(f"ETA {format_duration(self.eta())}")
         text = " | ".join(parts)
         if width is not None and len(text) > width:
             text = text[: max(width - 1, 0)] + "…"

@@ -119,7 +119,7 @@ def test_auto_mode_is_plain_lines_when_not_a_terminal():
     p = Progress("x", [("a", 100)], stream=Tty(), clock=Clock())
     assert p.mode == "bar"
     p.update(0, 10)
-    assert p.stream.getvalue().startswith("\rx 0/1 done | running: a gen 10/100")
+    assert p.stream.getvalue().startswith("\rx 0/1 done | ETA -- | running: a gen 10/100")
     with pytest.raises(ValueError):
         Progress("x", 1, mode="loud")
 
