@@ -75,8 +75,9 @@ class Task:
 
     label : shown by the progress reporter ("mvg seed-3").
     units : work it is worth, for the ETA (a run: its maximum number of generations).
-    progress_file : where ``fn`` reports its progress, if it takes a ``progress`` callback
-        (``progress(done, total)``); the file is read by :meth:`Progress.poll`.
+    progress_file : set when ``fn`` takes a ``progress(done, total)`` callback: in another
+        process it writes this file (read by :meth:`Progress.poll`); in this process it
+        reports to the :class:`Progress` directly.
     lockable : ``fn`` takes ``wait=`` and, called with ``wait=False``, raises ``RunLocked``
         when another process holds its run; it is then deferred to the end of the queue.
     """
@@ -97,24 +98,30 @@ class _Deferred:
 
 
 def _limit_threads() -> None:
-    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    numba = sys.modules.get("numba")
-    if numba is not None:
-        try:
-            numba.set_num_threads(1)
-        except Exception:       # no threading layer loaded yet: the environment variable holds
-            pass
+    """One numba (and OpenMP) thread in a worker process: the workers are the parallelism.
+
+    Only before numba is imported: numba refuses a changed NUMBA_NUM_THREADS once its
+    threads run, so a process that already uses numba (``--jobs 1``: this one) is left alone.
+    """
+    if "numba" not in sys.modules:
+        os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def execute(task: Task, wait: bool = True, progress: Callable | None = None) -> Any:
-    """Run one task where this is called (a worker); a locked run comes back as a _Deferred."""
-    _limit_threads()
+def execute(task: Task, wait: bool = True, progress: Callable | None = None, worker: bool = True) -> Any:
+    """Run one task where this is called; a locked run comes back as a _Deferred.
+
+    ``worker``: this is a worker process (limit numba to one thread); False in the caller's
+    own process (``--jobs 1``), whose environment is left alone."""
+    if worker:
+        _limit_threads()
     kwargs = dict(task.kwargs)
     reporter = None
-    if progress is not None:
+    if task.progress_file is None:
+        pass                                 # fn takes no progress callback
+    elif progress is not None:
         kwargs["progress"] = progress
-    elif task.progress_file is not None:
+    else:
         reporter = FileReporter(task.progress_file)
         kwargs["progress"] = reporter
     if task.lockable and not wait:
@@ -290,8 +297,8 @@ def _run_serial(tasks, backend, progress, done):
     todo = deque((i, True if not t.lockable else False) for i, t in enumerate(tasks))
     while todo:
         i, wait = todo.popleft()
-        cb = progress.callback(i) if progress is not None else None
-        res = execute(tasks[i], wait=wait, progress=cb)
+        cb = progress.callback(i) if progress is not None and tasks[i].progress_file else None
+        res = execute(tasks[i], wait=wait, progress=cb, worker=False)
         if isinstance(res, _Deferred):
             todo.append((i, True))
             continue
@@ -441,7 +448,6 @@ def run_job(job: Job, progress=None, wait: bool = True) -> dict:
     ``wait=False``: if another process holds the run's lock, raise ``RunLocked`` at once
     (when the loop and the store support it) instead of waiting for it.
     """
-    _limit_threads()
     from .evolve import evolve
     protocol = load_protocol(job.protocol_path, job.treatment, list(job.overrides))
     folder = run_dir(job.out_root, protocol.name, job.treatment, job.seed)

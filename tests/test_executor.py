@@ -68,6 +68,13 @@ def test_locked_run_goes_to_the_end_of_the_queue(monkeypatch):
     assert calls == [("busy", False), ("a", False), ("b", False), ("busy", True)]
 
 
+def test_plain_tasks_take_no_progress_callback():
+    import io
+    bar = Progress("x", 2, mode="lines", stream=io.StringIO())
+    assert run_tasks([Task(abs, (-2,)), Task(abs, (3,))], progress=bar) == [2, 3]
+    assert bar.done == 2
+
+
 def test_a_tasks_error_reaches_the_caller():
     with pytest.raises(ZeroDivisionError):
         run_tasks([Task(divmod, (1, 0)), Task(divmod, (4, 2))], Backend(jobs=2))
