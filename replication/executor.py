@@ -446,15 +446,19 @@ def run_job(job: Job, progress=None, wait: bool = True) -> dict:
     """Run (or resume, or read the finished result of) one run; ``progress(gen, total)``.
 
     ``wait=False``: if another process holds the run's lock, raise ``RunLocked`` at once
-    (when the loop and the store support it) instead of waiting for it.
+    (where the store has locks) instead of waiting for it.
     """
     from .evolve import evolve
     protocol = load_protocol(job.protocol_path, job.treatment, list(job.overrides))
     folder = run_dir(job.out_root, protocol.name, job.treatment, job.seed)
-    kwargs = {}
-    if not wait and "wait" in inspect.signature(evolve).parameters:
-        kwargs["wait"] = False
-    return evolve(protocol, job.seed, folder, overrides=job.overrides, progress=progress, **kwargs)
+    if not wait:
+        # Take the run's lock without waiting (RunLocked if another process holds it); the
+        # loop's own prepare() then takes the lock over within this process.  A store without
+        # locks (no ``wait`` parameter) has nothing to wait on.
+        store = RunStore(folder)
+        if "wait" in inspect.signature(store.prepare).parameters:
+            store.prepare(protocol, job.seed, job.overrides, wait=False)
+    return evolve(protocol, job.seed, folder, overrides=job.overrides, progress=progress)
 
 
 def plan(protocol_path: str, treatments, seeds, out_root: str, overrides=()) -> list[Job]:

@@ -106,7 +106,8 @@ class FileReporter:
         self._last = now
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            # named like store.write_atomic's temporaries, which the store cleans up
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid() % 10**8:08d}.tmp")
             tmp.write_text(f"{int(generation)} {int(total) if total is not None else -1}\n")
             os.replace(tmp, self.path)
         except OSError:            # progress is best effort: never fail a run for it

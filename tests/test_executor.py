@@ -68,6 +68,25 @@ def test_locked_run_goes_to_the_end_of_the_queue(monkeypatch):
     assert calls == [("busy", False), ("a", False), ("b", False), ("busy", True)]
 
 
+def test_run_locked_elsewhere_is_run_after_the_others(tmp_path, monkeypatch):
+    # a store with locks: prepare(wait=False) raises RunLocked while "another process" runs seed 1
+    tried = []
+
+    class LockingStore(store.RunStore):
+        def prepare(self, protocol, seed, overrides=(), *, wait=True):
+            tried.append((seed, wait))
+            if seed == 1 and not wait:
+                raise FakeLocked(f"{self.path} is locked")
+
+    monkeypatch.setattr(store, "RunLocked", FakeLocked, raising=False)
+    monkeypatch.setattr(executor, "RunStore", LockingStore)
+    jobs = plan(LOGIC, ["mvg"], [1, 2], tmp_path, SMALL)
+    results = run_tasks(job_tasks(jobs))
+    assert [r["seed"] for r in results] == [1, 2]
+    assert tried == [(1, False), (2, False)]      # seed 1 is then run waiting (by the loop itself)
+    assert all((j.folder / "result.json").exists() for j in jobs)
+
+
 def test_plain_tasks_take_no_progress_callback():
     import io
     bar = Progress("x", 2, mode="lines", stream=io.StringIO())
