@@ -219,13 +219,28 @@ def _check_run_folder(out: Path) -> None:
 @click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="worker processes")
+@click.option("--cluster", default=None, metavar="local:N",
+              help="run on a Dask LocalCluster of N worker processes")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (shared storage needed)")
+@click.option("--cluster-config", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="run on SLURM or PBS through dask-jobqueue, as this TOML file describes")
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="runs folder; each run goes to OUT/<experiment>/<treatment>/seed-N")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
-def replicate(protocol, treatments, runs, first_seed, jobs, out, sets):
+@click.option("--quiet", "-q", is_flag=True, help="no progress output (plain lines when stderr is not a terminal)")
+def replicate(protocol, treatments, runs, first_seed, jobs, cluster, scheduler, cluster_config, out, sets,
+              quiet):
     """Run every treatment x seed; skips finished runs, resumes unfinished ones."""
-    from .parallel import pending, plan, run_all
+    from .executor import Backend, ExecutorError, job_tasks, pending, plan, run_tasks
+    from .progress import Progress
     overrides = _overrides(sets)
+    try:
+        backend = Backend.from_options(jobs, cluster, scheduler, cluster_config)
+    except ExecutorError as exc:
+        raise click.UsageError(str(exc)) from None
+    if backend.dask:                           # workers have their own working directories
+        protocol, out = str(Path(protocol).resolve()), str(Path(out).resolve())
     treatments = list(treatments) or default_treatments(protocol)
     if not treatments:
         raise click.ClickException(f"{protocol}: no treatments to run")
@@ -235,15 +250,21 @@ def replicate(protocol, treatments, runs, first_seed, jobs, out, sets):
         n = runs if runs is not None else proto.run.runs
         jobs_all += plan(protocol, [t], range(first_seed, first_seed + n), out, overrides)
     todo = pending(jobs_all)
-    click.echo(f"{proto.name}: {len(jobs_all)} runs ({len(treatments)} treatments), "
-               f"{len(jobs_all) - len(todo)} already finished, {len(todo)} to run on {jobs} worker(s)",
-               err=True)
+    if not quiet:
+        click.echo(f"{proto.name}: {len(jobs_all)} runs ({len(treatments)} treatments), "
+                   f"{len(jobs_all) - len(todo)} already finished, {len(todo)} to run on "
+                   f"{backend.describe()}", err=True)
     if todo:
         started = time.monotonic()
-        with click.progressbar(length=len(todo), label="runs", file=sys.stderr,
-                               show_eta=True, show_pos=True) as bar:
-            run_all(todo, jobs, on_done=lambda _r: bar.update(1))
-        click.echo(f"wall time {time.monotonic() - started:,.1f} s", err=True)
+        tasks = job_tasks(todo)
+        with Progress("runs", [(t.label, t.units) for t in tasks], mode="quiet" if quiet else "auto",
+                      stream=sys.stderr) as bar:
+            try:
+                run_tasks(tasks, backend, bar)
+            except ExecutorError as exc:
+                raise click.ClickException(str(exc)) from None
+        if not quiet:
+            click.echo(f"wall time {time.monotonic() - started:,.1f} s", err=True)
 
 
 # --------------------------------------------------------------------------- summary
