@@ -243,7 +243,7 @@ def tables_dir(experiment_dir: str | Path) -> Path:
     return Path(experiment_dir) / "tables"
 
 
-def analyse_experiment(experiment_dir: str | Path, progress=None) -> dict:
+def analyse_experiment(experiment_dir: str | Path, progress=None, runs_root: str | Path | None = None) -> dict:
     """Read every finished run of an experiment and write its tables; never writes in a run folder
     and never runs evolution.
 
@@ -257,7 +257,8 @@ def analyse_experiment(experiment_dir: str | Path, progress=None) -> dict:
     from .modularity import recipe_from_protocol
     from .protocol import load_run_protocol
     experiment_dir = Path(experiment_dir)
-    runs_root = experiment_dir.parent
+    # where the calibrations are: the runs root (a multiverse variant's folder is deeper)
+    runs_root = Path(runs_root) if runs_root is not None else experiment_dir.parent
     rows, missing, cache = [], {}, {}
     for folder, _result in _iter_results(experiment_dir):
         protocol = load_run_protocol(folder)

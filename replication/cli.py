@@ -530,6 +530,51 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
                f"generations (unsolved: {sum(r['solved_generation'] is None for r in results)})")
 
 
+# --------------------------------------------------------------------------- multiverse
+@main.command()
+@click.argument("protocol", type=ProtocolParam())
+@click.option("--key", "keys", multiple=True, help="an [alternatives] key to vary (default: all of them)")
+@click.option("--pairs", multiple=True, metavar="KEY",
+              help="also run every pair of non-default values of these keys (two-key interactions)")
+@click.option("--treatment", "-t", "treatments", multiple=True,
+              help="treatments to run (default: those the experiment's published claims need)")
+@click.option("--runs", "-n", type=click.IntRange(min=1), default=20, show_default=True,
+              help="runs per variant and treatment")
+@click.option("--calibration-runs", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Qmax calibration runs per calibration key a variant needs (fewer than the "
+                   "protocol's are recorded as reduced)")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="applies to every variant")
+@click.option("--quiet", "-q", is_flag=True)
+def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, out, sets, quiet):
+    """Every published claim under every defensible reading -> OUT/<experiment>/multiverse.csv.
+
+    One-at-a-time variants of the protocol's [alternatives] keys (all other keys at their
+    defaults), N runs each; the default reading reuses the experiment's own runs."""
+    from .executor import Backend, job_tasks, pending, run_tasks
+    from .multiverse import run_multiverse
+    from .progress import Progress
+    backend = Backend(jobs=jobs)
+
+    def runner(specs):
+        todo = pending(specs)
+        if not todo:
+            return
+        tasks = job_tasks(todo)
+        with Progress("multiverse runs", [(t.label, t.units) for t in tasks],
+                      mode="quiet" if quiet else "auto", stream=sys.stderr) as bar:
+            run_tasks(tasks, backend, bar)
+
+    rows = run_multiverse(protocol, runner, keys=list(keys) or None, pairs=list(pairs), runs=runs,
+                          runs_root=out, sets=_overrides(sets), treatments=list(treatments) or None,
+                          calibration_runs=calibration_runs)
+    from .multiverse import holds_table
+    if not quiet:
+        for claim, (ok, n) in holds_table(rows).items():
+            click.echo(f"{claim}: holds under {ok} of {n} readings")
+
+
 # --------------------------------------------------------------------------- figures, report, compare
 def _require_runs(runs_dir) -> None:
     """Stop (leaving existing figures and reports alone) when there are no finished runs."""

@@ -24,11 +24,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .parallel import RunSpec
+from .executor import RunSpec
 from .protocol import ProtocolError, alternatives_of, load_protocol
 from .store import write_atomic
 
-COLUMNS = ["key", "value", "treatment", "claim", "published", "ours", "n", "verdict", "effect"]
+COLUMNS = ["key", "value", "treatment", "claim", "published", "ours", "n", "verdict", "effect", "reading"]
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,13 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     return out
 
 
-def variant_dir(runs_root, experiment: str, variant: Variant) -> Path:
-    """Where a variant's runs live (the default reading: the experiment folder itself)."""
+def variant_dir(runs_root, experiment: str, variant: Variant, shared_default: bool = True) -> Path:
+    """Where a variant's runs live.  The default reading reuses the experiment's own runs
+    (``shared_default``), unless ``--set`` overrides make them other runs than the experiment's."""
     base = Path(runs_root) / experiment
-    return base if not variant.overrides else base / "multiverse" / variant.label
+    if not variant.overrides and shared_default:
+        return base
+    return base / "multiverse" / variant.label
 
 
 def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> list[RunSpec]:
@@ -84,10 +87,70 @@ def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> 
         for t in treatments:
             overrides = list(sets) + list(v.overrides)
             protocol = load_protocol(protocol_path, t, overrides)
-            folder = variant_dir(runs_root, protocol.name, v)
+            folder = variant_dir(runs_root, protocol.name, v, shared_default=not sets)
             specs += [RunSpec.of(protocol, s, folder / t / f"seed-{s}", overrides)
                       for s in seeds]
     return specs
+
+
+def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, runs_root="runs", sets=(),
+                   treatments=None, calibration_runs: int | None = 10, progress=None) -> list[dict]:
+    """Run every variant's runs (``runner(specs)`` executes RunSpecs), calibrate and analyse them,
+    evaluate every published claim of the experiment on each, and write ``multiverse.csv``.
+
+    ``calibration_runs``: Qmax calibration runs per calibration key a variant needs (recorded as
+    reduced in qmax.json when fewer than the protocol's; None = the protocol's number).
+    Returns the rows written.
+    """
+    from .analysis import analyse_experiment, format_published, load_results
+    from .calibration import calibrate, calibration_key
+    from .protocol import default_treatments, treatments_of
+    from .report import claim_treatments, evaluate_results, load_claims
+    experiment = load_protocol(protocol_path, None).name
+    claims = [c for c in load_claims() if c.experiment == experiment]
+    known = treatments_of(protocol_path)
+    tested = [c for c in claims if c.kind != "qualitative"]      # claims in words have no rule to test
+    treatments = list(treatments or [t for t in claim_treatments(tested) if t in known]
+                      or default_treatments(protocol_path))
+    seeds = list(range(1, runs + 1))
+    vs = variants(protocol_path, keys, pairs)
+    specs = plan(protocol_path, vs, treatments, seeds, runs_root, sets)
+    runner(specs)
+    rows = []
+    for v in vs:
+        folder = variant_dir(runs_root, experiment, v, shared_default=not sets)
+        done = set()
+        for t in treatments:
+            p = load_protocol(protocol_path, t, list(sets) + list(v.overrides))
+            mod = p.sections.get("modularity")
+            if mod is not None and mod.qmax_method == "evolve" and calibration_key(p) not in done:
+                done.add(calibration_key(p))
+                calibrate(p, runs_root, runner, calibration_runs)
+        analyse_experiment(folder, runs_root=runs_root)
+        results = [r for r in load_results(folder) if r["treatment"] in treatments and r["seed"] in seeds]
+        evaluated = []
+        for c, row in zip(claims, evaluate_results(claims, results)):
+            involved = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
+            evaluated.append({"treatment": c.treatment or f"{c.a}-vs-{c.b}", "claim": c.id,
+                              "published": format_published(c.published) if c.kind != "contrast"
+                              else c.published.get("published", ""),
+                              "ours": row.ours, "n": sum(r["treatment"] in involved for r in results),
+                              "verdict": row.verdict.label, "effect": _effect(row.ours)})
+        if v.overrides:
+            rows += rows_for(v, evaluated)
+        else:           # the default reading: one row set per key, under the key's default value
+            alts = alternatives_of(protocol_path)
+            for k in dict.fromkeys(list(keys or alts) + list(pairs)):
+                rows += rows_for(Variant(((k, alts[k][0]),)), evaluated, reading="default")
+        if progress:
+            progress(v)
+    write_csv(Path(runs_root) / experiment / "multiverse.csv", rows)
+    return rows
+
+
+def _effect(ours: str) -> str:
+    """The effect size shown in a cell: our value(s) as the report prints them (compact)."""
+    return " ".join(str(ours).split())[:60]
 
 
 def results_of(folder: Path, treatments, seeds) -> list[dict]:
@@ -102,11 +165,12 @@ def results_of(folder: Path, treatments, seeds) -> list[dict]:
     return out
 
 
-def rows_for(variant: Variant, evaluated: list[dict]) -> list[dict]:
+def rows_for(variant: Variant, evaluated: list[dict], reading: str | None = None) -> list[dict]:
     """multiverse.csv rows of one variant from evaluated claims (dicts with claim, treatment,
-    published, ours, n, verdict, effect)."""
-    return [{"key": variant.key, "value": variant.value, **{c: e.get(c, "") for c in COLUMNS[2:]}}
-            for e in evaluated]
+    published, ours, n, verdict, effect); ``reading`` names the reading (default: the variant's
+    label; the default reading is listed under each key's default value, as reading "default")."""
+    return [{"key": variant.key, "value": variant.value, **{c: e.get(c, "") for c in COLUMNS[2:-1]},
+             "reading": reading or variant.label} for e in evaluated]
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
@@ -123,11 +187,37 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
-    """claim -> (readings under which it is reproduced or holds in direction, readings tested)."""
-    out: dict[str, list[int]] = {}
+    """claim -> (readings under which it is reproduced, distinct readings tested).
+
+    Examples
+    --------
+    >>> rows = [{"claim": "c", "reading": "default", "verdict": "reproduced"},
+    ...         {"claim": "c", "reading": "default", "verdict": "reproduced"},
+    ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"}]
+    >>> holds_table(rows)
+    {'c': (1, 2)}
+    """
+    verdicts: dict[str, dict[str, str]] = {}
     for r in rows:
-        ok = r["verdict"].startswith("reproduced") or r["verdict"].startswith("same direction")
-        cell = out.setdefault(r["claim"], [0, 0])
-        cell[0] += ok
-        cell[1] += 1
-    return {k: (a, b) for k, (a, b) in out.items()}
+        verdicts.setdefault(r["claim"], {})[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
+    return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
+
+
+def section(rows: list[dict]) -> str:
+    """The report's "Does the conclusion depend on our choices?" table: claims as rows, readings as
+    columns, verdict and our value in each cell."""
+    if not rows:
+        return ""
+    readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
+    cells: dict[str, dict[str, str]] = {}
+    for r in rows:
+        reading = r.get("reading") or f"{r['key']}={r['value']}"
+        cells.setdefault(r["claim"], {})[reading] = f"{r['verdict']} ({r['effect'] or '-'}; n = {r['n']})"
+    holds = holds_table(rows)
+    head = "| claim | holds | " + " | ".join(f"`{x}`" for x in readings) + " |"
+    lines = [head, "|" + "---|" * (len(readings) + 2)]
+    for claim, by in cells.items():
+        ok, n = holds[claim]
+        lines.append(f"| {claim.split('/', 1)[1]} | {ok} of {n} | "
+                     + " | ".join(by.get(x, "-").replace("|", "/") for x in readings) + " |")
+    return "\n".join(lines) + "\n"

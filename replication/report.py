@@ -493,19 +493,32 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
                     multiverse: bool = True) -> list[Row]:
     """Every claim's row (ours, verdict and why) from the runs under ``runs``."""
     claims = load_claims() if claims is None else claims
-    table = margins()
     rows = []
-    cache = {}
-    for c in claims:
-        if c.experiment not in cache:
-            exp_dir = Path(runs) / c.experiment
-            results = load_results(exp_dir) if exp_dir.is_dir() else []
-            cache[c.experiment] = (_groups(results), read_adaptation_times(exp_dir) if exp_dir.is_dir() else {})
-        groups, adapt = cache[c.experiment]
-        rows.append(_evaluate(c, groups, adapt, table, protocols))
+    for experiment in dict.fromkeys(c.experiment for c in claims):
+        exp_dir = Path(runs) / experiment
+        results = load_results(exp_dir) if exp_dir.is_dir() else []
+        adapt = read_adaptation_times(exp_dir) if exp_dir.is_dir() else {}
+        rows += evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
     if multiverse:
         _fill_readings(rows, Path(runs))
     return rows
+
+
+def evaluate_results(claims: list[Claim], results: list[dict], adapt: dict | None = None,
+                     protocols: Path = PROTOCOLS) -> list[Row]:
+    """Each claim's row from a given set of finished runs (one experiment's, e.g. one multiverse
+    variant's) and adaptation times."""
+    groups, table = _groups(results), margins()
+    return [_evaluate(c, groups, adapt or {}, table, protocols) for c in claims]
+
+
+def claim_treatments(claims: list[Claim]) -> list[str]:
+    """The treatments whose runs these claims need (in first-mention order)."""
+    out = []
+    for c in claims:
+        names = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
+        out += [t for t in names if t and t not in out]
+    return out
 
 
 def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
@@ -603,8 +616,9 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
         mine = [r for r in data if r.get("claim") in (c.id, ident)
                 or (r.get("claim") == c.quantity and r.get("treatment") == t)]
         if mine:
-            holds = sum(r.get("verdict") == REPRODUCED for r in mine)
-            row.readings = f"{holds} of {len(mine)}"
+            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r.get("verdict") for r in mine}
+            holds = sum(v == REPRODUCED for v in by_reading.values())
+            row.readings = f"{holds} of {len(by_reading)}"
 
 
 # --------------------------------------------------------------------------- document
@@ -733,6 +747,15 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
         if extra:
             out.append("\nNetworks from other programs (`replication compare`): " + "; ".join(
                 f"{t}: Qm {e['qm'][0]:.3f} +- {e['qm'][1]:.3f} (n = {e['qm'][2]})" for t, e in extra) + "\n")
+        mv = runs / exp / "multiverse.csv"
+        if mv.exists():
+            from .multiverse import read_csv, section
+            out.append("\n### Does the conclusion depend on our choices?\n\nEach column is one reading "
+                       "of what the papers leave open (`[alternatives]` in the protocol file; one key "
+                       "changed at a time, all others at their defaults); each cell the verdict under "
+                       "that reading, our value and n. *holds*: readings under which the claim is "
+                       "reproduced, of those tested.\n")
+            out.append(section(read_csv(mv)))
         for png, caption in figure_captions(figures, exp):
             out.append(f"\n![{png.stem}]({png.name})\n\n*{png.stem}.* {caption}\n")
     return "\n".join(out)
