@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .parallel import RunSpec
 from .protocol import load_protocol
-from .store import read_json
+from .store import adaptation_run_dir, iter_runs
 
 
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
@@ -42,11 +42,11 @@ def adaptation_protocol(protocol, genome, source, to_goal: str, max_generations:
 def perfect_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
     """Finished runs of ``treatment`` whose best network is perfect on ``goal`` (seed order)."""
     out = []
-    for path in sorted(Path(experiment_dir, treatment).glob("seed-*/result.json"),
-                       key=lambda p: int(p.parent.name.split("-")[1])):
-        res = read_json(path)
-        if res.get("best_accuracy", {}).get(goal) == 1.0:
-            out.append({**res, "_folder": str(path.parent)})
+    if not Path(experiment_dir, treatment).is_dir():
+        return out
+    for rec in iter_runs(Path(experiment_dir, treatment)):
+        if rec.result.get("best_accuracy", {}).get(goal) == 1.0:
+            out.append({**rec.result, "_folder": str(rec.folder)})
     return out
 
 
@@ -60,7 +60,7 @@ def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, s
         protocol = load_protocol(protocol_path, treatment,
                                  adaptation_overrides(src["genome"], src["_folder"], to_goal, max_generations))
         for k in range(1, replicates + 1):
-            out = exp_dir / "adapt" / f"{treatment}-{from_goal}-to-{to_goal}" / f"net-{src['seed']}" / f"rep-{k}"
+            out = adaptation_run_dir(runs_root, experiment, f"{treatment}-{from_goal}-to-{to_goal}", src["seed"], k)
             specs.append(RunSpec.of(protocol, k, out))
     return specs
 
@@ -69,8 +69,7 @@ def adaptation_times(experiment_dir) -> dict[str, list[int]]:
     """Generations to a perfect network, per '<treatment>-<from>-to-<to>' (unsolved runs count
     as their generation cap, as in the paper's cut-off at 5000)."""
     out: dict[str, list[int]] = {}
-    for path in sorted(Path(experiment_dir, "adapt").glob("*/net-*/rep-*/result.json")):
-        res = read_json(path)
-        key = path.parts[-4]
-        out.setdefault(key, []).append(res["generations_run"])
+    if Path(experiment_dir, "adapt").is_dir():
+        for rec in iter_runs(Path(experiment_dir, "adapt")):
+            out.setdefault(rec.variant, []).append(rec.result["generations_run"])
     return out

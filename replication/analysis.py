@@ -16,18 +16,19 @@ import numpy as np
 from .catalog import protocol_dir, published_path
 from .protocol import read_toml
 from .stats import fisher_p, mean_se, median_ci, quartiles, rank_sum_p  # noqa: F401  (re-exported)
-from .store import read_json
+from .store import iter_runs, read_json
 
 PROTOCOLS = protocol_dir()          # the shipped protocol files (the repository's in a checkout)
 PUBLISHED = published_path()
 
 
 def _iter_results(experiment_dir: str | Path):
-    """(run folder, result) of every finished run under ``<experiment>/<treatment>/seed-N``.
-
-    The one place analysis knows the run-folder layout (to become ``store.iter_runs()``)."""
-    for path in sorted(Path(experiment_dir).glob("*/seed-*/result.json")):
-        yield path.parent, read_json(path)
+    """(run folder, result) of every finished run of an experiment (or of a multiverse variant's
+    folder), in the store's order; the layout is the store's (:func:`store.iter_runs`)."""
+    if not Path(experiment_dir).is_dir():
+        return
+    for rec in iter_runs(experiment_dir):
+        yield rec.folder, rec.result
 
 
 def has_runs(runs_root: str | Path) -> bool:
@@ -361,8 +362,10 @@ def readaptation_times(folder: str | Path) -> float | None:
 
 def _iter_adaptation(experiment_dir: str | Path):
     """(key '<treatment>-<from>-to-<to>', result) of every finished adaptation run."""
-    for path in sorted(Path(experiment_dir, "adapt").glob("*/net-*/rep-*/result.json")):
-        yield path.parts[-4], read_json(path)
+    if not Path(experiment_dir, "adapt").is_dir():
+        return
+    for rec in iter_runs(Path(experiment_dir, "adapt")):
+        yield rec.variant, rec.result
 
 
 def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
