@@ -50,13 +50,15 @@ def _trace(protocol, model, genome, gen, trace, seed) -> list:
     """Q (the protocol's recipe) and Qrand of one genome, every ``trace.q_every`` generations."""
     if gen % trace.q_every:
         return ["", ""]
-    from .modularity import analyse_graph
-    mod = protocol.modularity
+    import dataclasses
+    from .modularity import apply_recipe, recipe_from_protocol
     graph = model.modularity_graph(genome, protocol)
     if graph.number_of_edges() < 2:
         return [0.0, ""]
-    rep = analyse_graph(graph, method=mod.method, directed=mod.directed, qrand_samples=trace.qrand_samples,
-                        swaps_per_edge=mod.qrand_swaps_per_edge, seed=derive(seed, "trace", gen))
+    # the protocol's Q recipe, with the trace's own number of randomisations and no Qmax
+    recipe = dataclasses.replace(recipe_from_protocol(protocol), qrand_method="swap",
+                                 qrand_samples=trace.qrand_samples, qmax_method=None)
+    rep = apply_recipe(graph, recipe, seed=derive(seed, "trace", gen))
     return [rep.q, rep.q_rand]
 
 
