@@ -15,7 +15,7 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 
 install: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -29,7 +29,7 @@ replicate-2005-logic: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t decay-g2 -t mvg-sustained \
 	    --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
@@ -37,7 +37,7 @@ replicate-2005-logic: $(STAMP)
 replicate-2005-retina: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_retina --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
@@ -70,9 +70,9 @@ replicate-2013: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml -t fixed-and-cost \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
-	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --runs $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
 	$(MAKE) figures
