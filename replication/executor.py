@@ -218,6 +218,8 @@ def load_cluster_config(path: str | Path) -> dict:
     Returns ``{"kind", "workers", "adapt", "options"}``; raises :class:`ExecutorError`
     naming the file and key when something is wrong.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "c.toml"
     >>> _ = f.write_text('kind = "slurm"\\nworkers = 4\\n[options]\\ncores = 1\\nmemory = "1GB"\\n')
