@@ -42,7 +42,8 @@ TODO_MODULES = {
     "replication.bench",
 }
 
-EXAMPLES = re.compile(r"^\s*Examples\n\s*-{8,}\n(?:\s*\n)*\s*>>> ", re.MULTILINE)
+# an "Examples" heading, then (after any prose) at least one doctest line
+EXAMPLES = re.compile(r"^\s*Examples\n\s*-{8,}\n(?:.*\n)*?\s*>>> ", re.MULTILINE)
 
 
 def _module_names() -> list[str]:
@@ -76,7 +77,7 @@ MODULES = _module_names()
 
 def test_the_walk_sees_the_package():
     assert "replication.stats" in MODULES and "replication.selection.nsga2" in MODULES
-    assert set(TODO_MODULES) <= set(_module_names()) | {"replication.genomes"}, \
+    assert set(TODO_MODULES) <= set(MODULES), \
         "a TODO module no longer exists: remove it from TODO_MODULES"
     stats = importlib.import_module("replication.stats")
     assert ("median_ci", stats.median_ci) in _public(stats)
@@ -86,6 +87,7 @@ def test_the_examples_pattern_needs_a_doctest():
     assert EXAMPLES.search("Summary.\n\n    Examples\n    --------\n    >>> 1 + 1\n    2\n")
     assert not EXAMPLES.search("Summary.\n\n    Examples\n    --------\n    See the README.\n")
     assert not EXAMPLES.search("Summary.\n\n    >>> 1 + 1\n    2\n")
+    assert EXAMPLES.search("Summary.\n\n    Examples\n    --------\n    Two runs:\n\n    >>> 1 + 1\n    2\n")
 
 
 @pytest.mark.parametrize("module_name", [m for m in MODULES if m not in TODO_MODULES])
