@@ -26,7 +26,23 @@ from .store import adaptation_run_dir, iter_runs
 
 
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
-    """The ``--set`` overrides that turn a treatment into an adaptation run."""
+    """The ``--set`` overrides that turn a treatment into an adaptation run.
+
+    A fixed schedule on ``to_goal``, the whole population started from ``genome`` (recorded
+    with its ``source`` folder), stopping at the first perfect network or after
+    ``max_generations`` (Clune, Mouret & Lipson 2013, Fig. 4a: cut-off 5000).
+
+    Returns
+    -------
+    list of (dotted key, value) pairs, as :func:`replication.protocol.load_protocol` takes them
+
+    Examples
+    --------
+    >>> dict(adaptation_overrides([1, 0, -1], "runs/x/pcc/seed-3", "OR", 5000))["run.stop"]
+    'first-solution'
+    >>> dict(adaptation_overrides([1, 0, -1], "runs/x/pcc/seed-3", "OR", 5000))["initial.genomes"]
+    [[1, 0, -1]]
+    """
     return [("schedule.kind", "fixed"), ("schedule.goals", [to_goal]),
             ("run.max_generations", max_generations), ("run.stop", "first-solution"),
             ("run.post_solution_generations", 0), ("run.log_every", 1),
@@ -35,12 +51,40 @@ def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int
 
 
 def adaptation_protocol(protocol, genome, source, to_goal: str, max_generations: int):
+    """The adaptation-run protocol of ``protocol``'s treatment: the same treatment re-read
+    with :func:`adaptation_overrides` applied.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pa")
+    >>> q = adaptation_protocol(p, [0] * 121, "runs/x/pa/seed-1", "OR", 300)
+    >>> q.treatment, q.run.max_generations, q.schedule.kind, q.schedule.goals
+    ('pa', 300, 'fixed', ('OR',))
+    """
     return load_protocol(protocol.source, protocol.treatment,
                          adaptation_overrides(genome, source, to_goal, max_generations))
 
 
 def perfect_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
-    """Finished runs of ``treatment`` whose best network is perfect on ``goal`` (seed order)."""
+    """Finished runs of ``treatment`` whose best network is perfect on ``goal`` (seed order).
+
+    The starting networks of the adaptation experiment.  Each is the run's ``result.json``
+    with its folder added as ``_folder``; an absent treatment folder gives ``[]``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for seed, acc in ((1, 1.0), (2, 0.9), (3, 1.0)):
+    ...     write_json(run_dir(root, "exp", "pa", seed) / "result.json",
+    ...                {"seed": seed, "best_accuracy": {"AND": acc}})
+    >>> [r["seed"] for r in perfect_networks(root / "exp", "pa", "AND")]
+    [1, 3]
+    >>> perfect_networks(root / "exp", "pcc", "AND")
+    []
+    """
     out = []
     if not Path(experiment_dir, treatment).is_dir():
         return out
@@ -53,6 +97,24 @@ def perfect_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
 def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, source_treatment: str,
                     from_goal: str, to_goal: str, replicates: int, max_generations: int,
                     networks: int | None = None) -> list[RunSpec]:
+    """The adaptation runs: ``replicates`` runs of ``treatment`` on ``to_goal`` from each
+    perfect ``from_goal`` network of ``source_treatment`` (the first ``networks`` of them).
+
+    Run k from the network of seed n goes to
+    ``<runs_root>/<experiment>/adapt/<treatment>-<from>-to-<to>/net-<n>/rep-<k>/`` with run seed k.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> write_json(run_dir(root, "clune2013_retina", "pa", 4) / "result.json",
+    ...            {"seed": 4, "genome": [0] * 121, "best_accuracy": {"AND": 1.0}})
+    >>> specs = plan_adaptation("original_protocol/clune2013_retina.toml", root, "clune2013_retina",
+    ...                         "pa", "pa", "AND", "OR", replicates=2, max_generations=100)
+    >>> [(s.seed, Path(s.folder).relative_to(root).as_posix()) for s in specs]
+    [(1, 'clune2013_retina/adapt/pa-AND-to-OR/net-4/rep-1'), (2, 'clune2013_retina/adapt/pa-AND-to-OR/net-4/rep-2')]
+    """
     exp_dir = Path(runs_root) / experiment
     sources = perfect_networks(exp_dir, source_treatment, from_goal)[:networks]
     specs = []
@@ -67,7 +129,21 @@ def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, s
 
 def adaptation_times(experiment_dir) -> dict[str, list[int]]:
     """Generations to a perfect network, per '<treatment>-<from>-to-<to>' (unsolved runs count
-    as their generation cap, as in the paper's cut-off at 5000)."""
+    as their generation cap, as in the paper's cut-off at 5000).
+
+    Reads the finished runs under ``<experiment_dir>/adapt/``; ``{}`` when there are none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for rep, gens in ((1, 40), (2, 5000)):
+    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", 1, rep) / "result.json",
+    ...                {"generations_run": gens})
+    >>> adaptation_times(root / "exp")
+    {'pa-AND-to-OR': [40, 5000]}
+    """
     out: dict[str, list[int]] = {}
     if Path(experiment_dir, "adapt").is_dir():
         for rec in iter_runs(Path(experiment_dir, "adapt")):

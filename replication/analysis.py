@@ -32,7 +32,20 @@ def _iter_results(experiment_dir: str | Path):
 
 
 def has_runs(runs_root: str | Path) -> bool:
-    """Whether any experiment under ``runs_root`` has a finished run."""
+    """Whether any experiment under ``runs_root`` has a finished run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> has_runs(root), has_runs(Path(tempfile.mkdtemp()))
+    (True, False)
+    """
     root = Path(runs_root)
     return root.is_dir() and any(next(_iter_results(d), None) for d in root.iterdir() if d.is_dir())
 
@@ -40,7 +53,22 @@ def has_runs(runs_root: str | Path) -> bool:
 def load_results(experiment_dir: str | Path) -> list[dict]:
     """Every finished run of an experiment, sorted by (treatment, seed): its ``result.json`` with
     the run's row of ``tables/modularity.csv`` merged in (when ``analyse`` has run) and
-    ``_folder`` = the run folder.  Reads only."""
+    ``_folder`` = the run folder.  Reads only.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> [(r["treatment"], r["seed"], r["generations_run"]) for r in load_results(exp)]
+    [('mvg', 1, 5), ('mvg', 2, 5)]
+    >>> "q" in load_results(exp)[0]                   # no modularity before analyse_experiment
+    False
+    """
     table = read_modularity_table(experiment_dir)
     rows = []
     for folder, res in _iter_results(experiment_dir):
@@ -59,7 +87,24 @@ TABLE_COLUMNS = ["experiment", "treatment", "seed", "generations_run", "solved_g
 
 
 def tidy_table(results: list[dict]) -> list[dict]:
-    """One row per run; ``size`` = effective gates or neurons; ``folder`` = the run folder."""
+    """One row per run; ``size`` = effective gates or neurons; ``folder`` = the run folder.
+
+    The columns are the same for every experiment (absent values ``None``), then one
+    ``accuracy_<goal>`` column per goal.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> rows = tidy_table(load_results(exp))
+    >>> [(r["seed"], r["generations_run"], r["qm"]) for r in rows], sorted(k for k in rows[0] if k.startswith("accuracy"))
+    ([(1, 5, None), (2, 5, None)], ['accuracy_G1', 'accuracy_G2'])
+    """
     rows = []
     for r in results:
         row = {c: r.get(c) for c in TABLE_COLUMNS}
@@ -72,6 +117,13 @@ def tidy_table(results: list[dict]) -> list[dict]:
 
 
 def to_csv(table: list[dict]) -> str:
+    """A table (list of dicts with the same keys) as CSV text, header first; ``None`` as an empty cell.
+
+    Examples
+    --------
+    >>> to_csv([{"seed": 1, "q": 0.5}, {"seed": 2, "q": None}]).splitlines()
+    ['seed,q', '1,0.5', '2,']
+    """
     buf = io.StringIO()
     if table:
         fields = list(dict.fromkeys(k for row in table for k in row))
@@ -83,7 +135,18 @@ def to_csv(table: list[dict]) -> str:
 
 # --------------------------------------------------------------------------- published values
 def published(experiment: str, path: Path | None = None) -> dict:
-    """The published values of one experiment (``published.toml``, shipped with the package)."""
+    """The published values of one experiment (``published.toml``, shipped with the package).
+
+    A dict treatment -> {quantity: value with its source}.
+
+    Examples
+    --------
+    >>> pub = published("ka2005_logic")
+    >>> "mvg" in pub and "fixed-g1" in pub
+    True
+    >>> format_published(pub["mvg"]["qm"])
+    '0.54 +- 0.02'
+    """
     return read_toml(path or PUBLISHED).get(experiment, {})
 
 
@@ -121,7 +184,23 @@ def format_published(entry: dict | None) -> str:
 
 
 def summary_rows(results: list[dict], experiment: str) -> list[dict]:
-    """Per treatment: solved runs, generations to solution (median [Q1, Q3]), gates, Qm."""
+    """Per treatment: solved runs, generations to solution (median [Q1, Q3]), gates, Qm.
+
+    Each with the published value beside it (Kashtan & Alon 2005).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> row = summary_rows(load_results(exp), "ka2005_logic")[0]
+    >>> row["treatment"], row["runs"], row["solved"], row["Qm (published)"]
+    ('mvg', 2, '0/2', '0.54 +- 0.02')
+    """
     pub = published(experiment)
     out = []
     for treatment in sorted({r["treatment"] for r in results}):
@@ -164,6 +243,17 @@ def _accuracies(rs: list[dict]) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
+    """A list of dicts with the same keys as a Markdown table (keys as the header).
+
+    Examples
+    --------
+    >>> print(markdown_table([{"treatment": "mvg", "runs": 2}, {"treatment": "fixed-g1", "runs": 3}]))
+    | treatment | runs |
+    |---|---|
+    | mvg | 2 |
+    | fixed-g1 | 3 |
+    <BLANKLINE>
+    """
     if not rows:
         return "(no finished runs)\n"
     cols = list(rows[0])
@@ -182,7 +272,23 @@ _INT = {"seed", "graph_nodes", "graph_edges"}
 
 def run_graph(protocol, genome):
     """The network of a genome on which the protocol's modularity recipe is computed (the genome
-    model applies the "effective nodes" rule; :func:`modularity.apply_recipe` the others)."""
+    model applies the "effective nodes" rule; :func:`modularity.apply_recipe` the others).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> from replication.protocol import load_run_protocol
+    >>> r = load_results(exp)[0]
+    >>> g = run_graph(load_run_protocol(r["_folder"]), r["genome"])
+    >>> g.number_of_nodes() <= 4 + 12, g.is_directed()       # inputs + at most 12 gates
+    (True, True)
+    """
     from .genomes import genome_model as make_model
     model = make_model(protocol)
     if getattr(protocol, "modularity", None) is not None:
@@ -210,6 +316,24 @@ def modularity_of_run(folder: str | Path, q_max: dict | None = None, runs_root: 
     Reads the run folder only.  ``q_max``: the experiment's Qmax calibration summary
     (``calibration.load_qmax``); without it Qm is ``None`` (unless the recipe climbs per network).
     ``runs_root``: where the calibrations are (default: three levels above the run folder).
+
+    Q, Qrand and Qm as Kashtan & Alon (2005) define them (Qm = (Q - Qrand) / (Qmax - Qrand)).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> m = modularity_of_run(exp / "mvg" / "seed-1")
+    >>> m["q_method"], m["qm"] is None, m["q"] <= m["q_exact"] + 1e-12       # greedy never beats exact
+    ('greedy', True, True)
+    >>> m2 = modularity_of_run(exp / "mvg" / "seed-1", q_max={"q_max": 0.8, "method": "given"})
+    >>> abs(m2["qm"] - (m2["q"] - m2["q_rand"]) / (0.8 - m2["q_rand"])) < 1e-12
+    True
     """
     from .calibration import calibration_key
     from .modularity import apply_recipe, best_partition, recipe_from_protocol
@@ -240,7 +364,13 @@ def modularity_of_run(folder: str | Path, q_max: dict | None = None, runs_root: 
 
 
 def tables_dir(experiment_dir: str | Path) -> Path:
-    """Where analysis writes its tables: ``<experiment>/tables/`` (beside the runs, never in one)."""
+    """Where analysis writes its tables: ``<experiment>/tables/`` (beside the runs, never in one).
+
+    Examples
+    --------
+    >>> tables_dir("runs/ka2005_logic").as_posix()
+    'runs/ka2005_logic/tables'
+    """
     return Path(experiment_dir) / "tables"
 
 
@@ -253,6 +383,22 @@ def analyse_experiment(experiment_dir: str | Path, progress=None, runs_root: str
     one-row-per-run table, modularity merged in).  Qmax comes from the experiment's calibration
     (``replication calibrate``); where it is missing, Qm is empty and the returned
     ``missing_calibration`` lists the protocols (treatments) that need one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> before = {p: p.read_bytes() for p in exp.rglob("*") if p.is_file()}
+    >>> out = analyse_experiment(exp)
+    >>> out["runs"], sorted(p.name for p in tables_dir(exp).iterdir()), list(out["missing_calibration"])
+    (2, ['modularity.csv', 'runs.csv'], ['mvg'])
+    >>> all(p.read_bytes() == b for p, b in before.items())     # run folders left as they were
+    True
     """
     from .calibration import calibration_key, load_qmax
     from .modularity import recipe_from_protocol
@@ -286,7 +432,17 @@ def analyse_experiment(experiment_dir: str | Path, progress=None, runs_root: str
 
 
 def write_table(path: Path, rows: list[dict], columns: list[str] | None = None) -> None:
-    """Write ``rows`` as CSV (lists and dicts as JSON, ``None`` as an empty cell), atomically."""
+    """Write ``rows`` as CSV (lists and dicts as JSON, ``None`` as an empty cell), atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.csv"
+    >>> write_table(path, [{"seed": 1, "partition": [[1, 2], [3]], "qm": None}])
+    >>> print(path.read_text(), end="")
+    seed,partition,qm
+    1,"[[1, 2], [3]]",
+    """
     from .store import write_atomic
     fields = columns or list(dict.fromkeys(k for row in rows for k in row))
     buf = io.StringIO()
@@ -299,7 +455,24 @@ def write_table(path: Path, rows: list[dict], columns: list[str] | None = None) 
 
 
 def read_modularity_table(experiment_dir: str | Path) -> dict[tuple[str, int], dict]:
-    """``tables/modularity.csv`` as {(treatment, seed): row}, typed; {} if analysis has not run."""
+    """``tables/modularity.csv`` as {(treatment, seed): row}, typed; {} if analysis has not run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> read_modularity_table(exp)
+    {}
+    >>> _ = analyse_experiment(exp)
+    >>> table = read_modularity_table(exp)
+    >>> sorted(table), type(table[("mvg", 1)]["q"]).__name__
+    ([('mvg', 1), ('mvg', 2)], 'float')
+    """
     path = tables_dir(experiment_dir) / "modularity.csv"
     if not path.exists():
         return {}
@@ -331,6 +504,20 @@ def readaptation_times(folder: str | Path) -> float | None:
 
     Kashtan & Alon (2005): under MVG, once evolved, "the population reaches a perfect solution to
     the new goal within about 5 generations" (retina: "about 3").
+
+    Examples
+    --------
+    Five generations never solve a goal, so there is no switch to measure:
+
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> readaptation_times(exp / "mvg" / "seed-1") is None
+    True
     """
     path = Path(folder) / "log.csv"
     if not path.exists():
@@ -370,7 +557,22 @@ def _iter_adaptation(experiment_dir: str | Path):
 
 def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
     """Generations to a perfect network per '<treatment>-<from>-to-<to>' (unsolved runs count as
-    their generation cap, as the paper's cut-off at 5000)."""
+    their generation cap, as the paper's cut-off at 5000).
+
+    The adaptation experiment of Clune, Mouret & Lipson (2013, Fig. 4a); reads
+    ``<experiment>/adapt/``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for rep, gens in ((1, 12), (2, 5000)):
+    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", 3, rep) / "result.json",
+    ...                {"generations_run": gens})
+    >>> read_adaptation_times(root / "exp")
+    {'pa-AND-to-OR': [12, 5000]}
+    """
     out: dict[str, list[int]] = {}
     for key, res in _iter_adaptation(experiment_dir):
         out.setdefault(key, []).append(res["generations_run"])
@@ -394,7 +596,26 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
     """Z-score profiles (mean +- SE per motif ID) of each treatment's best networks.
 
     Written to ``<experiment_dir>/motifs.json`` (where the figures read it; beside the runs, not
-    in one) together with the run folders used."""
+    in one) together with the run folders used.
+
+    Z-scores against mfinder-style random networks (Milo et al. 2002), averaged as in
+    Kashtan & Alon (2005), Figs. 1c, 1d and 5d.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp()); exp = root / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5,
+    ...          "modularity.qrand_samples": 20}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> prof = motif_profiles(exp, sizes=(3,), n_random=5, solved_only=False)
+    >>> prof["sizes"], sorted(prof["treatments"]), (exp / "motifs.json").is_file()
+    ([3], ['mvg'], True)
+    >>> motif_profiles(exp, sizes=(3,), n_random=5)["treatments"]      # no run solved its goals
+    {'mvg': {'3': []}}
+    """
     import networkx as nx
     from .motifs import aggregate_z, analyse
     from .store import write_json
@@ -433,7 +654,20 @@ def _fmt_p(p) -> str:
 
 def summary_rows_2013(results: list[dict], experiment: str, reference: str = "pa") -> list[dict]:
     """Per treatment: Q, performance, left/right split and sub-solution pairs, with published values
-    and tests against the reference treatment (PA)."""
+    and tests against the reference treatment (PA).
+
+    Medians with bootstrap 95% CIs and rank-sum p-values for Q and performance, Fisher's
+    exact test for the left/right split, as Clune, Mouret & Lipson (2013) report them.
+
+    Examples
+    --------
+    >>> results = [{"treatment": t, "seed": k, "generations_run": 100, "q": q + 0.01 * k,
+    ...             "performance": 0.9, "left_right_split": t == "pcc" and k < 4}
+    ...            for t, q in (("pa", 0.2), ("pcc", 0.4)) for k in range(6)]
+    >>> rows = summary_rows_2013(results, "clune2013_retina")
+    >>> [(r["treatment"], r["left/right split"], r["Q p vs PA"] != "-") for r in rows]
+    [('pa', '0/6', False), ('pcc', '4/6', True)]
+    """
     pub = published(experiment)
     groups = {t: [r for r in results if r["treatment"] == t] for t in sorted({r["treatment"] for r in results})}
     ref = groups.get(reference, [])

@@ -102,6 +102,21 @@ def load_runs(folder: str | Path, *, genome: bool = False):
     ------
     FileNotFoundError
         If ``folder`` does not exist.
+
+    Examples
+    --------
+    Two short runs (population 20, 5 generations), then their table:
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, root / "ka2005_logic" / "mvg" / f"seed-{seed}", small)
+    >>> df = load_runs(root)
+    >>> df[["treatment", "seed", "generations_run"]].values.tolist()
+    [['mvg', 1, 5], ['mvg', 2, 5]]
+    >>> df["set.selection.population"].tolist(), "genome" in df.columns
+    ([20, 20], False)
     """
     import pandas as pd
     folder = Path(folder)
@@ -153,6 +168,19 @@ def load_network(run_folder: str | Path) -> nx.DiGraph:
     ------
     FileNotFoundError
         If the folder holds no finished run's network.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, root / "ka2005_logic" / "mvg" / f"seed-{seed}", small)
+    >>> g = load_network(root / "ka2005_logic" / "mvg" / "seed-1")
+    >>> g.graph["experiment"], g.graph["seed"], sorted({k for _, k in g.nodes(data="kind")})
+    ('ka2005_logic', 1, ['gate', 'input', 'output'])
+    >>> sum(bool(o) for _, o in g.nodes(data="output")), sorted(g.nodes[n]["label"] for n in (1, 2, 3, 4))
+    (1, ['W', 'X', 'Y', 'Z'])
     """
     folder = Path(run_folder)
     graphml = folder / "network.graphml"
@@ -386,6 +414,17 @@ def run_evolution(protocol: str | Path, treatment: str, seed: int, out: str | Pa
     -------
     dict
         The run's ``result.json``.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "ka2005_logic" / "mvg" / "seed-3"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> result = run_evolution("ka2005_logic", "mvg", 3, out, small)
+    >>> result["seed"], result["generations_run"], result == json.loads((out / "result.json").read_text())
+    (3, 5, True)
+    >>> run_evolution("ka2005_logic", "mvg", 3, out, small) == result      # finished: read back
+    True
     """
     from .evolve import evolve
     pairs = _override_pairs(overrides)

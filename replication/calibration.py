@@ -50,7 +50,24 @@ _NOT_CALIBRATION = {"goals", "schedule", "run", "cost", "trace", "initial", "exp
 
 def calibration_key(protocol) -> str:
     """Digest of every section the calibration depends on (not the goals or schedule, nor the
-    fitness objective, which a calibration always sets to Q)."""
+    fitness objective, which a calibration always sets to Q).
+
+    Treatments that differ only in their goals share one calibration; a change to the
+    genome, mutation, selection or modularity recipe gives another key (another folder).
+
+    Returns
+    -------
+    str : 12 hexadecimal digits
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> path = "original_protocol/ka2005_logic.toml"
+    >>> calibration_key(load_protocol(path, "fixed-g1")) == calibration_key(load_protocol(path, "fixed-g2"))
+    True
+    >>> calibration_key(load_protocol(path, "fixed-g1", [("selection.elite", 200)])) == calibration_key(load_protocol(path, "fixed-g1"))
+    False
+    """
     sections = {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}
     if "objective" in sections.get("fitness", {}):
         sections["fitness"] = {**sections["fitness"], "objective": "goal"}
@@ -59,11 +76,37 @@ def calibration_key(protocol) -> str:
 
 
 def calibration_dir(runs_root, protocol) -> Path:
+    """The folder of this experiment's calibration: ``<runs_root>/<experiment>/calibration/<key>``.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> calibration_dir("runs", p) == Path("runs", "ka2005_logic", "calibration", calibration_key(p))
+    True
+    """
     return Path(runs_root) / protocol.name / "calibration" / calibration_key(protocol)
 
 
 def calibration_protocol(protocol):
-    """The protocol of a Qmax calibration run: the experiment's, evolving toward Q."""
+    """The protocol of a Qmax calibration run: the experiment's, evolving toward Q.
+
+    Kashtan & Alon (2005): "we repeated the evolution simulations, with exactly the same
+    settings ... where ... we define the goal as maximizing the modularity measure Q".
+    Fitness is Q of the protocol's recipe (minus the size penalty); population, elite and
+    generations are the ``qmax_*`` values; the schedule is fixed and the run never stops early.
+    The treatment is called ``qmax``.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> q = calibration_protocol(p)
+    >>> q.treatment, q.fitness.objective, q.schedule.kind, q.run.stop
+    ('qmax', 'modularity', 'fixed', 'never')
+    >>> q.selection.population == p.modularity.qmax_population
+    True
+    """
     mod = protocol.modularity
     resolved = copy.deepcopy({k: v for k, v in protocol.resolved.items()
                               if k not in ("cost", "trace", "initial", "experiment")})
@@ -77,7 +120,22 @@ def calibration_protocol(protocol):
 
 
 def qmax_specs(protocol, runs_root, runs: int | None = None) -> list[RunSpec]:
-    """The calibration runs (one RunSpec each) for this experiment's recipe."""
+    """The calibration runs (one RunSpec each) for this experiment's recipe.
+
+    ``runs`` (default: the protocol's ``qmax_runs``) runs of :func:`calibration_protocol`,
+    seeds from :data:`replication.rng.CALIBRATION_SEED_BASE`, in
+    ``calibration_dir(...)/qmax/seed-N``.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> specs = qmax_specs(p, "runs", runs=3)
+    >>> [s.seed for s in specs], specs[0].treatment
+    ([1000000, 1000001, 1000002], 'qmax')
+    >>> len(qmax_specs(p, "runs")) == p.modularity.qmax_runs
+    True
+    """
     cal = calibration_protocol(protocol)
     folder = calibration_dir(runs_root, protocol) / "qmax"
     n = protocol.modularity.qmax_runs if runs is None else runs
@@ -86,7 +144,29 @@ def qmax_specs(protocol, runs_root, runs: int | None = None) -> list[RunSpec]:
 
 
 def summarise_qmax(protocol, runs_root, runs: int | None = None) -> dict:
-    """Write and return ``qmax.json`` from finished calibration runs."""
+    """Write and return ``qmax.json`` from finished calibration runs.
+
+    Q_max is the mean over the runs of each run's best network's Q (Kashtan & Alon 2005:
+    "the average Q over 100 simulations of the best evolved network"), with its SD, the best
+    value, how it was made, and ``reduced`` when fewer runs than the protocol's were used.
+    Raises ``FileNotFoundError`` while some calibration run is not finished.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for spec, q in zip(qmax_specs(p, root, runs=2), (0.6, 0.7)):
+    ...     write_json(Path(spec.folder) / "result.json", {"q": q})
+    >>> s = summarise_qmax(p, root, runs=2)
+    >>> round(s["q_max"], 3), s["runs"], s["reduced"], (calibration_dir(root, p) / "qmax.json").exists()
+    (0.65, 2, True, True)
+    >>> summarise_qmax(p, root, runs=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: 1 calibration runs are not finished (first: ...); run `replication calibrate` first
+    """
     mod = protocol.modularity
     specs = qmax_specs(protocol, runs_root, runs)
     missing = [s.folder for s in specs if not (Path(s.folder) / "result.json").exists()]
@@ -116,6 +196,23 @@ def calibrate(protocol, runs_root, runner, runs: int | None = None) -> dict:
     ``runner(specs)`` executes RunSpecs (e.g. ``lambda s: parallel.run_all(s, jobs)``).
     Returns ``{"qmax": summary or None, "qrand_genome": table or None}`` as the protocol's
     ``qmax_method`` / ``qrand_method`` ask.
+
+    Examples
+    --------
+    A reduced calibration (2 runs of 5 generations, population 20) run in this process:
+
+    >>> from replication.protocol import load_protocol
+    >>> small = [("modularity.qmax_population", 20), ("modularity.qmax_elite", 6),
+    ...          ("modularity.qmax_generations", 5), ("modularity.qmax_runs", 2)]
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1", small)
+    >>> import tempfile
+    >>> from replication.executor import run_all
+    >>> root = Path(tempfile.mkdtemp())
+    >>> out = calibrate(p, root, lambda specs: run_all(specs, 1))
+    >>> out["qmax"]["runs"], 0 < out["qmax"]["q_max"] <= out["qmax"]["q_max_best"] < 1, out["qrand_genome"]
+    (2, True, None)
+    >>> load_qmax(root, p) == out["qmax"]
+    True
     """
     mod = protocol.modularity
     out = {"qmax": None, "qrand_genome": None}
@@ -131,21 +228,67 @@ def calibrate(protocol, runs_root, runner, runs: int | None = None) -> dict:
 
 def calibrate_qmax(protocol, runs_root, jobs: int = 1, runs: int | None = None) -> dict:
     """Qmax for this experiment's recipe: run (or resume) its calibration runs on ``jobs`` local
-    workers, then return the summary (a convenience over :func:`calibrate`)."""
+    workers, then return the summary (a convenience over :func:`calibrate`).
+
+    Finished runs are not run again.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> small = [("modularity.qmax_population", 20), ("modularity.qmax_elite", 6),
+    ...          ("modularity.qmax_generations", 5), ("modularity.qmax_runs", 2)]
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1", small)
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> s = calibrate_qmax(p, root, jobs=1, runs=1)
+    >>> s["runs"], s["reduced"], 0 < s["q_max"] < 1
+    (1, True, True)
+    >>> calibrate_qmax(p, root, jobs=1, runs=1) == s       # read back, not re-run
+    True
+    """
     from .parallel import pending, run_all
     run_all(pending(qmax_specs(protocol, runs_root, runs)), jobs)
     return summarise_qmax(protocol, runs_root, runs)
 
 
 def load_qmax(runs_root, protocol) -> dict | None:
-    """The stored Qmax summary of this experiment's recipe, or None."""
+    """The stored Qmax summary of this experiment's recipe, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> root = Path(tempfile.mkdtemp())
+    >>> load_qmax(root, p) is None
+    True
+    >>> write_json(calibration_dir(root, p) / "qmax.json", {"q_max": 0.8})
+    >>> load_qmax(root, p)
+    {'q_max': 0.8}
+    """
     path = calibration_dir(runs_root, protocol) / "qmax.json"
     return read_json(path) if path.exists() else None
 
 
 # --------------------------------------------------------------------------- Qrand, random genomes
 def calibrate_qrand_genome(protocol, runs_root) -> dict:
-    """The random-genome Qrand table for this experiment's recipe: computed once, then read."""
+    """The random-genome Qrand table for this experiment's recipe: computed once, then read.
+
+    :func:`qrand_genome` with ``100 * qrand_samples`` genomes, stored as ``qrand_genome.json``
+    in the calibration folder (node counts as string keys, as JSON has them).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("modularity.qrand_samples", 2)])
+    >>> root = Path(tempfile.mkdtemp())
+    >>> table = calibrate_qrand_genome(p, root)
+    >>> table["samples"], sum(v["count"] for v in table["by_nodes"].values())
+    (200, 200)
+    >>> load_qrand_genome(root, p) == table == calibrate_qrand_genome(p, root)
+    True
+    """
     path = calibration_dir(runs_root, protocol) / "qrand_genome.json"
     if path.exists():
         return read_json(path)
@@ -156,12 +299,42 @@ def calibrate_qrand_genome(protocol, runs_root) -> dict:
 
 
 def load_qrand_genome(runs_root, protocol) -> dict | None:
+    """The stored random-genome Qrand table of this experiment's recipe, or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> load_qrand_genome(tempfile.mkdtemp(), p) is None
+    True
+    """
     path = calibration_dir(runs_root, protocol) / "qrand_genome.json"
     return read_json(path) if path.exists() else None
 
 
 def qrand_genome(protocol, samples: int = 100_000, seed: int = QRAND_GENOME_SEED) -> dict:
-    """Mean and SD of Q of random genomes' networks, by number of nodes (control 2)."""
+    """Mean and SD of Q of random genomes' networks, by number of nodes (control 2).
+
+    Kashtan & Alon (2005) normalise Q with a second Qrand: "networks coded by random genomes
+    that mapped to networks with the same number of nodes".  ``samples`` random genomes of the
+    protocol's genome model (stream ``init`` of ``seed``), each network's Q by the protocol's
+    recipe, grouped by node count.
+
+    Returns
+    -------
+    dict : ``by_nodes`` (node count -> mean, sd, count), ``samples``, ``method``
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> t = qrand_genome(p, samples=100)
+    >>> sum(v["count"] for v in t["by_nodes"].values()), t == qrand_genome(p, samples=100)
+    (100, True)
+    >>> all(-0.5 <= v["mean"] < 1 for v in t["by_nodes"].values())
+    True
+    """
     model = genome_model(protocol)
     seed_numba(seed, "init")
     pop = model.random(samples)

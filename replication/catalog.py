@@ -45,6 +45,13 @@ def protocol_dir() -> Path:
     ------
     ProtocolError
         If neither exists (a package built without its protocol files).
+
+    Examples
+    --------
+    >>> sorted(p.name for p in protocol_dir().glob("*.toml"))[:2]
+    ['clune2013_retina.toml', 'ka2005_logic.toml']
+    >>> (protocol_dir() / "LEDGER.md").is_file()
+    True
     """
     for folder in (REPOSITORY_DIR, PACKAGED_DIR):
         if (folder / "published.toml").is_file():
@@ -54,17 +61,39 @@ def protocol_dir() -> Path:
 
 
 def published_path() -> Path:
-    """Path of ``published.toml``, the published values the replication is compared with."""
+    """Path of ``published.toml``, the published values the replication is compared with.
+
+    Examples
+    --------
+    >>> published_path().parent == protocol_dir()
+    True
+    >>> "[" in published_path().read_text()          # a TOML file of tables, one per claim
+    True
+    """
     return protocol_dir() / "published.toml"
 
 
 def ledger_path() -> Path:
-    """Path of ``LEDGER.md``: every parameter's source and status (stated, inferred, chosen)."""
+    """Path of ``LEDGER.md``: every parameter's source and status (stated, inferred, chosen).
+
+    Examples
+    --------
+    >>> ledger_path().name, ledger_path().is_file()
+    ('LEDGER.md', True)
+    """
     return protocol_dir() / "LEDGER.md"
 
 
 def experiments() -> list[str]:
-    """Names of the shipped experiments (their protocol files' stems), sorted."""
+    """Names of the shipped experiments (their protocol files' stems), sorted.
+
+    ``published.toml`` is not an experiment.
+
+    Examples
+    --------
+    >>> experiments()
+    ['clune2013_retina', 'ka2005_logic', 'ka2005_logic6', 'ka2005_retina']
+    """
     return sorted(p.stem for p in protocol_dir().glob("*.toml") if p.stem not in NOT_EXPERIMENTS)
 
 
@@ -100,7 +129,25 @@ def protocol_path(name_or_path: str | Path) -> Path:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One protocol file's experiment: its name, kind, description and treatments."""
+    """One protocol file's experiment: its name, kind, description and treatments.
+
+    Attributes
+    ----------
+    name : str, the experiment's name (``[experiment] name``)
+    kind : str, the genome kind (``circuits``, ...), which picks the genome model
+    description : str
+    path : Path, the protocol file
+    treatments : dict, treatment name -> description (its overrides when it has none)
+    default_treatments : tuple, what ``replication replicate`` runs when no treatment is named
+
+    Examples
+    --------
+    >>> e = experiment("ka2005_logic")
+    >>> e.name, e.kind, e.path.name
+    ('ka2005_logic', 'circuits', 'ka2005_logic.toml')
+    >>> set(e.default_treatments) <= set(e.treatments)
+    True
+    """
     name: str
     kind: str
     description: str
@@ -110,7 +157,18 @@ class Experiment:
 
 
 def experiment(name_or_path: str | Path) -> Experiment:
-    """The :class:`Experiment` a protocol file defines (by name or path)."""
+    """The :class:`Experiment` a protocol file defines (by name or path).
+
+    Reads the file's ``[experiment]`` and ``[treatments]`` tables only (no validation of the
+    parameters: :func:`replication.protocol.load_protocol` does that).
+
+    Examples
+    --------
+    >>> experiment("ka2005_logic").default_treatments
+    ('fixed-g1', 'fixed-g2', 'mvg')
+    >>> experiment("original_protocol/ka2005_logic.toml").treatments == experiment("ka2005_logic").treatments
+    True
+    """
     path = protocol_path(name_or_path)
     data = read_toml(path)
     exp = data.get("experiment", {})

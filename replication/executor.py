@@ -57,7 +57,16 @@ POLL_SECONDS = 1.0
 
 
 class ExecutorError(RuntimeError):
-    """A backend cannot be set up (bad option, missing package, unreadable cluster config)."""
+    """A backend cannot be set up (bad option, missing package, unreadable cluster config).
+
+    Examples
+    --------
+    >>> try:
+    ...     Backend.from_options(jobs=2, cluster="local:2")
+    ... except ExecutorError as err:
+    ...     print(err)
+    --jobs is for the local process pool; with --cluster the cluster's workers are the parallelism
+    """
 
 
 def _run_locked_types() -> tuple:
@@ -81,6 +90,14 @@ class Task:
         reports to the :class:`Progress` directly.
     lockable : ``fn`` takes ``wait=`` and, called with ``wait=False``, raises ``RunLocked``
         when another process holds its run; it is then deferred to the end of the queue.
+
+    Examples
+    --------
+    >>> t = Task(divmod, (17, 5), label="17 / 5")
+    >>> execute(t, worker=False)
+    (3, 2)
+    >>> run_tasks([t, Task(pow, (2, 10))])
+    [(3, 2), 1024]
     """
     fn: Callable
     args: tuple = ()
@@ -113,7 +130,23 @@ def execute(task: Task, wait: bool = True, progress: Callable | None = None, wor
     """Run one task where this is called; a locked run comes back as a _Deferred.
 
     ``worker``: this is a worker process (limit numba to one thread); False in the caller's
-    own process (``--jobs 1``), whose environment is left alone."""
+    own process (``--jobs 1``), whose environment is left alone.
+
+    A task with a ``progress_file`` gets a ``progress`` callback: ``progress`` if given, else a
+    :class:`~replication.progress.FileReporter` on that file, removed when the task ends.
+
+    Examples
+    --------
+    >>> def count(n, progress):
+    ...     for i in range(n):
+    ...         progress(i + 1, n)
+    ...     return n
+    >>> seen = []
+    >>> execute(Task(count, (3,), progress_file="unused"), progress=lambda g, t: seen.append(g), worker=False)
+    3
+    >>> seen
+    [1, 2, 3]
+    """
     if worker:
         _limit_threads()
     kwargs = dict(task.kwargs)
@@ -139,7 +172,23 @@ def execute(task: Task, wait: bool = True, progress: Callable | None = None, wor
 # ---------------------------------------------------------------------------------- backends
 @dataclass(frozen=True)
 class Backend:
-    """Where tasks run; build it with :meth:`from_options` (which checks the options)."""
+    """Where tasks run; build it with :meth:`from_options` (which checks the options).
+
+    One of: this process (``jobs=1``), a local pool of ``jobs`` worker processes, a Dask
+    ``LocalCluster`` (``cluster="local:N"``), an existing Dask cluster (``scheduler``), or a
+    batch-system cluster described by a TOML file (``cluster_config``).
+
+    Examples
+    --------
+    >>> Backend().describe(), Backend().dask
+    ('1 process (this one)', False)
+    >>> Backend.from_options(scheduler="tcp://head:8786").describe()
+    'the Dask cluster at tcp://head:8786'
+    >>> Backend.from_options(jobs=0)
+    Traceback (most recent call last):
+    ...
+    replication.executor.ExecutorError: --jobs must be at least 1, not 0
+    """
     jobs: int = 1
     cluster: str | None = None
     scheduler: str | None = None
@@ -218,6 +267,8 @@ def load_cluster_config(path: str | Path) -> dict:
     Returns ``{"kind", "workers", "adapt", "options"}``; raises :class:`ExecutorError`
     naming the file and key when something is wrong.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> f = pathlib.Path(tempfile.mkdtemp()) / "c.toml"
     >>> _ = f.write_text('kind = "slurm"\\nworkers = 4\\n[options]\\ncores = 1\\nmemory = "1GB"\\n')
@@ -259,6 +310,15 @@ def run_tasks(tasks: Sequence[Task], backend: Backend | None = None, progress: P
     ``progress``: a :class:`Progress` over the same tasks (item i = task i), updated as
     tasks report and finish.  ``on_done(index, result)`` is called as each task finishes.
     A task's exception (after Dask's retries) is raised here.
+
+    Examples
+    --------
+    >>> from operator import mul
+    >>> finished = []
+    >>> run_tasks([Task(mul, (2, 3)), Task(mul, (4, 5))], on_done=lambda i, r: finished.append(i))
+    [6, 20]
+    >>> sorted(finished), run_tasks([])
+    ([0, 1], [])
     """
     backend = backend or Backend()
     tasks = list(tasks)
@@ -430,7 +490,18 @@ class RunSpec:
     """One run: the resolved protocol (JSON text), where it came from, seed, folder, overrides.
 
     Experiments, Qmax calibration runs, adaptation runs and multiverse variants are all lists
-    of RunSpecs; a run depends only on (protocol, seed).
+    of RunSpecs; a run depends only on (protocol, seed).  Plain data, so it pickles to any
+    worker; :meth:`protocol` rebuilds the protocol there.  ``Job`` is the name older callers use.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> spec = RunSpec.of(p, 3, "runs/ka2005_logic/mvg/seed-3")
+    >>> spec.experiment, spec.treatment, spec.seed
+    ('ka2005_logic', 'mvg', 3)
+    >>> spec.protocol().digest == p.digest
+    True
     """
     protocol_json: str
     source: str
@@ -465,6 +536,22 @@ def run_job(spec: RunSpec, progress=None, wait: bool = True) -> dict:
 
     ``wait=False``: if another process holds the run's lock, raise ``RunLocked`` at once
     instead of waiting for it (the executor then defers the run to the end of its queue).
+
+    Returns the run's result (the content of ``result.json``).
+
+    Examples
+    --------
+    A short run (population 20, 5 generations), then the same spec again: read, not re-run.
+
+    >>> import tempfile
+    >>> small = [("selection.population", 20), ("selection.elite", 6), ("run.max_generations", 5)]
+    >>> root = tempfile.mkdtemp()
+    >>> specs = plan("original_protocol/ka2005_logic.toml", ["mvg"], [1, 2], root, small)
+    >>> result = run_job(specs[0])
+    >>> result["generations_run"], result["seed"]
+    (5, 1)
+    >>> run_job(specs[0]) == result
+    True
     """
     from .evolve import evolve
     protocol = spec.protocol()
@@ -491,13 +578,33 @@ def plan(protocol_path: str, treatments, seeds, out_root: str, overrides=()) -> 
 
 
 def pending(specs: list[RunSpec]) -> list[RunSpec]:
-    """Specs without a finished run; a folder holding another run raises RunMismatch."""
+    """Specs without a finished run; a folder holding another run raises RunMismatch.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> small = [("selection.population", 20), ("selection.elite", 6), ("run.max_generations", 5)]
+    >>> root = tempfile.mkdtemp()
+    >>> specs = plan("original_protocol/ka2005_logic.toml", ["mvg"], [1, 2], root, small)
+    >>> len(pending(specs))
+    2
+    >>> _ = run_job(specs[0])
+    >>> [s.seed for s in pending(specs)]
+    [2]
+    """
     return [s for s in specs if not RunStore(s.folder).is_finished(s.protocol(), s.seed)]
 
 
 def job_tasks(specs: Sequence[RunSpec]) -> list[Task]:
     """A :class:`Task` per run: labelled ``treatment seed-N``, worth its maximum generations,
-    reporting progress to ``.progress`` in its run folder."""
+    reporting progress to ``.progress`` in its run folder.
+
+    Examples
+    --------
+    >>> tasks = job_tasks(plan("original_protocol/ka2005_logic.toml", ["mvg"], [4], "runs"))
+    >>> tasks[0].label, tasks[0].units, tasks[0].lockable, tasks[0].fn is run_job
+    ('mvg seed-4', 100000.0, True, True)
+    """
     out = []
     for spec in specs:
         proto = spec.protocol()
@@ -509,7 +616,22 @@ def job_tasks(specs: Sequence[RunSpec]) -> list[Task]:
 
 def run_all(specs: list[RunSpec], n_jobs: int = 1, on_done=None, backend: Backend | None = None,
             progress: Progress | None = None) -> list[dict]:
-    """Run the specs; ``on_done(result)`` after each. Results come back in spec order."""
+    """Run the specs; ``on_done(result)`` after each. Results come back in spec order.
+
+    ``n_jobs`` local processes unless a ``backend`` is given; finished runs are read back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> small = [("selection.population", 20), ("selection.elite", 6), ("run.max_generations", 5)]
+    >>> root = tempfile.mkdtemp()
+    >>> specs = plan("original_protocol/ka2005_logic.toml", ["mvg"], [1, 2], root, small)
+    >>> results = run_all(specs, 1)
+    >>> [(r["seed"], r["generations_run"]) for r in results]
+    [(1, 5), (2, 5)]
+    >>> pending(specs)
+    []
+    """
     backend = backend or Backend(jobs=n_jobs)
     return run_tasks(job_tasks(specs), backend, progress,
                      on_done=None if on_done is None else (lambda _i, res: on_done(res)))

@@ -65,7 +65,27 @@ def read_manifest(folder: Path) -> list[dict]:
     """The manifest's networks, validated and completed from run folders.
 
     Each entry gets ``path`` (the network file) and, when known, ``output``; an entry names
-    its position as ``network #k`` in every error."""
+    its position as ``network #k`` in every error.
+
+    Raises :class:`~replication.protocol.ProtocolError` naming the manifest and the entry for
+    an unknown key, a missing file, an unknown experiment or format.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "net.txt").write_text("1 5 1\\n2 5 1\\n3 6 1\\n4 6 1\\n5 7 1\\n6 7 1\\n8 9 1\\n")  # mfinder edge list
+    >>> _ = (d / "manifest.toml").write_text('[[network]]\\nfile = "net.txt"\\n'
+    ...     'experiment = "clune2013_retina"\\ntreatment = "pa"\\noutput = 7\\n')
+    >>> [(e["file"], e["experiment"], e["output"], e["where"].endswith("network #1")) for e in read_manifest(d)]
+    [('net.txt', 'clune2013_retina', 7, True)]
+    >>> _ = (d / "manifest.toml").write_text('[[network]]\\nfile = "net.txt"\\ncolour = "red"\\n')
+    >>> try:
+    ...     read_manifest(d)
+    ... except ProtocolError as err:
+    ...     print(str(err).split(": ", 1)[1])
+    network #1: unknown key 'colour' (allowed: experiment, file, format, goal, output, run, treatment)
+    """
     folder = Path(folder)
     path = folder / "manifest.toml"
     if not path.is_file():
@@ -165,7 +185,29 @@ def _graphs(e: dict, protocol, warnings: list[str]):
 
 
 def compare(folder: Path, runs_root: Path, n_random: int = 100, seed: int = 0) -> dict:
-    """Analyse the networks of ``folder/manifest.toml`` like our runs; writes ``compare.json``."""
+    """Analyse the networks of ``folder/manifest.toml`` like our runs; writes ``compare.json``.
+
+    Each network goes through its experiment's recipe (node rules, Q method; for the 2005
+    experiments Qrand and, with a calibration under ``runs_root``, Qm), and 3- and 4-node motif
+    Z-scores against ``n_random`` random networks (Milo et al. 2002).  Returns what it writes:
+    ``networks`` (one row each), per-(experiment, treatment) ``aggregates`` and ``warnings``.
+
+    Examples
+    --------
+    Two modules joined at the output (nodes 8, 9 have no path to the output and are dropped):
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "net.txt").write_text("1 5 1\\n2 5 1\\n3 6 1\\n4 6 1\\n5 7 1\\n6 7 1\\n8 9 1\\n")  # mfinder edge list
+    >>> _ = (d / "manifest.toml").write_text('[[network]]\\nfile = "net.txt"\\n'
+    ...     'experiment = "clune2013_retina"\\ntreatment = "pa"\\noutput = 7\\n')
+    >>> out = compare(d, d / "runs", n_random=10, seed=1)
+    >>> row = out["networks"][0]
+    >>> row["measure"], row["n_nodes"], row["n_edges"], row["q"] > 0.1
+    ('q', 7, 6, True)
+    >>> (d / "compare.json").is_file(), any("drops 2" in w for w in out["warnings"])
+    (True, True)
+    """
     folder = Path(folder)
     rows, profiles, warnings = [], {}, []
     for e in read_manifest(folder):

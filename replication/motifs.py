@@ -49,6 +49,20 @@ UNDEFINED = 888888          # how mfinder prints an undefined value
 
 # --------------------------------------------------------------------------- IDs
 def raw_id(adj, nodes) -> int:
+    """The mfinder bit code of the subgraph on ``nodes`` in this order (not yet canonical).
+
+    Bit ``i*n + j`` is set when ``adj(nodes[i], nodes[j])`` (an edge i -> j); the motif ID is
+    the smallest code over all orders (:func:`canonical_table`).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> ffl = nx.DiGraph([(0, 1), (1, 2), (0, 2)])
+    >>> raw_id(ffl.has_edge, [0, 1, 2]), raw_id(ffl.has_edge, [2, 1, 0])
+    (38, 200)
+    >>> int(canonical_table(3)[200])            # the feed-forward loop's ID either way
+    38
+    """
     n = len(nodes)
     return sum(1 << (i * n + j) for i in range(n) for j in range(n) if i != j and adj(nodes[i], nodes[j]))
 
@@ -82,6 +96,15 @@ def connected_ids(size: int) -> tuple[int, ...]:
 
 
 def id_matrix(motif_id: int, size: int) -> np.ndarray:
+    """The adjacency matrix (row = source) that a motif ID encodes; the inverse of :func:`raw_id`.
+
+    Examples
+    --------
+    >>> id_matrix(38, 3).tolist()                 # feed-forward loop: 0 -> 1, 0 -> 2, 1 -> 2
+    [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    >>> int(id_matrix(98, 3).sum(axis=0).max())   # 3-cycle: every node has in-degree 1
+    1
+    """
     return np.array([[(motif_id >> (i * size + j)) & 1 for j in range(size)] for i in range(size)])
 
 
@@ -188,7 +211,18 @@ def census_uniqueness(adj: np.ndarray, size: int) -> tuple[dict[int, int], dict[
 
 
 def census_matrix(adj: np.ndarray, size: int) -> dict[int, int]:
-    """Counts of connected induced subgraphs by mfinder ID, for a boolean adjacency matrix."""
+    """Counts of connected induced subgraphs by mfinder ID, for a boolean adjacency matrix.
+
+    Enumerated with Wernicke's ESU algorithm (numba), as mfinder counts them (Milo et al. 2002).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph([(1, 2), (2, 3), (1, 3), (3, 4), (4, 5), (3, 5)])    # two feed-forward loops
+    >>> a = nx.to_numpy_array(g, nodelist=sorted(g)).astype(bool)
+    >>> census_matrix(a, 3)                      # 2 FFLs and 4 two-edge paths (ID 12)
+    {12: 4, 38: 2}
+    """
     return census_uniqueness(adj, size)[0]
 
 
@@ -373,6 +407,21 @@ def random_network(adj: np.ndarray, seed: int, layers: np.ndarray | None = None,
 # --------------------------------------------------------------------------- statistics
 @dataclass
 class MotifStat:
+    """One motif ID's statistics in a network against its random ensemble (an mfinder row).
+
+    ``n_real``: its count in the network; ``mean_rand``, ``sd_rand``: mean and sample SD of
+    its count in the random networks; ``z``: (n_real - mean) / SD (None when SD = 0);
+    ``p``: fraction of random networks with a count >= n_real; ``uniq``: node-disjoint
+    appearances.
+
+    Examples
+    --------
+    >>> s = motif_statistics({38: 5}, [{38: 1}, {38: 3}, {38: 2}])[0]
+    >>> s.id, s.n_real, s.mean_rand, s.z, s.p
+    (38, 5, 2.0, 3.0, 0.0)
+    >>> s.to_dict()["z"]
+    3.0
+    """
     id: int
     n_real: int
     mean_rand: float
@@ -414,7 +463,20 @@ def motif_statistics(real: dict[int, int], randoms: list[dict[int, int]],
 
 @dataclass
 class MotifAnalysis:
-    """A census of one network against its random ensemble (what mfinder's run reports)."""
+    """A census of one network against its random ensemble (what mfinder's run reports).
+
+    Returned by :func:`motif_analysis`: the subgraph size, the number of random networks, one
+    :class:`MotifStat` per ID, the switch ratio of the randomisations and whether they kept
+    layers.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph([(1, 2), (2, 3), (1, 3), (3, 4), (4, 5), (3, 5)])    # two feed-forward loops
+    >>> m = motif_analysis(g, 3, n_random=20, seed=1)
+    >>> m.size, m.n_random, m.layered, [s.id for s in m.stats if s.n_real]
+    (3, 20, False, [12, 38])
+    """
     size: int
     n_random: int
     stats: list[MotifStat]
@@ -457,7 +519,21 @@ def motif_analysis(g: nx.DiGraph, size: int, n_random: int = 100, seed: int = 0,
 
 def analyse(g: nx.DiGraph, size: int, n_random: int = 100, seed: int = 0, layers=None) -> list[MotifStat]:
     """Census of ``g`` and of ``n_random`` degree-preserving random networks, with Z-scores
-    (the ``stats`` of :func:`motif_analysis`)."""
+    (the ``stats`` of :func:`motif_analysis`).
+
+    Random networks by mfinder's switching method (degrees and mutual pairs kept); seeded.
+    Reference: Milo et al., Science 298:824 (2002).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.DiGraph([(1, 2), (2, 3), (1, 3), (3, 4), (4, 5), (3, 5)])    # two feed-forward loops
+    >>> ffl = next(s for s in analyse(g, 3, n_random=20, seed=1) if s.id == 38)
+    >>> ffl.n_real, ffl.z > 0                    # more FFLs than in the degree-preserving ensemble
+    (2, True)
+    >>> analyse(g, 3, n_random=20, seed=1) == analyse(g, 3, n_random=20, seed=1)
+    True
+    """
     return motif_analysis(g, size, n_random, seed, layers).stats
 
 
@@ -487,7 +563,17 @@ def is_motif(stat: MotifStat, n_random: int, z_th=2.0, mfactor=1.1, pval_th=0.01
 
 def aggregate_z(profiles: list[list[MotifStat]]) -> dict[int, tuple[float, float, int]]:
     """Mean +- SE of Z per motif ID over many networks (undefined Z left out), as in the
-    paper's Figs. 1c, 1d and 5d."""
+    paper's Figs. 1c, 1d and 5d.
+
+    Returns ``{id: (mean Z, SE, number of networks with a defined Z)}``.
+
+    Examples
+    --------
+    >>> a = motif_statistics({38: 5}, [{38: 1}, {38: 3}, {38: 2}])       # Z = 3
+    >>> b = motif_statistics({38: 4}, [{38: 1}, {38: 3}, {38: 2}])       # Z = 2
+    >>> aggregate_z([a, b])
+    {38: (2.5, 0.5, 2)}
+    """
     by_id: dict[int, list[float]] = {}
     for prof in profiles:
         for s in prof:
@@ -506,7 +592,13 @@ MAX_FULL_MOTIF_LIST_SZ, TOP_MOTIF_LIST_SZ = 10, 7
 
 
 def is_dangling(motif_id: int, size: int) -> bool:
-    """mfinder's ``is_dangling``: some node of the pattern touches fewer than two others."""
+    """mfinder's ``is_dangling``: some node of the pattern touches fewer than two others.
+
+    Examples
+    --------
+    >>> is_dangling(328, 4), is_dangling(204, 4)         # 4-node chain; bi-fan
+    (True, False)
+    """
     m = id_matrix(motif_id, size)
     s = (m | m.T).astype(bool)
     return bool((s.sum(axis=1) < 2).any())
@@ -514,7 +606,14 @@ def is_dangling(motif_id: int, size: int) -> bool:
 
 def mfinder_node_count(g: nx.DiGraph) -> int:
     """``Num of Nodes`` as mfinder prints it: the largest node id (nodes are numbered from 1);
-    the number of nodes when the labels are not positive integers."""
+    the number of nodes when the labels are not positive integers.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> mfinder_node_count(nx.DiGraph([(1, 2), (2, 7)])), mfinder_node_count(nx.DiGraph([("a", "b")]))
+    (7, 2)
+    """
     labels = list(g.nodes)
     if labels and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in labels):
         return int(max(labels))

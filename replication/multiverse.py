@@ -33,7 +33,21 @@ COLUMNS = ["key", "value", "treatment", "claim", "published", "ours", "n", "verd
 
 @dataclass(frozen=True)
 class Variant:
-    """One reading: its overrides (empty for the default) and a folder-safe label."""
+    """One reading of the protocol: its overrides (empty for the default) and a folder-safe label.
+
+    ``label`` names the variant's folder (``key=value``, pairs joined by ``,``), ``key`` and
+    ``value`` are the columns of ``multiverse.csv`` (pairs joined by ``+``).
+
+    Examples
+    --------
+    >>> v = Variant((("selection.elite", 200), ("network.weights", [-1, 1])))
+    >>> v.label
+    'selection.elite=200,network.weights=[-1,1]'
+    >>> v.key, v.value
+    ('selection.elite+network.weights', '200+[-1,1]')
+    >>> Variant().label, Variant().key
+    ('default', 'default')
+    """
     overrides: tuple = ()
 
     @property
@@ -57,7 +71,19 @@ def _fmt(value) -> str:
 
 def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     """The default reading, then one variant per non-default value of each selected key, then
-    (for the keys named in ``pairs``) every pair of non-default values of two of them."""
+    (for the keys named in ``pairs``) every pair of non-default values of two of them.
+
+    The values come from the protocol's ``[alternatives]`` table (default first); ``keys``
+    defaults to all of its keys.  An unknown key raises ``ProtocolError`` listing the known ones.
+
+    Examples
+    --------
+    >>> path = "original_protocol/clune2013_retina.toml"
+    >>> [v.label for v in variants(path, keys=["network.weights"])]
+    ['default', 'network.weights=[2,-1,1,2]']
+    >>> len(variants(path)) == 1 + sum(len(v) - 1 for v in alternatives_of(path).values())
+    True
+    """
     alts = alternatives_of(protocol_path)
     keys = list(alts) if not keys else list(keys)
     unknown = [k for k in list(keys) + list(pairs) if k not in alts]
@@ -73,7 +99,17 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
 
 def variant_dir(runs_root, experiment: str, variant: Variant, shared_default: bool = True) -> Path:
     """Where a variant's runs live.  The default reading reuses the experiment's own runs
-    (``shared_default``), unless ``--set`` overrides make them other runs than the experiment's."""
+    (``shared_default``), unless ``--set`` overrides make them other runs than the experiment's.
+
+    Examples
+    --------
+    >>> variant_dir("runs", "exp", Variant()).as_posix()
+    'runs/exp'
+    >>> variant_dir("runs", "exp", Variant((("selection.elite", 200),))).as_posix()
+    'runs/exp/multiverse/selection.elite=200'
+    >>> variant_dir("runs", "exp", Variant(), shared_default=False).as_posix()
+    'runs/exp/multiverse/default'
+    """
     base = Path(runs_root) / experiment
     if not variant.overrides and shared_default:
         return base
@@ -81,7 +117,18 @@ def variant_dir(runs_root, experiment: str, variant: Variant, shared_default: bo
 
 
 def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> list[RunSpec]:
-    """The runs of every variant x treatment x seed (``sets`` apply to all of them)."""
+    """The runs of every variant x treatment x seed (``sets`` apply to all of them).
+
+    Examples
+    --------
+    >>> path = "original_protocol/ka2005_logic.toml"
+    >>> vs = variants(path, keys=["selection.tie_break"])
+    >>> specs = plan(path, vs, ["mvg"], [1, 2], "runs")
+    >>> [Path(s.folder).as_posix() for s in specs]
+    ['runs/ka2005_logic/mvg/seed-1', 'runs/ka2005_logic/mvg/seed-2', 'runs/ka2005_logic/multiverse/selection.tie_break=random/mvg/seed-1', 'runs/ka2005_logic/multiverse/selection.tie_break=random/mvg/seed-2']
+    >>> specs[2].protocol().selection.tie_break
+    'random'
+    """
     specs = []
     for v in variant_list:
         for t in treatments:
@@ -101,6 +148,22 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     ``calibration_runs``: Qmax calibration runs per calibration key a variant needs (recorded as
     reduced in qmax.json when fewer than the protocol's; None = the protocol's number).
     Returns the rows written.
+
+    Examples
+    --------
+    A runner that only collects the planned runs: without runs, every claim is "no data".
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> planned = []
+    >>> rows = run_multiverse("original_protocol/clune2013_retina.toml", planned.extend,
+    ...                       keys=["network.weights"], runs=2, runs_root=root)
+    >>> len(planned)                 # 2 readings x 2 treatments (those of the claims) x 2 seeds
+    8
+    >>> sorted({r["verdict"] for r in rows}), sorted({r["reading"] for r in rows})
+    (['no data'], ['default', 'network.weights=[2,-1,1,2]'])
+    >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]
+    True
     """
     from .analysis import analyse_experiment, format_published, load_results
     from .calibration import calibrate, calibration_key
@@ -154,7 +217,20 @@ def _effect(ours: str) -> str:
 
 
 def results_of(folder: Path, treatments, seeds) -> list[dict]:
-    """Finished results of these treatments and seeds under a variant folder."""
+    """Finished results of these treatments and seeds under a variant folder.
+
+    Each is the run's ``result.json`` with its folder added as ``_folder``; missing runs are
+    left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import write_json
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> write_json(folder / "mvg" / "seed-2" / "result.json", {"seed": 2})
+    >>> [r["seed"] for r in results_of(folder, ["mvg", "fixed-g1"], [1, 2, 3])]
+    [2]
+    """
     from .store import read_json
     out = []
     for t in treatments:
@@ -168,12 +244,29 @@ def results_of(folder: Path, treatments, seeds) -> list[dict]:
 def rows_for(variant: Variant, evaluated: list[dict], reading: str | None = None) -> list[dict]:
     """multiverse.csv rows of one variant from evaluated claims (dicts with claim, treatment,
     published, ours, n, verdict, effect); ``reading`` names the reading (default: the variant's
-    label; the default reading is listed under each key's default value, as reading "default")."""
+    label; the default reading is listed under each key's default value, as reading "default").
+
+    Examples
+    --------
+    >>> rows = rows_for(Variant((("selection.elite", 200),)), [{"claim": "c", "verdict": "reproduced"}])
+    >>> rows[0]["key"], rows[0]["value"], rows[0]["verdict"], rows[0]["reading"], rows[0]["n"]
+    ('selection.elite', '200', 'reproduced', 'selection.elite=200', '')
+    """
     return [{"key": variant.key, "value": variant.value, **{c: e.get(c, "") for c in COLUMNS[2:-1]},
              "reading": reading or variant.label} for e in evaluated]
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
+    """Write ``multiverse.csv``: the :data:`COLUMNS`, one row per (reading, claim), atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "multiverse.csv"
+    >>> write_csv(path, rows_for(Variant(), [{"claim": "c", "verdict": "no data", "n": 0}]))
+    >>> path.read_text().splitlines()[0] == ",".join(COLUMNS)
+    True
+    """
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore")
     w.writeheader()
@@ -182,12 +275,26 @@ def write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def read_csv(path: Path) -> list[dict]:
+    """The rows of a ``multiverse.csv`` (every value a string), as :func:`write_csv` wrote them.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "multiverse.csv"
+    >>> write_csv(path, rows_for(Variant(), [{"claim": "c", "verdict": "no data", "n": 0}]))
+    >>> row = read_csv(path)[0]
+    >>> row["claim"], row["verdict"], row["n"], row["reading"]
+    ('c', 'no data', '0', 'default')
+    """
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
 
 
 def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
     """claim -> (readings under which it is reproduced, distinct readings tested).
+
+    Each reading counts once, however many rows list it (the default reading appears under
+    every key).
 
     Examples
     --------
@@ -205,7 +312,22 @@ def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 def section(rows: list[dict]) -> str:
     """The report's "Does the conclusion depend on our choices?" table: claims as rows, readings as
-    columns, verdict and our value in each cell."""
+    columns, verdict and our value in each cell.
+
+    Markdown; the "holds" column is :func:`holds_table`.  No rows give ``""``.
+
+    Examples
+    --------
+    >>> rows = [{"claim": "e/c", "reading": "default", "verdict": "reproduced", "effect": "0.5", "n": 10},
+    ...         {"claim": "e/c", "reading": "k=v", "verdict": "not reproduced", "effect": "0.1", "n": 10}]
+    >>> print(section(rows))
+    | claim | holds | `default` | `k=v` |
+    |---|---|---|---|
+    | c | 1 of 2 | reproduced (0.5; n = 10) | not reproduced (0.1; n = 10) |
+    <BLANKLINE>
+    >>> section([])
+    ''
+    """
     if not rows:
         return ""
     readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))

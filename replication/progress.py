@@ -63,6 +63,8 @@ PROGRESS_FILE = ".progress"
 def format_duration(seconds: float | None) -> str:
     """``1h02m``, ``4m10s``, ``12s``; ``--`` when unknown.
 
+    Examples
+    --------
     >>> format_duration(3725), format_duration(250), format_duration(12.4), format_duration(None)
     ('1h02m', '4m10s', '12s', '--')
     """
@@ -83,6 +85,8 @@ class FileReporter:
     read per call and writes (atomically, by rename) at most once per ``every`` seconds,
     so the loop may call it every generation or every N generations.
 
+    Examples
+    --------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> r = FileReporter(d / ".progress", every=0.0)
@@ -121,7 +125,23 @@ class FileReporter:
 
 
 def read_progress_file(path: str | Path) -> tuple[int, int | None] | None:
-    """``(generation, total)`` from a :class:`FileReporter` file, or None if absent/unreadable."""
+    """``(generation, total)`` from a :class:`FileReporter` file, or None if absent/unreadable.
+
+    A negative total in the file means "unknown" and reads as None.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> read_progress_file(d / ".progress") is None
+    True
+    >>> _ = (d / ".progress").write_text("40 -1")
+    >>> read_progress_file(d / ".progress")
+    (40, None)
+    >>> _ = (d / ".progress").write_text("torn")
+    >>> read_progress_file(d / ".progress") is None
+    True
+    """
     try:
         text = Path(path).read_text()
         gen, total = text.split()

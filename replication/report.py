@@ -96,7 +96,17 @@ NO_VALUES = {"qm": "no solved run has a Qm: run `replication calibrate PROTOCOL`
 
 @dataclass(frozen=True)
 class Verdict:
-    """A verdict and the sentence that says why (test, p, power or margin)."""
+    """A verdict and the sentence that says why (test, p, power or margin).
+
+    ``label`` is one of "reproduced", "not reproduced", "inconclusive (...)" or "no data":
+    "not comparable" (shortened runs): a verdict is only as strong as its sample.
+
+    Examples
+    --------
+    >>> v = verdict_count(35, 50, {"value": 36, "of": 50})
+    >>> v.label, v.why.startswith("Fisher 35/50 vs published 36/50")
+    ('reproduced', True)
+    """
     label: str
     why: str = ""
 
@@ -104,7 +114,16 @@ class Verdict:
 @dataclass
 class Claim:
     """One published claim: about one treatment (``kind`` = the shape of its published value:
-    count, fraction, mean, median, spread, value) or a contrast between two (``kind`` = contrast)."""
+    count, fraction, mean, median, spread, value) or a contrast between two (``kind`` = contrast).
+
+    Read from ``published.toml`` by :func:`load_claims`, each with its source.
+
+    Examples
+    --------
+    >>> c = next(c for c in load_claims() if c.id == "ka2005_logic/fixed-g1/solved_runs")
+    >>> c.kind, c.treatment, c.published["value"], c.published["of"], c.published["source"].startswith("Kashtan & Alon 2005")
+    ('count', 'fixed-g1', 36, 50, True)
+    """
     id: str
     experiment: str
     kind: str
@@ -166,7 +185,14 @@ def load_claims(path: Path = PUBLISHED) -> list[Claim]:
 
 
 def margins(path: Path = PUBLISHED) -> dict:
-    """The ``[margins]`` table: what "clearly different" means per quantity."""
+    """The ``[margins]`` table: what "clearly different" means per quantity.
+
+    Examples
+    --------
+    >>> m = margins()
+    >>> m["rate"], m["qm"]
+    (0.3, 0.1)
+    """
     return dict(read_toml(path).get("margins", {}))
 
 
@@ -224,7 +250,17 @@ def verdict_count(hits: int, n: int, pub: dict, margin: float = 0.3) -> Verdict:
 
 
 def verdict_fraction(hits: int, n: int, pub: dict, margin: float = 0.3) -> Verdict:
-    """A published fraction of the published n (``pub["n"]``), tested as a count."""
+    """A published fraction of the published n (``pub["n"]``), tested as a count.
+
+    Fisher's exact test of our ``hits``/``n`` against round(fraction x n)/n, as :func:`verdict_count`.
+
+    Examples
+    --------
+    >>> verdict_fraction(30, 50, {"fraction": 0.7, "n": 50}).label
+    'reproduced'
+    >>> verdict_fraction(5, 50, {"fraction": 0.7, "n": 50}).label
+    'not reproduced'
+    """
     return verdict_count(hits, n, pub, margin)
 
 
@@ -304,7 +340,19 @@ def verdict_spread(values, pub: dict) -> Verdict:
 
 
 def verdict_value(values, pub: dict) -> Verdict:
-    """A single published value (e.g. gates, re-adaptation time) against our median's 95% CI."""
+    """A single published value (e.g. gates, re-adaptation time) against our median's 95% CI.
+
+    Reproduced when the published value lies inside the bootstrap CI of our median; fewer than
+    :data:`replication.stats.MEDIAN_CI_MIN_N` runs are inconclusive.
+
+    Examples
+    --------
+    >>> ours = [10, 11, 12, 11, 10, 12, 11]
+    >>> verdict_value(ours, {"value": 11}).label, verdict_value(ours, {"value": 30}).label
+    ('reproduced', 'not reproduced')
+    >>> verdict_value([10, 11], {"value": 11}).label
+    'inconclusive (n too small)'
+    """
     ours = median_ci(values)
     if ours is None:
         return Verdict(NO_DATA)
@@ -415,7 +463,16 @@ def _cap(r) -> int | None:
 
 
 def values_of(quantity: str, rs: list[dict], adapt: dict, treatment: str):
-    """Our per-run values of a quantity (a list), or (hits, n) for counts and fractions."""
+    """Our per-run values of a quantity (a list), or (hits, n) for counts and fractions.
+
+    Examples
+    --------
+    >>> rs = [{"solved_generation": 500, "q": 0.3}, {"solved_generation": None, "q": 0.2}]
+    >>> values_of("solved_runs", rs, {}, "mvg"), values_of("generations_to_solution", rs, {}, "mvg")
+    ((1, 2), [500])
+    >>> values_of("adapt_and_to_or", [], {"pa-AND-to-OR": [12, 40]}, "pa")
+    [12, 40]
+    """
     if quantity == "solved_runs":
         return len(_solved(rs)), len(rs)
     if quantity == "left_right_split":
@@ -461,7 +518,15 @@ def _fmt_ours(kind, vals) -> str:
 
 @dataclass
 class Row:
-    """One claim's line: statement, published, ours, verdict, why, N of M readings."""
+    """One claim's line: statement, published, ours, verdict, why, N of M readings.
+
+    Examples
+    --------
+    >>> c = next(c for c in load_claims() if c.id == "ka2005_logic/fixed-g1/solved_runs")
+    >>> row = evaluate_results([c], [])[0]
+    >>> row.ours, row.verdict.label, row.readings
+    ('-', 'no data', '-')
+    """
     claim: Claim
     ours: str
     verdict: Verdict
@@ -469,7 +534,20 @@ class Row:
 
 
 def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path = PROTOCOLS) -> str | None:
-    """Why runs are not comparable to the protocol (fewer generations than its file says), or None."""
+    """Why runs are not comparable to the protocol (fewer generations than its file says), or None.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> runs = Path(tempfile.mkdtemp()) / "runs"; exp = runs / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> from replication.analysis import load_results
+    >>> shortened(load_results(exp), "ka2005_logic", "mvg")
+    "2 of 2 mvg runs capped at 5 generations, the protocol's cap is 100,000"
+    """
     from .protocol import load_protocol
     path = Path(protocols) / f"{experiment}.toml"
     if not path.exists() or not rs:
@@ -491,7 +569,23 @@ def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path =
 
 def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Path = PROTOCOLS,
                     multiverse: bool = True) -> list[Row]:
-    """Every claim's row (ours, verdict and why) from the runs under ``runs``."""
+    """Every claim's row (ours, verdict and why) from the runs under ``runs``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> runs = Path(tempfile.mkdtemp()) / "runs"; exp = runs / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> rows = evaluate_claims(runs, multiverse=False)
+    >>> row = next(r for r in rows if r.claim.id == "ka2005_logic/mvg/solved_runs")
+    >>> row.ours, row.verdict.label               # 5 of the protocol's 100,000 generations
+    ('0/2', 'not comparable')
+    >>> next(r for r in rows if r.claim.treatment == "fixed-g1").verdict.label    # no such runs
+    'no data'
+    """
     claims = load_claims() if claims is None else claims
     rows = []
     for experiment in dict.fromkeys(c.experiment for c in claims):
@@ -507,13 +601,33 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
 def evaluate_results(claims: list[Claim], results: list[dict], adapt: dict | None = None,
                      protocols: Path = PROTOCOLS) -> list[Row]:
     """Each claim's row from a given set of finished runs (one experiment's, e.g. one multiverse
-    variant's) and adaptation times."""
+    variant's) and adaptation times.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> runs = Path(tempfile.mkdtemp()) / "runs"; exp = runs / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> from replication.analysis import load_results
+    >>> claims = [c for c in load_claims() if c.id == "ka2005_logic/mvg/solved_runs"]
+    >>> [(r.ours, r.verdict.label) for r in evaluate_results(claims, load_results(exp))]
+    [('0/2', 'not comparable')]
+    """
     groups, table = _groups(results), margins()
     return [_evaluate(c, groups, adapt or {}, table, protocols) for c in claims]
 
 
 def claim_treatments(claims: list[Claim]) -> list[str]:
-    """The treatments whose runs these claims need (in first-mention order)."""
+    """The treatments whose runs these claims need (in first-mention order).
+
+    Examples
+    --------
+    >>> claim_treatments([c for c in load_claims() if c.experiment == "ka2005_logic"])[:2]
+    ['fixed-g1', 'mvg']
+    """
     out = []
     for c in claims:
         names = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
@@ -631,7 +745,21 @@ def _git_commit() -> str:
 
 
 def load_external(path: Path | None) -> dict:
-    """Aggregates written by ``replication compare``: {(experiment, treatment): {"qm": (m, se, n)}}."""
+    """Aggregates written by ``replication compare``: {(experiment, treatment): {"qm": (m, se, n)}}.
+
+    ``{}`` when there is no such file.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "compare.json"
+    >>> load_external(path), load_external(None)
+    ({}, {})
+    >>> _ = path.write_text(json.dumps({"aggregates": [
+    ...     {"experiment": "ka2005_logic", "treatment": "mvg", "qm": [0.5, 0.02, 10]}]}))
+    >>> load_external(path)
+    {('ka2005_logic', 'mvg'): {'qm': (0.5, 0.02, 10)}}
+    """
     if path is None or not Path(path).exists():
         return {}
     data = json.loads(Path(path).read_text())
@@ -640,7 +768,13 @@ def load_external(path: Path | None) -> dict:
 
 
 def glossary(experiments, protocols: Path = PROTOCOLS) -> list[dict]:
-    """Each treatment's name and description, from the protocol files (for the runs present)."""
+    """Each treatment's name and description, from the protocol files (for the runs present).
+
+    Examples
+    --------
+    >>> glossary([("ka2005_logic", ["mvg"])])
+    [{'experiment': 'ka2005_logic', 'treatment': 'mvg', 'meaning': 'modularly varying goals: G1, G2, G1, ... every 20 generations'}]
+    """
     rows = []
     for exp, treatments in experiments:
         path = Path(protocols) / f"{exp}.toml"
@@ -655,7 +789,15 @@ def glossary(experiments, protocols: Path = PROTOCOLS) -> list[dict]:
 
 def figure_captions(figures: Path, experiment: str) -> list[tuple[Path, str]]:
     """(PNG, caption) of each of an experiment's figures; the caption is the ``caption`` key of the
-    figure's ``<name>.sources.json`` (written by ``replication figures``)."""
+    figure's ``<name>.sources.json`` (written by ``replication figures``).
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> figs = Path(tempfile.mkdtemp())
+    >>> figure_captions(figs, "ka2005_logic")
+    []
+    """
     out = []
     for png in sorted(Path(figures).glob("*.png")):
         if not png.stem.startswith(FIGURE_PREFIX.get(experiment, (experiment,))):
@@ -676,7 +818,17 @@ def _cell(text) -> str:
 
 
 def claim_summary(rows: list[Row]) -> str:
-    """The claim-level summary: one line per published claim."""
+    """The claim-level summary: one line per published claim.
+
+    Examples
+    --------
+    >>> c = next(c for c in load_claims() if c.id == "ka2005_logic/fixed-g1/solved_runs")
+    >>> print(claim_summary(evaluate_results([c], [])))
+    | claim | paper | ours | verdict | holds under N of M readings |
+    |---|---|---|---|---|
+    | fixed goal G1: a perfect circuit within 10^5 generations in 36 of 50 runs | 36/50 | - | **no data** | - |
+    <BLANKLINE>
+    """
     lines = ["| claim | paper | ours | verdict | holds under N of M readings |", "|---|---|---|---|---|"]
     for r in rows:
         c = r.claim
@@ -688,6 +840,17 @@ def claim_summary(rows: list[Row]) -> str:
 
 
 def claim_detail(rows: list[Row]) -> str:
+    """The detailed claim table: treatment, quantity, published, ours, verdict and why.
+
+    Examples
+    --------
+    >>> c = next(c for c in load_claims() if c.id == "ka2005_logic/fixed-g1/solved_runs")
+    >>> print(claim_detail(evaluate_results([c], [])))
+    | claim | treatment | quantity | paper | ours | verdict | why |
+    |---|---|---|---|---|---|---|
+    | fixed goal G1: a perfect circuit within 10^5 generations in 36 of 50 runs | fixed-g1 | runs solved | 36/50 | - | no data | no runs of fixed-g1 |
+    <BLANKLINE>
+    """
     lines = ["| claim | treatment | quantity | paper | ours | verdict | why |", "|---|---|---|---|---|---|---|"]
     for r in rows:
         c = r.claim
@@ -701,7 +864,20 @@ def claim_detail(rows: list[Row]) -> str:
 
 def build_report(runs: Path, figures: Path, external: Path | None = None,
                  protocols: Path = PROTOCOLS) -> str:
-    """The Markdown report: claim summary, glossary, rules, then each experiment in detail."""
+    """The Markdown report: claim summary, glossary, rules, then each experiment in detail.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> runs = Path(tempfile.mkdtemp()) / "runs"; exp = runs / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> md = build_report(runs, runs.parent / "figures")
+    >>> md.startswith("# Replication report"), "capped at 5 generations" in md
+    (True, True)
+    """
     runs, figures = Path(runs), Path(figures)
     if not has_runs(runs):
         raise ValueError(f"no finished runs under {runs}: no report written")
@@ -845,7 +1021,25 @@ def write_report(runs: Path, figures: Path, external: Path | None = None,
                  protocols: Path = PROTOCOLS) -> Path:
     """Write ``figures/REPORT.md`` and the self-contained ``figures/REPORT.html`` beside it.
 
-    Raises ``ValueError`` (and writes nothing) when ``runs`` holds no finished run."""
+    Raises ``ValueError`` (and writes nothing) when ``runs`` holds no finished run.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> runs = Path(tempfile.mkdtemp()) / "runs"; exp = runs / "ka2005_logic"
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for seed in (1, 2):
+    ...     _ = run_evolution("ka2005_logic", "mvg", seed, exp / "mvg" / f"seed-{seed}", small)
+    >>> path = write_report(runs, runs.parent / "figures")
+    >>> path.name, sorted(p.name for p in path.parent.iterdir())
+    ('REPORT.md', ['REPORT.html', 'REPORT.md'])
+    >>> try:
+    ...     write_report(Path(tempfile.mkdtemp()), runs.parent / "empty")
+    ... except ValueError:
+    ...     print("no runs, no report:", (runs.parent / "empty").exists())
+    no runs, no report: False
+    """
     text = build_report(Path(runs), Path(figures), external, protocols)
     figures = Path(figures)
     figures.mkdir(parents=True, exist_ok=True)

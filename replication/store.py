@@ -59,7 +59,19 @@ from ._version import __version__
 class StoreError(ValueError):
     """A run folder or one of its files cannot be used; the message names the path.
 
-    ``path`` holds the file or folder concerned (None where there is none).
+    ``path`` holds the file or folder concerned (None where there is none).  A ``ValueError``,
+    so callers that catch bad input catch it too; ``path`` survives pickling (worker processes).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> err = pickle.loads(pickle.dumps(StoreError("runs/x: no such folder", "runs/x")))
+    >>> str(err), err.path.as_posix(), isinstance(err, ValueError)
+    ('runs/x: no such folder', 'runs/x', True)
+    >>> iter_runs("no/such/folder").__next__()
+    Traceback (most recent call last):
+    ...
+    replication.store.StoreError: no/such/folder: no such folder
     """
 
     def __init__(self, message: str, path: str | Path | None = None):
@@ -71,11 +83,47 @@ class StoreError(ValueError):
 
 
 class RunMismatch(StoreError):
-    """A run folder holds a run made with other parameters or another seed."""
+    """A run folder holds a run made with other parameters or another seed.
+
+    Raised by :meth:`RunStore.check` (and so by :meth:`RunStore.prepare` and
+    :meth:`RunStore.is_finished`): a run made otherwise is never counted as the requested one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> store = RunStore(Path(tempfile.mkdtemp()) / "seed-1")
+    >>> store.prepare(p, 1); store.close()
+    >>> try:
+    ...     store.check(p, 2)
+    ... except RunMismatch as err:
+    ...     print(type(err).__name__, "seed: stored 1, requested 2" in str(err))
+    RunMismatch True
+    """
 
 
 class RunLocked(StoreError):
-    """Another process is working on this run (raised by ``prepare(..., wait=False)``)."""
+    """Another process is working on this run (raised by ``prepare(..., wait=False)``).
+
+    Examples
+    --------
+    A lock taken through another open file (as another process would hold it):
+
+    >>> import fcntl, os, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> other = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT)
+    >>> fcntl.flock(other, fcntl.LOCK_EX)
+    >>> try:
+    ...     RunStore(folder).lock(wait=False)
+    ... except RunLocked as err:
+    ...     print("another process" in str(err), err.path == folder)
+    True True
+    >>> os.close(other)
+    >>> store = RunStore(folder); store.lock(wait=False); store.locked
+    True
+    >>> store.close()
+    """
 
 
 # --------------------------------------------------------------------------- layout
@@ -258,6 +306,17 @@ class RunRecord:
     multiverse ``key=value``; ``seed`` is the run's seed (for an adaptation run, the seed of
     the run it started from: ``net-<seed>``), ``replicate`` the adaptation's ``rep-<k>``.
     ``result``, ``run_meta`` and ``protocol`` read the folder's files on first use.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", 7, 2) / "result.json", {"generations_run": 12})
+    >>> rec = next(iter_runs(root, include=("adapt",)))
+    >>> rec.kind, rec.experiment, rec.variant, rec.seed, rec.replicate, rec.finished
+    ('adapt', 'exp', 'pa-AND-to-OR', 7, 2, True)
+    >>> rec.result
+    {'generations_run': 12}
     """
     folder: Path
     experiment: str

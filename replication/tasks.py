@@ -21,7 +21,22 @@ MAX_INPUTS = 6
 
 
 def input_masks(n_inputs: int) -> list[int]:
-    """Bitmask of the rows on which each input is 1 (first input = most significant)."""
+    """Bitmask of the truth-table rows on which each input is 1.
+
+    Over ``n_inputs`` inputs there are ``2**n_inputs`` rows; input ``i`` (0 = first name, the
+    most significant bit of the row number) is 1 on row ``r`` when ``(r >> (n - 1 - i)) & 1``.
+    These masks are the truth tables of the inputs themselves, from which every goal's table
+    is computed with bit operations.
+
+    Examples
+    --------
+    >>> [bin(m) for m in input_masks(2)]       # X is 1 on rows 2, 3; Y on rows 1, 3
+    ['0b1100', '0b1010']
+    >>> input_masks(7)
+    Traceback (most recent call last):
+    ...
+    ValueError: between 1 and 6 inputs are supported, not 7
+    """
     if not 1 <= n_inputs <= MAX_INPUTS:
         raise ValueError(f"between 1 and {MAX_INPUTS} inputs are supported, not {n_inputs}")
     rows = 1 << n_inputs
@@ -33,6 +48,15 @@ def input_masks(n_inputs: int) -> list[int]:
 
 
 def full_mask(n_inputs: int) -> int:
+    """The truth table that is 1 on every row: ``2**(2**n_inputs) - 1``.
+
+    Examples
+    --------
+    >>> bin(full_mask(2))
+    '0b1111'
+    >>> full_mask(6) == 2**64 - 1          # six inputs fill one 64-bit word
+    True
+    """
     return (1 << (1 << n_inputs)) - 1
 
 
@@ -43,8 +67,16 @@ _OPS = {ast.BitXor: lambda a, b: a ^ b, ast.BitAnd: lambda a, b: a & b,
 def truth_table(expression: str, names: tuple[str, ...] | list[str]) -> int:
     """Truth table (bitmask over rows) of a Boolean expression over the given input names.
 
+    Bit ``r`` of the result is the expression's value on input row ``r`` (see
+    :func:`input_masks`).  The goals of Kashtan & Alon (2005) are such expressions, e.g.
+    ``(X ^ Y) & (Z ^ W)``.
+
+    Examples
+    --------
     >>> bin(truth_table("X ^ Y", ("X", "Y")))
     '0b110'
+    >>> truth_table("X ^ Y", "XY") == truth_table("(X | Y) & ~(X & Y)", "XY")
+    True
     """
     names = tuple(names)
     return evaluate_expression(expression, dict(zip(names, input_masks(len(names)))),
@@ -124,6 +156,11 @@ REDRAW = ("every-epoch", "once")
 def goal_tables(expression: str, names) -> list[int]:
     """Truth tables of a goal, one per output (outputs separated by ``;``).
 
+    The multi-output goals of Kashtan & Alon (2005, Fig. 4) are written as one expression per
+    output.
+
+    Examples
+    --------
     >>> [bin(t) for t in goal_tables("X ^ Y; X & Y", ("X", "Y"))]
     ['0b110', '0b1000']
     """
@@ -132,7 +169,16 @@ def goal_tables(expression: str, names) -> list[int]:
 
 def goal_outputs(protocol) -> int:
     """Outputs of the protocol's circuits: the number of ``;``-separated expressions of its
-    goals (random goals have as many as the others; 1 if every goal is random)."""
+    goals (random goals have as many as the others; 1 if every goal is random).
+
+    Raises ``ValueError`` naming the protocol file if the goals disagree.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> goal_outputs(load_protocol("original_protocol/ka2005_logic.toml"))
+    1
+    """
     counts = {len(e.split(";")) for e in protocol.goals.values() if e.strip() != RANDOM}
     if len(counts) > 1:
         raise ValueError(f"{protocol.source}: the goals have different numbers of outputs: {sorted(counts)}")
@@ -143,6 +189,15 @@ def random_function(seed: int, index: tuple, n_inputs: int, n_outputs: int = 1) 
     """A random function of ``n_inputs`` inputs: every (row, output) bit a fair coin, from
     the run's ``goals`` stream at ``index`` (uniform over all 2**(2**n) truth tables).
 
+    The random-varying-goals control: the goal changes to an unrelated function, so no
+    modular structure is shared between goals.
+
+    Returns
+    -------
+    list of int : one truth table per output, each below ``2**(2**n_inputs)``
+
+    Examples
+    --------
     >>> random_function(1, (0, 5), 4) == random_function(1, (0, 5), 4)
     True
     >>> random_function(1, (0, 5), 4) != random_function(2, (0, 5), 4)
@@ -162,6 +217,16 @@ class Schedule:
     generations, starting with the first (generations 0..epoch-1 -> goal 0, ...); a name may
     recur (Fig. 4: G1, G4, G2, G4, G3, G4).  ``random``: names of goals whose expression is
     ``random``; ``redraw`` says how often their function is drawn (:data:`REDRAW`).
+
+    Modularly varying goals (MVG) are the switching schedule of Kashtan & Alon (2005).
+
+    Examples
+    --------
+    >>> s = Schedule("mvg", ("G1", "G2"), 20)
+    >>> [s.goal_at(g) for g in (0, 19, 20, 39, 40)]
+    ['G1', 'G1', 'G2', 'G2', 'G1']
+    >>> Schedule("fixed", ("G1", "G2"), 20).goal_at(1000)
+    'G1'
     """
     kind: str
     goals: tuple[str, ...]
@@ -214,6 +279,18 @@ class Schedule:
 
 
 def schedule_from(protocol) -> Schedule:
+    """The :class:`Schedule` a protocol's ``[schedule]``, ``[goals]`` and ``[random_goals]`` define.
+
+    Goals whose expression is ``random`` become the schedule's random goals.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml")
+    >>> s = schedule_from(p)
+    >>> s.kind, s.goal_at(0) == p.schedule.goals[0]
+    ('fixed', True)
+    """
     s = protocol.schedule
     random = tuple(dict.fromkeys(g for g in s.goals if protocol.goals[g].strip() == RANDOM))
     rg = protocol.sections.get("random_goals")

@@ -17,7 +17,30 @@ from numba import njit
 
 @njit(cache=True)
 def rank_descending(fitness, random_ties):
-    """Indices from best to worst; equal fitness in random order (or index order)."""
+    """Indices of the population from best to worst fitness.
+
+    A stable sort on descending fitness.  With ``random_ties`` the population is first put in
+    a random order (numba's generator, seeded by the caller's stream), so that individuals of
+    equal fitness come out in random order, as Kashtan & Alon (2005) rank them; without it,
+    ties keep index order.
+
+    Parameters
+    ----------
+    fitness : float64 array, one value per individual
+    random_ties : bool
+
+    Returns
+    -------
+    int64 array : a permutation of ``range(len(fitness))``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rank_descending(np.array([0.2, 0.9, 0.5, 0.9]), False).tolist()
+    [1, 3, 2, 0]
+    >>> sorted(rank_descending(np.array([0.2, 0.9, 0.5, 0.9]), True)[:2].tolist())   # the tie
+    [1, 3]
+    """
     n = fitness.shape[0]
     if random_ties:
         perm = np.random.permutation(n)
@@ -32,6 +55,34 @@ def rank_descending(fitness, random_ties):
 
 @njit(cache=True)
 def select(fitness, elite, random_ties):
+    """One generation of the elite scheme of Kashtan & Alon (2005): who fills each slot.
+
+    The population (size S) is ranked by :func:`rank_descending`.  The ``elite`` (L) best fill
+    the first L slots unchanged and may not vary; the S - 2L middle ones survive in their rank
+    order; the worst L slots are refilled with copies of the elite, which may vary.
+    Reference: Kashtan & Alon, PNAS 102:13773 (2005); Kashtan, Noor & Alon, PNAS 104:13711
+    (2007), SI.
+
+    Parameters
+    ----------
+    fitness : float64 array of length S
+    elite : int, L (2L <= S)
+    random_ties : bool, break fitness ties in random order
+
+    Returns
+    -------
+    parents : int64 array of length S, the old index whose genome fills each new slot
+    may_vary : bool array of length S, False for the L unchanged elite slots
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> parents, may_vary = select(np.array([0.1, 0.7, 0.4, 0.9, 0.3]), 2, False)
+    >>> parents.tolist()          # best two, the middle survivor, then copies of the best two
+    [3, 1, 2, 3, 1]
+    >>> may_vary.tolist()
+    [False, False, True, True, True]
+    """
     n = fitness.shape[0]
     ranked = rank_descending(fitness, random_ties)
     parents = np.empty(n, np.int64)
