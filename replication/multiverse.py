@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .executor import RunSpec
+from .report import holds_table, multiverse_section  # noqa: F401  (re-exported)
 from .protocol import ProtocolError, alternatives_of, load_protocol
 from .store import write_atomic
 
@@ -288,58 +289,3 @@ def read_csv(path: Path) -> list[dict]:
     """
     with open(path, newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
-    """claim -> (readings under which it is reproduced, distinct readings tested).
-
-    Each reading counts once, however many rows list it (the default reading appears under
-    every key).
-
-    Examples
-    --------
-    >>> rows = [{"claim": "c", "reading": "default", "verdict": "reproduced"},
-    ...         {"claim": "c", "reading": "default", "verdict": "reproduced"},
-    ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"}]
-    >>> holds_table(rows)
-    {'c': (1, 2)}
-    """
-    verdicts: dict[str, dict[str, str]] = {}
-    for r in rows:
-        verdicts.setdefault(r["claim"], {})[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
-    return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
-
-
-def section(rows: list[dict]) -> str:
-    """The report's "Does the conclusion depend on our choices?" table: claims as rows, readings as
-    columns, verdict and our value in each cell.
-
-    Markdown; the "holds" column is :func:`holds_table`.  No rows give ``""``.
-
-    Examples
-    --------
-    >>> rows = [{"claim": "e/c", "reading": "default", "verdict": "reproduced", "effect": "0.5", "n": 10},
-    ...         {"claim": "e/c", "reading": "k=v", "verdict": "not reproduced", "effect": "0.1", "n": 10}]
-    >>> print(section(rows))
-    | claim | holds | `default` | `k=v` |
-    |---|---|---|---|
-    | c | 1 of 2 | reproduced (0.5; n = 10) | not reproduced (0.1; n = 10) |
-    <BLANKLINE>
-    >>> section([])
-    ''
-    """
-    if not rows:
-        return ""
-    readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
-    cells: dict[str, dict[str, str]] = {}
-    for r in rows:
-        reading = r.get("reading") or f"{r['key']}={r['value']}"
-        cells.setdefault(r["claim"], {})[reading] = f"{r['verdict']} ({r['effect'] or '-'}; n = {r['n']})"
-    holds = holds_table(rows)
-    head = "| claim | holds | " + " | ".join(f"`{x}`" for x in readings) + " |"
-    lines = [head, "|" + "---|" * (len(readings) + 2)]
-    for claim, by in cells.items():
-        ok, n = holds[claim]
-        lines.append(f"| {claim.split('/', 1)[1]} | {ok} of {n} | "
-                     + " | ".join(by.get(x, "-").replace("|", "/") for x in readings) + " |")
-    return "\n".join(lines) + "\n"

@@ -925,13 +925,12 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
                 f"{t}: Qm {e['qm'][0]:.3f} +- {e['qm'][1]:.3f} (n = {e['qm'][2]})" for t, e in extra) + "\n")
         mv = runs / exp / "multiverse.csv"
         if mv.exists():
-            from .multiverse import read_csv, section
             out.append("\n### Does the conclusion depend on our choices?\n\nEach column is one reading "
                        "of what the papers leave open (`[alternatives]` in the protocol file; one key "
                        "changed at a time, all others at their defaults); each cell the verdict under "
                        "that reading, our value and n. *holds*: readings under which the claim is "
                        "reproduced, of those tested.\n")
-            out.append(section(read_csv(mv)))
+            out.append(multiverse_section(list(csv.DictReader(open(mv, newline="")))))
         for png, caption in figure_captions(figures, exp):
             out.append(f"\n![{png.stem}]({png.name})\n\n*{png.stem}.* {caption}\n")
     return "\n".join(out)
@@ -1048,3 +1047,60 @@ def write_report(runs: Path, figures: Path, external: Path | None = None,
     write_atomic(path, text)
     write_atomic(figures / "REPORT.html", markdown_to_html(text, figures))
     return path
+
+
+# --------------------------------------------------------------------------- multiverse tables
+def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
+    """claim -> (readings under which it is reproduced, distinct readings tested).
+
+    Each reading counts once, however many rows list it (the default reading appears under
+    every key).
+
+    Examples
+    --------
+    >>> rows = [{"claim": "c", "reading": "default", "verdict": "reproduced"},
+    ...         {"claim": "c", "reading": "default", "verdict": "reproduced"},
+    ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"}]
+    >>> holds_table(rows)
+    {'c': (1, 2)}
+    """
+    verdicts: dict[str, dict[str, str]] = {}
+    for r in rows:
+        verdicts.setdefault(r["claim"], {})[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
+    return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
+
+
+
+def multiverse_section(rows: list[dict]) -> str:
+    """The report's "Does the conclusion depend on our choices?" table: claims as rows, readings as
+    columns, verdict and our value in each cell.
+
+    Markdown; the "holds" column is :func:`holds_table`.  No rows give ``""``.
+
+    Examples
+    --------
+    >>> rows = [{"claim": "e/c", "reading": "default", "verdict": "reproduced", "effect": "0.5", "n": 10},
+    ...         {"claim": "e/c", "reading": "k=v", "verdict": "not reproduced", "effect": "0.1", "n": 10}]
+    >>> print(multiverse_section(rows))
+    | claim | holds | `default` | `k=v` |
+    |---|---|---|---|
+    | c | 1 of 2 | reproduced (0.5; n = 10) | not reproduced (0.1; n = 10) |
+    <BLANKLINE>
+    >>> multiverse_section([])
+    ''
+    """
+    if not rows:
+        return ""
+    readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
+    cells: dict[str, dict[str, str]] = {}
+    for r in rows:
+        reading = r.get("reading") or f"{r['key']}={r['value']}"
+        cells.setdefault(r["claim"], {})[reading] = f"{r['verdict']} ({r['effect'] or '-'}; n = {r['n']})"
+    holds = holds_table(rows)
+    head = "| claim | holds | " + " | ".join(f"`{x}`" for x in readings) + " |"
+    lines = [head, "|" + "---|" * (len(readings) + 2)]
+    for claim, by in cells.items():
+        ok, n = holds[claim]
+        lines.append(f"| {claim.split('/', 1)[1]} | {ok} of {n} | "
+                     + " | ".join(by.get(x, "-").replace("|", "/") for x in readings) + " |")
+    return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from conftest import LOGIC
 from replication.cli import main
-from replication.multiverse import COLUMNS, Variant, holds_table, section, variants
+from replication.multiverse import COLUMNS, Variant, holds_table, multiverse_section, variants
 from replication.protocol import ProtocolError, alternatives_of, load_protocol
 
 
@@ -45,7 +45,7 @@ def test_holds_counts_each_reading_once():
             {"claim": "e/t/q", "reading": "a=2", "key": "a", "value": "2", "verdict": "not reproduced",
              "effect": "y", "n": 3}]
     assert holds_table(rows) == {"e/t/q": (1, 2)}
-    assert "| t/q | 1 of 2 |" in section(rows)
+    assert "| t/q | 1 of 2 |" in multiverse_section(rows)
 
 
 def test_multiverse_command_writes_one_row_per_value_and_claim(tmp_path):
