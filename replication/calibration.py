@@ -39,7 +39,7 @@ import numpy as np
 
 from .genomes import genome_model
 from .parallel import RunSpec
-from .protocol import build_protocol
+from .protocol import build_protocol, strip_legacy_defaults
 from .rng import CALIBRATION_SEED_BASE, QRAND_GENOME_SEED, seed_numba
 from .store import read_json, write_json
 
@@ -51,7 +51,8 @@ _NOT_CALIBRATION = {"goals", "schedule", "run", "cost", "trace", "initial", "exp
 def calibration_key(protocol) -> str:
     """Digest of every section the calibration depends on (not the goals or schedule, nor the
     fitness objective, which a calibration always sets to Q)."""
-    sections = {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}
+    sections = strip_legacy_defaults(json.loads(json.dumps(
+        {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}, default=list)))
     if "objective" in sections.get("fitness", {}):
         sections["fitness"] = {**sections["fitness"], "objective": "goal"}
     blob = json.dumps(sections, sort_keys=True, default=list)
