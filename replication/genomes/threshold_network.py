@@ -25,6 +25,18 @@ complements.
 
 Genome: one gene of ``3 * 2 + 1`` small integers per neuron (source, weight for each slot,
 then the threshold; unused slots of the output neuron stay empty), 15 genes in layer order.
+
+Encodings (``network.encoding``): ``integer`` (slots may be empty; with Pm per genome one field
+of one neuron changes) or ``binary``, the same array read as a binary neuron gene: every slot is
+connected (``log2`` of the previous layer's size address bits and a sign bit), the threshold is
+``ceil(log2(tmax - tmin + 1))`` bits; each bit flips with probability Pm / B (B = 211 bits for the
+8-4-2-1 network), and a source whose weights cancel (+1 and -1) is no connection.
+
+Variation (``variation.crossover_mode``): random pairs of variable genomes recombine with Pc
+(``pairs``), one crossover per generation with Pc (``one-per-generation``), or each variable
+genome with Pc becomes a child of itself and another (``per-genome``); the ``ka2005-elite-offspring``
+scheme (:mod:`replication.algorithms`) uses :meth:`ThresholdNetworkModel.recombine` and
+:meth:`ThresholdNetworkModel.mutate` directly.
 """
 from __future__ import annotations
 
