@@ -152,7 +152,13 @@ def test_solved_criterion_is_measured_where_the_protocol_says(solved_on):
 def test_solution_difference_of_the_modular_and_or_networks():
     m = _model()
     assert m.solution_difference(modular_retina_genome(2), modular_retina_genome(1)) == \
-        {"genes": 1, "loci": 1, "thresholds_only": True}
+        {"genes": 1, "loci": 1, "effective_genes": 1, "thresholds_only": True}
+    # a change in a neuron no path reaches (the modular network uses all 15) is not effective
+    net = network_genome([([(0, 1)], 1)] * 14 + [([(0, 1)], 1)])
+    other = net.copy()
+    other[5 * GENE + 2 * SLOTS] = 2                        # threshold of layer-1 neuron 5: not effective
+    assert m.solution_difference(net, other) == {"genes": 1, "loci": 1, "effective_genes": 0,
+                                                 "thresholds_only": True}
     assert m.solution_difference(modular_retina_genome(2), modular_retina_genome(2))["genes"] == 0
 
 

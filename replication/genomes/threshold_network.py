@@ -648,14 +648,22 @@ class ThresholdNetworkModel:
 
     def solution_difference(self, a, b) -> dict:
         """How two genomes (an MVG run's latest AND and OR solutions) differ: neuron genes, integer
-        loci (a slot's source or weight, a threshold), and whether only thresholds differ.
+        loci (a slot's source or weight, a threshold), genes of neurons effective in either network,
+        and whether only thresholds differ.
 
         Kashtan & Alon (2005): after a switch the network re-adapts "often by the threshold value
         of a single neuron".
         """
+        effective = np.zeros(self.n_neurons, np.bool_)
+        for g in (a, b):
+            is_eff = np.zeros(self.n_neurons, np.bool_)
+            _effective(np.asarray(g), self.n_neurons, self.layer_start, self.neuron_layer, is_eff,
+                       np.zeros(self.n_neurons + 1, np.int64), self.binary)
+            effective |= is_eff
         a, b = np.asarray(a).reshape(-1, GENE), np.asarray(b).reshape(-1, GENE)
         differ = a != b
         return {"genes": int(np.count_nonzero(differ.any(axis=1))), "loci": int(np.count_nonzero(differ)),
+                "effective_genes": int(np.count_nonzero(differ.any(axis=1) & effective)),
                 "thresholds_only": bool(differ.any() and not differ[:, :2 * SLOTS].any())}
 
     # ----- phenotype
