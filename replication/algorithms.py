@@ -96,6 +96,12 @@ class Ka2005Algorithm:
         self.by_fitness = run.solved_when == "fitness"
         self.threshold = run.solved_threshold
         self.modularity = getattr(protocol.fitness, "objective", "goal") == "modularity"
+        # the 2005 retina: the solved criterion on all 256 patterns or on the generation's environment;
+        # the other criterion's first solutions are tracked too (result key solved_generation_other)
+        self.solved_on = getattr(getattr(protocol, "retina", None), "solved_on", None)
+        # MVG retina runs: the latest solution of every goal, to count the genes AND and OR solutions differ in
+        self.track_solutions = (self.solved_on is not None and not self.modularity
+                                and schedule_from(protocol).kind == "mvg")
 
     def _goal_items(self, gen: int) -> list:
         """The goals' expressions; random goals (random-varying-goals controls) as the truth
@@ -106,10 +112,17 @@ class Ka2005Algorithm:
                                         self.model.n_outputs)
 
     def initial(self, population) -> dict:
-        return {"population": population}
+        state = {"population": population}
+        if self.solved_on is not None and not self.modularity:
+            state["other_solved_at"] = np.full(len(self.goals), -1, np.int64)
+        if self.track_solutions:
+            state["solutions"] = np.zeros((len(self.goals), population.shape[1]), population.dtype)
+            state["solution_at"] = np.full(len(self.goals), -1, np.int64)
+        return state
 
     def assess(self, gen: int, goal: int, state: dict) -> Assessment:
         pop = state["population"]
+        self._state = state
         extra = {}
         if self.schedule.random:
             self.targets = self.model.targets(self._goal_items(gen))
@@ -123,13 +136,36 @@ class Ka2005Algorithm:
             fitness = self.model.fitness(evaluation, goal, self.targets)
         correct = evaluation.correct
         measure = fitness if self.by_fitness else correct[:, goal] / self.model.n_rows
-        return Assessment(pop, correct, measure >= self.threshold, fitness, evaluation, extra)
+        if self.solved_on is not None and not self.modularity and not self.by_fitness:
+            on_env = evaluation.extra["environment_accuracy"]
+            measure, other = (on_env, measure) if self.solved_on == "environment" else (measure, on_env)
+            if state["other_solved_at"][goal] < 0 and np.any(other >= self.threshold):
+                state["other_solved_at"][goal] = gen
+        a = Assessment(pop, correct, measure >= self.threshold, fitness, evaluation, extra)
+        if self.track_solutions and a.n_solved:
+            state["solutions"][goal] = pop[self.best(a, self.seed)]
+            state["solution_at"][goal] = gen
+        return a
 
     def advance(self, a: Assessment, state: dict) -> None:
         parents, may_vary = ka2005.select(a.score, self.elite, self.random_ties)
         pop = a.population[parents]
         self.model.vary(pop, may_vary)
         state["population"] = pop
+
+    def other_criterion_fields(self, state: dict) -> dict:
+        """The 2005 retina: first solutions under the criterion not in force (written only once it
+        was met), and the genes in which the latest AND and OR solutions of an MVG run differ."""
+        fields = {}
+        if "other_solved_at" in state and np.any(state["other_solved_at"] >= 0):
+            at = {g: (int(v) if v >= 0 else None) for g, v in zip(self.goals, state["other_solved_at"])}
+            fields["solved_generation_other"] = {
+                "criterion": "environment" if self.solved_on == "all" else "all",
+                "by_goal": at, "all_goals": max(at.values()) if None not in at.values() else None}
+        if self.track_solutions and np.all(state["solution_at"] >= 0) and len(self.goals) == 2:
+            diff = self.model.solution_difference(state["solutions"][0], state["solutions"][1])
+            fields["solution_difference"] = {**diff, "generations": [int(v) for v in state["solution_at"]]}
+        return fields
 
     def log_header(self) -> list[str]:
         return ["best_fitness", "mean_fitness", "n_solved"] + [f"best_accuracy_{g}" for g in self.goals]
@@ -146,11 +182,30 @@ class Ka2005Algorithm:
         return int(np.argmax(np.where(a.solved, a.score, -np.inf) if a.n_solved else a.score))
 
     def result_fields(self, a: Assessment, best: int) -> dict:
-        fields = {"best_fitness": float(a.score[best]), "n_solved_final": a.n_solved}
+        fields = {"best_fitness": float(a.score[best]), "n_solved_final": a.n_solved,
+                  **self.other_criterion_fields(self._state)}
         if self.modularity:
             g = self.model.modularity_graph(a.population[best], self.protocol)
             fields.update(q=float(a.extra["q"][best]), n_nodes=g.number_of_nodes(), n_edges=g.number_of_edges())
         return fields
+
+
+class Ka2005EliteOffspringAlgorithm(Ka2005Algorithm):
+    """The 2005 elite scheme read as "elite offspring": the best L kept unchanged, every other slot
+    an offspring of elite parents (crossover of two elite parents with Pc, then mutation with Pm;
+    :func:`.selection.ka2005.select_elite_offspring`).  ``variation.crossover_mode`` is not used:
+    every offspring recombines with probability Pc.  Needs a genome model with ``recombine`` and
+    ``mutate`` (the 2005 retina's threshold networks)."""
+
+    name = "ka2005-elite-offspring"
+
+    def advance(self, a: Assessment, state: dict) -> None:
+        parents, mates, may_vary = ka2005.select_elite_offspring(
+            a.score, self.elite, self.random_ties, self.protocol.variation.crossover_probability)
+        pop = a.population[parents]
+        self.model.recombine(pop, a.population[np.maximum(mates, 0)], mates >= 0)
+        self.model.mutate(pop, may_vary)
+        state["population"] = pop
 
 
 class Nsga2Algorithm:
@@ -239,7 +294,8 @@ class Nsga2Algorithm:
         return {"performance": float(a.score[best])}
 
 
-ALGORITHMS = {"ka2005": Ka2005Algorithm, "nsga2": Nsga2Algorithm}
+ALGORITHMS = {"ka2005": Ka2005Algorithm, "ka2005-elite-offspring": Ka2005EliteOffspringAlgorithm,
+              "nsga2": Nsga2Algorithm}
 
 
 def make_algorithm(protocol, model, goals, seed: int):
@@ -252,4 +308,4 @@ def make_algorithm(protocol, model, goals, seed: int):
     return cls(protocol, model, goals, seed)
 
 
-__all__ = ["ALGORITHMS", "Assessment", "Ka2005Algorithm", "Nsga2Algorithm", "make_algorithm"]
+__all__ = ["ALGORITHMS", "Assessment", "Ka2005Algorithm", "Ka2005EliteOffspringAlgorithm", "Nsga2Algorithm", "make_algorithm"]

@@ -39,7 +39,7 @@ import numpy as np
 
 from .genomes import genome_model
 from .parallel import RunSpec
-from .protocol import build_protocol
+from .protocol import build_protocol, strip_legacy_defaults
 from .rng import CALIBRATION_SEED_BASE, QRAND_GENOME_SEED, seed_numba
 from .store import read_json, write_json
 
@@ -68,7 +68,8 @@ def calibration_key(protocol) -> str:
     >>> calibration_key(load_protocol(path, "fixed-g1", [("selection.elite", 200)])) == calibration_key(load_protocol(path, "fixed-g1"))
     False
     """
-    sections = {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}
+    sections = strip_legacy_defaults(json.loads(json.dumps(
+        {k: v for k, v in protocol.resolved.items() if k not in _NOT_CALIBRATION}, default=list)))
     if "objective" in sections.get("fitness", {}):
         sections["fitness"] = {**sections["fitness"], "objective": "goal"}
     blob = json.dumps(sections, sort_keys=True, default=list)

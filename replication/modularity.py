@@ -1096,7 +1096,10 @@ class Recipe:
     "evolve" (a calibration: the evolution re-run with Q as the goal, Kashtan & Alon 2005),
     "hillclimb" (per network, ``qmax_runs`` climbs of ``qmax_steps`` swaps) or ``None``.
     ``measure``: what the experiment reports, "qm" (Kashtan & Alon 2005) or "q" (raw Q,
-    Clune et al. 2013).
+    Clune et al. 2013).  ``qrand_null``: "degree" (the swaps keep every node's degree) or
+    "layered" (they also keep every edge between the same two layers, mfinder's layered
+    switching for layered networks; the layers come from the nodes' ``layer`` attribute
+    unless given to :func:`apply_recipe`).
 
     Examples
     --------
@@ -1117,8 +1120,11 @@ class Recipe:
     qmax_runs: int = 10
     qmax_steps: int = 2000
     measure: str = "qm"
+    qrand_null: str = "degree"
 
     def __post_init__(self):
+        if self.qrand_null not in ("degree", "layered"):
+            raise ValueError(f"qrand_null must be 'degree' or 'layered', not {self.qrand_null!r}")
         if self.method not in METHODS:
             raise ValueError(f"unknown partition method {self.method!r}; known: {', '.join(METHODS)}")
         if self.graph_nodes not in ("effective", "all"):
@@ -1141,7 +1147,8 @@ class Recipe:
         return (f"Q: {self.method} partition, {'directed' if self.directed else 'undirected'}, "
                 f"{self.graph_nodes} nodes, inputs {'included' if self.include_inputs else 'excluded'}, "
                 f"isolated nodes {'dropped' if self.drop_isolated else 'kept'}"
-                + (", self-loops kept" if self.self_loops else ""))
+                + (", self-loops kept" if self.self_loops else "")
+                + (", layer-preserving Qrand null" if self.qrand_null == "layered" else ""))
 
 
 def recipe_from_protocol(protocol) -> Recipe:
@@ -1166,7 +1173,8 @@ def recipe_from_protocol(protocol) -> Recipe:
                       self_loops=mod.self_loops, qrand_method=mod.qrand_method,
                       qrand_samples=mod.qrand_samples, qrand_swaps_per_edge=mod.qrand_swaps_per_edge,
                       qmax_method=mod.qmax_method, qmax_runs=mod.qmax_runs,
-                      qmax_steps=mod.qmax_generations, measure="qm")
+                      qmax_steps=mod.qmax_generations, measure="qm",
+                      qrand_null=getattr(mod, "qrand_null", "degree"))
     ana = getattr(protocol, "analysis", None)
     if ana is not None:
         # the 2013 authors' code partitions the whole network as built (no node rules)
@@ -1175,6 +1183,23 @@ def recipe_from_protocol(protocol) -> Recipe:
                       qrand_method=None, qrand_samples=0, qmax_method=None, measure="q")
     raise ValueError(f"protocol {getattr(protocol, 'name', protocol)!r} has neither a [modularity] "
                      f"nor an [analysis] section: no modularity recipe")
+
+
+def node_layers(g: nx.DiGraph) -> dict:
+    """Layer of every node from its ``layer`` attribute (the layered Qrand null needs them).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("p0", "n1"), ("n1", "out")])
+    >>> nx.set_node_attributes(g, {"p0": 0, "n1": 1, "out": 2}, "layer")
+    >>> node_layers(g)
+    {'p0': 0, 'n1': 1, 'out': 2}
+    """
+    missing = [v for v, d in g.nodes(data=True) if "layer" not in d]
+    if missing:
+        raise ValueError(f"the layered Qrand null needs a 'layer' attribute on every node; "
+                         f"{len(missing)} node(s) lack one (e.g. {missing[0]!r})")
+    return {v: int(d["layer"]) for v, d in g.nodes(data=True)}
 
 
 def apply_recipe(graph: nx.DiGraph, recipe: Recipe, *, seed: int, q_max=None, q_rand=None,
@@ -1206,6 +1231,8 @@ def apply_recipe(graph: nx.DiGraph, recipe: Recipe, *, seed: int, q_max=None, q_
     if recipe.measure == "q":
         return analyse_graph(g, method=recipe.method, directed=recipe.directed, seed=seed,
                              max_nodes=max_nodes, time_limit=time_limit)
+    if recipe.qrand_null == "layered" and layers is None:
+        layers = node_layers(g)
     q_max_value = q_max_method = None
     if isinstance(q_max, dict):
         q_max_value, q_max_method = q_max["q_max"], q_max.get("method")

@@ -90,7 +90,10 @@ class ScheduleSection:
 
 @dataclass(frozen=True)
 class Ka2005SelectionSection:
-    scheme: str = _p(choices=("ka2005",), doc="selection scheme")
+    scheme: str = _p(choices=("ka2005", "ka2005-elite-offspring"),
+                     doc="selection scheme: ka2005 (best L kept, worst L replaced by their copies, all but the "
+                         "best L varied) or ka2005-elite-offspring (best L kept, the other S - L slots are "
+                         "offspring of elite parents)")
     population: int = _p(lo=2, doc="population size S")
     elite: int = _p(lo=0, doc="elite size L")
     tie_break: str = _p(choices=("random", "index"), doc="order of equal-fitness individuals")
@@ -146,9 +149,14 @@ class ModularitySection:
 class RetinaSection:
     object_column: str = _p(choices=("outer", "inner"),
                             doc="column of a half that admits objects of 1-2 black pixels")
-    patterns: str = _p(choices=("resample", "fixed", "all"),
-                       doc="fitness environment: new random patterns each generation, one set per run, or all 256")
+    patterns: str = _p(choices=("resample", "fixed", "all", "balanced"),
+                       doc="fitness environment: new random patterns each generation, one set per run, "
+                           "all 256, or new patterns each generation with equal numbers from the four "
+                           "object classes (L and R, L only, R only, neither)")
     n_patterns: int = _p(lo=1, hi=256, doc="patterns in the environment")
+    solved_on: str = _p(choices=("all", "environment"),
+                        doc="patterns the solved criterion (run.solved_threshold) is measured on: all 256, "
+                            "or this generation's fitness environment")
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,9 @@ class NetworkSection:
     threshold_min: int = _p(doc="lowest threshold")
     threshold_max: int = _p(doc="highest threshold")
     activation: str = _p(choices=("at-least", "above"), doc="fires when sum >= threshold, or > threshold")
+    encoding: str = _p(choices=("integer", "binary"),
+                       doc="integer: slots may be empty, one field mutated with Pm per genome; binary: every "
+                           "slot connected (address bits + sign bit), threshold bits, each bit flips with Pm/B")
 
 
 @dataclass(frozen=True)
@@ -173,6 +184,18 @@ class NetworkVariationSection:
     mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
     crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc, per pair of variable genomes")
     crossover_operator: str = _p(choices=("one-point", "uniform"), doc="exchange of neuron genes")
+    crossover_mode: str = _p(choices=("pairs", "one-per-generation", "per-genome"),
+                             doc="pairs: the variable genomes paired at random, each pair recombines with Pc; "
+                                 "one-per-generation: with Pc one crossover between two random genomes; "
+                                 "per-genome: each variable genome, with Pc, is replaced by a child of itself "
+                                 "and a random other")
+
+
+@dataclass(frozen=True)
+class RetinaModularitySection(ModularitySection):
+    qrand_null: str = _p(choices=("degree", "layered"),
+                         doc="Qrand null of the swap method: degree-preserving swaps, or swaps that also keep "
+                             "every edge between the same two layers (mfinder's layered switching)")
 
 
 @dataclass(frozen=True)
@@ -279,7 +302,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "selection": Ka2005SelectionSection,
         "variation": NetworkVariationSection,
         "run": RunSection,
-        "modularity": ModularitySection,
+        "modularity": RetinaModularitySection,
         "cost": CostSection,
         "initial": InitialSection,
     },
@@ -341,6 +364,33 @@ DIGEST_EXCLUDED = frozenset({"run.runs", "run.log_every", "run.checkpoint_every"
                              "analysis.q_every", "trace.q_every"})
 
 
+# Keys added after runs were made with the behaviour of one of their values (the "legacy" value).
+# A protocol (or a stored run's protocol.json) without the key is read with that value, and the
+# key is left out of the digests while it holds it, so runs and calibrations made before the key
+# existed stay the same runs.  Any other value enters the digest as usual.
+LEGACY_DEFAULTS = {"retina.solved_on": "all", "network.encoding": "integer",
+                   "variation.crossover_mode": "pairs", "modularity.qrand_null": "degree"}
+
+
+def strip_legacy_defaults(data: dict) -> dict:
+    """``data`` (a JSON-like resolved protocol) without the :data:`LEGACY_DEFAULTS` keys that hold
+    their legacy value; changed in place and returned.
+
+    Examples
+    --------
+    >>> strip_legacy_defaults({"retina": {"n_patterns": 100, "solved_on": "all"}})
+    {'retina': {'n_patterns': 100}}
+    >>> strip_legacy_defaults({"retina": {"solved_on": "environment"}})
+    {'retina': {'solved_on': 'environment'}}
+    """
+    for dotted, value in LEGACY_DEFAULTS.items():
+        section, key = dotted.split(".")
+        table = data.get(section)
+        if isinstance(table, dict) and key in table and table[key] == value:
+            table.pop(key)
+    return data
+
+
 def protocol_digest(resolved: Mapping[str, Any]) -> str:
     """Digest (16 hex digits) of resolved protocol parameters, bookkeeping keys left out.
 
@@ -358,7 +408,7 @@ def protocol_digest(resolved: Mapping[str, Any]) -> str:
     >>> protocol_digest(a) == protocol_digest({**a, "run": {"max_generations": 301, "log_every": 1}})
     False
     """
-    data = _jsonable(resolved)
+    data = strip_legacy_defaults(_jsonable(resolved))
     for dotted in DIGEST_EXCLUDED:
         section, key = dotted.split(".")
         if isinstance(data.get(section), dict):
@@ -630,9 +680,9 @@ def _build_section(source: str, name: str, spec, table):
     values = {}
     for key, f in known.items():
         dotted = f"{name}.{key}"
-        if key not in table:
+        if key not in table and dotted not in LEGACY_DEFAULTS:
             raise ProtocolError(f"{source}: missing key '{dotted}' ({f.metadata['doc']})")
-        value = table[key]
+        value = table[key] if key in table else LEGACY_DEFAULTS[dotted]
         typ = {"int": int, "float": float, "str": str, "bool": bool, "tuple": tuple}[f.type]
         if _non_finite(value):
             raise ProtocolError(f"{source}: '{dotted}' = {value!r}: NaN and infinite values are not allowed")
@@ -682,6 +732,9 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if len(counts) > 1:
             raise ProtocolError(f"{source}: [goals]: every goal needs the same number of ';'-separated "
                                 f"outputs (found {sorted(counts)})")
+    if sel.scheme == "ka2005-elite-offspring" and kind != "retina2005":
+        raise ProtocolError(f"{source}: 'selection.scheme' = 'ka2005-elite-offspring' is implemented for "
+                            f"the 2005 retina (threshold networks) only")
     if kind == "retina2005":
         net = s["network"]
         if not net.layers or len(net.layers) != len(net.max_fanin) or not all(isinstance(v, int) and v > 0

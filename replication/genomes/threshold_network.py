@@ -25,6 +25,18 @@ complements.
 
 Genome: one gene of ``3 * 2 + 1`` small integers per neuron (source, weight for each slot,
 then the threshold; unused slots of the output neuron stay empty), 15 genes in layer order.
+
+Encodings (``network.encoding``): ``integer`` (slots may be empty; with Pm per genome one field
+of one neuron changes) or ``binary``, the same array read as a binary neuron gene: every slot is
+connected (``log2`` of the previous layer's size address bits and a sign bit), the threshold is
+``ceil(log2(tmax - tmin + 1))`` bits; each bit flips with probability Pm / B (B = 211 bits for the
+8-4-2-1 network), and a source whose weights cancel (+1 and -1) is no connection.
+
+Variation (``variation.crossover_mode``): random pairs of variable genomes recombine with Pc
+(``pairs``), one crossover per generation with Pc (``one-per-generation``), or each variable
+genome with Pc becomes a child of itself and another (``per-genome``); the ``ka2005-elite-offspring``
+scheme (:mod:`replication.algorithms`) uses :meth:`ThresholdNetworkModel.recombine` and
+:meth:`ThresholdNetworkModel.mutate` directly.
 """
 from __future__ import annotations
 
@@ -86,9 +98,23 @@ def from_words(words) -> int:
 
 
 # --------------------------------------------------------------------------- kernels
+@njit(cache=True, inline="always")
+def _cancelled(genome, n, s):
+    """True if the source of slot ``s`` of neuron ``n`` has a net weight of 0 over the neuron's slots
+    (e.g. +1 and -1 from the same source): no connection in the phenotype."""
+    base = n * GENE
+    src = genome[base + 2 * s]
+    total = 0
+    for r in range(SLOTS):
+        if genome[base + 2 * r] == src:
+            total += genome[base + 2 * r + 1]
+    return total == 0
+
+
 @njit(cache=True)
-def _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack):
-    """Mark neurons with a directed path to the output neuron (the last one); count them."""
+def _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack, cancel=False):
+    """Mark neurons with a directed path to the output neuron (the last one); count them.
+    ``cancel``: a source whose weights add up to 0 is no connection (binary encoding)."""
     for n in range(n_neurons):
         is_eff[n] = False
     out = n_neurons - 1
@@ -104,7 +130,7 @@ def _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack):
             continue
         for s in range(SLOTS):
             src = genome[n * GENE + 2 * s]
-            if src >= 0:
+            if src >= 0 and not (cancel and _cancelled(genome, n, s)):
                 m = layer_start[lay - 1] + src
                 if not is_eff[m]:
                     is_eff[m] = True
@@ -136,7 +162,7 @@ def _mux(x, lo, hi):
 
 
 @njit(cache=True)
-def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least):
+def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least, cancel=False):
     """Output (256-bit, as 4 words) and effective-neuron count of every network.
 
     A neuron's function of its (up to) 3 inputs is first tabulated (8 entries: does the
@@ -155,7 +181,7 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least):
     ones = ~zero
     for k in range(pop):
         g = genomes[k]
-        n_eff[k] = _effective(g, n_neurons, layer_start, neuron_layer, is_eff, stack)
+        n_eff[k] = _effective(g, n_neurons, layer_start, neuron_layer, is_eff, stack, cancel)
         for n in range(n_neurons):
             if not is_eff[n]:
                 continue
@@ -306,22 +332,161 @@ def crossover_networks(genomes, may_vary, probability, uniform):
     return pairs
 
 
+@njit(cache=True)
+def sample_balanced_mask(n_patterns, classes):
+    """A random set of ``n_patterns`` distinct patterns with equal numbers (as equal as
+    ``n_patterns`` allows) from each row of ``classes`` (pattern numbers of one object class)."""
+    k = classes.shape[0]
+    mask = np.zeros(N_WORDS, np.uint64)
+    for c in range(k):
+        take = n_patterns // k + (1 if c < n_patterns % k else 0)
+        perm = np.random.permutation(classes.shape[1])
+        for i in range(take):
+            p = classes[c, perm[i]]
+            mask[p // 64] |= np.uint64(1) << np.uint64(p % 64)
+    return mask
+
+
+@njit(cache=True)
+def random_networks_binary(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
+    """Random genomes of the binary encoding: every slot connected (uniform source, sign +-1)."""
+    genomes = np.full((pop, n_neurons * GENE), NONE, np.int16)
+    for k in range(pop):
+        for n in range(n_neurons):
+            prev = layer_sizes_prev[neuron_layer[n]]
+            for s in range(SLOTS):
+                if s < fanin[n]:
+                    genomes[k, n * GENE + 2 * s] = np.random.randint(0, prev)
+                    genomes[k, n * GENE + 2 * s + 1] = 1 if np.random.random() < 0.5 else -1
+                else:
+                    genomes[k, n * GENE + 2 * s + 1] = 1
+            genomes[k, n * GENE + 2 * SLOTS] = np.random.randint(tmin, tmax + 1)
+    return genomes
+
+
+def genome_bits(layer_sizes_prev, neuron_layer, fanin, tmin, tmax) -> tuple[np.ndarray, int, int]:
+    """The binary encoding's layout: address bits per neuron, threshold bits, bits per genome B.
+
+    A slot is ``log2(previous layer size)`` address bits and a sign bit; a threshold is
+    ``ceil(log2(tmax - tmin + 1))`` bits read as ``tmin + code`` (codes above ``tmax - tmin`` are
+    never produced: a flip that would make one is not made)."""
+    sizes = layer_sizes_prev[neuron_layer]
+    if np.any(sizes & (sizes - 1)):
+        raise ValueError(f"binary encoding: previous-layer sizes {sorted(set(sizes.tolist()))} must be "
+                         f"powers of two")
+    addr = np.log2(sizes).astype(np.int64)
+    tbits = max(1, int(np.ceil(np.log2(tmax - tmin + 1))))
+    total = int(np.sum(fanin * (addr + 1)) + tbits * len(fanin))
+    return addr, tbits, total
+
+
+@njit(cache=True)
+def mutate_networks_bits(genomes, may_vary, probability, addr_bits, fanin, tbits, tmin, tmax, n_bits):
+    """Binary encoding: every bit of a variable genome (address bits and sign bit of every slot,
+    threshold bits) flips with probability ``probability / n_bits``; returns the flips made."""
+    n_neurons = addr_bits.shape[0]
+    p = probability / n_bits
+    flips = 0
+    for k in range(genomes.shape[0]):
+        if not may_vary[k]:
+            continue
+        for n in range(n_neurons):
+            base = n * GENE
+            for s in range(fanin[n]):
+                for b in range(addr_bits[n]):
+                    if np.random.random() < p:
+                        genomes[k, base + 2 * s] ^= 1 << b
+                        flips += 1
+                if np.random.random() < p:
+                    genomes[k, base + 2 * s + 1] = -genomes[k, base + 2 * s + 1]
+                    flips += 1
+            for b in range(tbits):
+                if np.random.random() < p:
+                    code = (genomes[k, base + 2 * SLOTS] - tmin) ^ (1 << b)
+                    if code <= tmax - tmin:
+                        genomes[k, base + 2 * SLOTS] = tmin + code
+                        flips += 1
+    return flips
+
+
+@njit(cache=True, inline="always")
+def _cross_pair(genomes, a, b, uniform, n_genes):
+    """Exchange neuron genes between rows a and b: one-point (a cut between genes) or uniform."""
+    cut = np.random.randint(1, n_genes)
+    for gi in range(n_genes):
+        swap = (np.random.random() < 0.5) if uniform else gi >= cut
+        if swap:
+            for j in range(gi * GENE, (gi + 1) * GENE):
+                tmp = genomes[a, j]
+                genomes[a, j] = genomes[b, j]
+                genomes[b, j] = tmp
+
+
+@njit(cache=True)
+def crossover_once(genomes, may_vary, probability, uniform):
+    """With ``probability``: one crossover between two distinct random variable genomes."""
+    idx = np.flatnonzero(may_vary)
+    if idx.shape[0] < 2 or np.random.random() >= probability:
+        return 0
+    i = np.random.randint(0, idx.shape[0])
+    j = np.random.randint(0, idx.shape[0] - 1)
+    if j >= i:
+        j += 1
+    _cross_pair(genomes, idx[i], idx[j], uniform, genomes.shape[1] // GENE)
+    return 1
+
+
+@njit(cache=True)
+def recombine_children(genomes, partners, has_partner, uniform):
+    """Row i (where ``has_partner[i]``) becomes one child of itself and ``partners[i]``: genes
+    after a random cut (one-point) or each gene with probability 1/2 (uniform) from the partner."""
+    n_genes = genomes.shape[1] // GENE
+    made = 0
+    for i in range(genomes.shape[0]):
+        if not has_partner[i]:
+            continue
+        cut = np.random.randint(1, n_genes)
+        for gi in range(n_genes):
+            take = (np.random.random() < 0.5) if uniform else gi >= cut
+            if take:
+                for j in range(gi * GENE, (gi + 1) * GENE):
+                    genomes[i, j] = partners[i, j]
+        made += 1
+    return made
+
+
+@njit(cache=True)
+def per_genome_partners(may_vary, probability):
+    """For each variable genome, with ``probability``, a random other variable genome (else -1)."""
+    idx = np.flatnonzero(may_vary)
+    mates = np.full(may_vary.shape[0], -1, np.int64)
+    if idx.shape[0] < 2:
+        return mates
+    for i in idx:
+        if np.random.random() < probability:
+            j = idx[np.random.randint(0, idx.shape[0])]
+            while j == i:
+                j = idx[np.random.randint(0, idx.shape[0])]
+            mates[i] = j
+    return mates
+
+
 # --------------------------------------------------------------------------- graphs + Q
 @njit(cache=True)
 def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effective_only,
-                   directed, is_eff, stack):
+                   directed, is_eff, stack, cancel=False):
     """Adjacency over retina pixels (0..7) and neurons (8..), isolated nodes dropped."""
     n_neurons = neuron_layer.shape[0]
     n_nodes = n_in + n_neurons
     full = np.zeros((n_nodes, n_nodes), np.float64)
-    _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack)
+    _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack, cancel)
     for n in range(n_neurons):
         if effective_only and not is_eff[n]:
             continue
         lay = neuron_layer[n]
         for s in range(SLOTS):
             src = genome[n * GENE + 2 * s]
-            if src < 0:
+            if src < 0 or (cancel and _cancelled(genome, n, s)):
                 continue
             if lay == 0:
                 if not include_inputs:
@@ -335,7 +500,7 @@ def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effe
 
 @njit(cache=True)
 def population_q_networks(genomes, n_in, layer_start, neuron_layer, include_inputs, effective_only,
-                          directed):
+                          directed, cancel=False):
     pop = genomes.shape[0]
     qs = np.zeros(pop)
     sizes = np.zeros(pop, np.int64)
@@ -344,7 +509,7 @@ def population_q_networks(genomes, n_in, layer_start, neuron_layer, include_inpu
     stack = np.zeros(n_neurons + 1, np.int64)
     for k in range(pop):
         m, keep = network_matrix(genomes[k], n_in, layer_start, neuron_layer, include_inputs,
-                                 effective_only, directed, is_eff, stack)
+                                 effective_only, directed, is_eff, stack, cancel)
         sizes[k] = keep.shape[0]
         if keep.shape[0] > 1:
             qs[k] = greedy_labels(m)[0]
@@ -380,15 +545,24 @@ class ThresholdNetworkModel:
         self.fanin = np.array([net.max_fanin[l] for l in self.neuron_layer], np.int64)
         self.tmin, self.tmax = net.threshold_min, net.threshold_max
         self.at_least = net.activation == "at-least"
+        self.binary = net.encoding == "binary"
+        if self.binary:
+            self.addr_bits, self.tbits, self.n_bits = genome_bits(self.prev_sizes, self.neuron_layer,
+                                                                  self.fanin, self.tmin, self.tmax)
         self.pixels = np.array([to_words(m) for m in pixel_masks()], np.uint64)
         ret = protocol.retina
         self.left, self.right = object_masks(ret.object_column)
         self.pattern_mode, self.n_patterns = ret.patterns, ret.n_patterns
         self.all_mask = to_words((1 << 256) - 1)
         self.fixed_mask = None
+        if self.pattern_mode == "balanced":
+            both, lo, ro = self.left & self.right, self.left & ~self.right, self.right & ~self.left
+            self.classes = np.array([[p for p in range(256) if m >> p & 1]
+                                     for m in (both, lo, ro, ~(self.left | self.right))], np.int64)
         var = protocol.variation
         self.pm, self.pc = var.mutation_probability, var.crossover_probability
         self.uniform = var.crossover_operator == "uniform"
+        self.crossover_mode = var.crossover_mode
         self.penalty, self.free = protocol.fitness.size_penalty, protocol.fitness.free_neurons
         self.cost_weight = protocol.cost.weight if protocol.cost is not None else 0.0
         self.n_rows = 256
@@ -408,6 +582,8 @@ class ThresholdNetworkModel:
             if self.fixed_mask is None:
                 raise RuntimeError("fixed environment not set: call start_run first")
             return self.fixed_mask
+        if self.pattern_mode == "balanced":
+            return sample_balanced_mask(self.n_patterns, self.classes)
         return sample_mask(self.n_patterns)
 
     def start_run(self, seed: int) -> None:
@@ -419,12 +595,12 @@ class ThresholdNetworkModel:
 
     # ----- population
     def random(self, pop: int) -> np.ndarray:
-        return random_networks(pop, self.n_neurons, self.prev_sizes, self.neuron_layer, self.fanin,
-                               self.tmin, self.tmax)
+        make = random_networks_binary if self.binary else random_networks
+        return make(pop, self.n_neurons, self.prev_sizes, self.neuron_layer, self.fanin, self.tmin, self.tmax)
 
     def evaluate(self, genomes, targets) -> Evaluation:
         out, n_eff = evaluate_networks(genomes, self.pixels, self.layer_start, self.neuron_layer,
-                                       self.at_least)
+                                       self.at_least, self.binary)
         correct = np.stack([correct_patterns(out, t, self.all_mask) for t in targets], axis=1)
         extra = {"genomes": genomes} if self.cost_weight else {}
         return Evaluation(correct=correct, outputs=out, n_effective=n_eff, extra=extra)
@@ -435,6 +611,7 @@ class ThresholdNetworkModel:
         env = self.environment()
         n_env = sum(bin(int(w)).count("1") for w in env)
         right = correct_patterns(evaluation.outputs, targets[goal], env)
+        evaluation.extra["environment_accuracy"] = right / n_env
         fit = right / n_env - self.size_penalty(evaluation.n_effective)
         if self.cost_weight:
             fit -= self.cost_weight * np.array([len(self.edges(g)) for g in evaluation.extra["genomes"]])
@@ -444,10 +621,50 @@ class ThresholdNetworkModel:
         return self.penalty * np.maximum(0, np.asarray(n_effective) - self.free)
 
     def vary(self, genomes, may_vary) -> None:
+        """Crossover (``variation.crossover_mode``), then mutation, of the rows where ``may_vary``."""
         if self.pc > 0:
-            crossover_networks(genomes, may_vary, self.pc, self.uniform)
-        mutate_networks(genomes, may_vary, self.pm, self.prev_sizes, self.neuron_layer, self.fanin,
-                        self.tmin, self.tmax)
+            if self.crossover_mode == "pairs":
+                crossover_networks(genomes, may_vary, self.pc, self.uniform)
+            elif self.crossover_mode == "one-per-generation":
+                crossover_once(genomes, may_vary, self.pc, self.uniform)
+            else:
+                mates = per_genome_partners(may_vary, self.pc)
+                self.recombine(genomes, genomes[np.maximum(mates, 0)], mates >= 0)
+        self.mutate(genomes, may_vary)
+
+    def recombine(self, genomes, partners, has_partner) -> None:
+        """Rows where ``has_partner`` become a child of themselves and the partner row (in place)."""
+        recombine_children(genomes, partners, has_partner, self.uniform)
+
+    def mutate(self, genomes, may_vary) -> None:
+        """Mutation of the rows where ``may_vary``: one field with Pm per genome (integer encoding)
+        or each bit with Pm / B (binary encoding)."""
+        if self.binary:
+            mutate_networks_bits(genomes, may_vary, self.pm, self.addr_bits, self.fanin, self.tbits,
+                                 self.tmin, self.tmax, self.n_bits)
+        else:
+            mutate_networks(genomes, may_vary, self.pm, self.prev_sizes, self.neuron_layer, self.fanin,
+                            self.tmin, self.tmax)
+
+    def solution_difference(self, a, b) -> dict:
+        """How two genomes (an MVG run's latest AND and OR solutions) differ: neuron genes, integer
+        loci (a slot's source or weight, a threshold), genes of neurons effective in either network,
+        and whether only thresholds differ.
+
+        Kashtan & Alon (2005): after a switch the network re-adapts "often by the threshold value
+        of a single neuron".
+        """
+        effective = np.zeros(self.n_neurons, np.bool_)
+        for g in (a, b):
+            is_eff = np.zeros(self.n_neurons, np.bool_)
+            _effective(np.asarray(g), self.n_neurons, self.layer_start, self.neuron_layer, is_eff,
+                       np.zeros(self.n_neurons + 1, np.int64), self.binary)
+            effective |= is_eff
+        a, b = np.asarray(a).reshape(-1, GENE), np.asarray(b).reshape(-1, GENE)
+        differ = a != b
+        return {"genes": int(np.count_nonzero(differ.any(axis=1))), "loci": int(np.count_nonzero(differ)),
+                "effective_genes": int(np.count_nonzero(differ.any(axis=1) & effective)),
+                "thresholds_only": bool(differ.any() and not differ[:, :2 * SLOTS].any())}
 
     # ----- phenotype
     def node_label(self, node: int) -> str:
@@ -459,8 +676,9 @@ class ThresholdNetworkModel:
 
     def edges(self, genome, effective_only: bool = True) -> list[tuple[int, int]]:
         is_eff = np.zeros(self.n_neurons, np.bool_)
-        _effective(np.asarray(genome), self.n_neurons, self.layer_start, self.neuron_layer, is_eff,
-                   np.zeros(self.n_neurons + 1, np.int64))
+        genome = np.asarray(genome)
+        _effective(genome, self.n_neurons, self.layer_start, self.neuron_layer, is_eff,
+                   np.zeros(self.n_neurons + 1, np.int64), self.binary)
         edges, seen = [], set()
         for n in range(self.n_neurons):
             if effective_only and not is_eff[n]:
@@ -468,7 +686,7 @@ class ThresholdNetworkModel:
             lay = int(self.neuron_layer[n])
             for s in range(SLOTS):
                 src = int(genome[n * GENE + 2 * s])
-                if src < 0:
+                if src < 0 or (self.binary and _cancelled(genome, n, s)):
                     continue
                 node = src if lay == 0 else self.n_inputs + int(self.layer_start[lay - 1]) + src
                 e = (node, self.n_inputs + n)
@@ -497,7 +715,7 @@ class ThresholdNetworkModel:
 
     def population_q(self, genomes, protocol):
         return population_q_networks(genomes, self.n_inputs, self.layer_start, self.neuron_layer,
-                                     *self.graph_options(protocol))
+                                     *self.graph_options(protocol), self.binary)
 
     def modularity_graph(self, genome, protocol):
         from ..modularity import prepare_graph

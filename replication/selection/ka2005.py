@@ -93,3 +93,31 @@ def select(fitness, elite, random_ties):
         may_vary[i] = False
         parents[n - elite + i] = ranked[i]   # the worst L slots: copies of the elite
     return parents, may_vary
+
+
+@njit(cache=True)
+def select_elite_offspring(fitness, elite, random_ties, crossover_probability):
+    """The "elite offspring" reading of the 2005 scheme: the best L pass unchanged; each of the
+    other S - L slots is filled by an offspring of the elite: a uniformly drawn elite parent and,
+    with ``crossover_probability``, a second, different elite parent to recombine with.
+
+    Returns ``parents`` (first parent of each slot), ``mates`` (second parent, or -1: no
+    crossover) and ``may_vary`` (False for the L unchanged elite).
+    """
+    n = fitness.shape[0]
+    ranked = rank_descending(fitness, random_ties)
+    parents = np.empty(n, np.int64)
+    mates = np.full(n, -1, np.int64)
+    may_vary = np.ones(n, np.bool_)
+    for i in range(elite):
+        parents[i] = ranked[i]
+        may_vary[i] = False
+    for i in range(elite, n):
+        r = np.random.randint(0, elite)
+        parents[i] = ranked[r]
+        if elite > 1 and np.random.random() < crossover_probability:
+            m = np.random.randint(0, elite - 1)
+            if m >= r:
+                m += 1
+            mates[i] = ranked[m]
+    return parents, mates, may_vary
