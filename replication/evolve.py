@@ -130,6 +130,39 @@ def _all_solved_at(solved: dict):
     return max(solved.values()) if all(v is not None for v in solved.values()) else None
 
 
+#: Run stretches of generations in numba where the algorithm offers it (``algo.stretch``); the
+#: results are identical either way (the benchmark turns it off to measure the step-by-step loop).
+FUSED = True
+#: The most generations one stretch runs (bounds the log arrays; a stretch is ~0.1 s at most).
+MAX_STRETCH = 1000
+
+
+def _stretch_end(gen: int, run, stop_at, halt_after) -> int:
+    """The first generation a stretch from ``gen`` must not run: the last generation, the stop
+    generation and the next checkpoint or halt are run (or taken) by the loop itself."""
+    end = min(run.max_generations - 1, (gen // run.checkpoint_every + 1) * run.checkpoint_every,
+              gen + MAX_STRETCH)
+    if stop_at is not None:
+        end = min(end, stop_at)
+    if halt_after is not None:
+        end = min(end, halt_after)
+    return end
+
+
+def _watch(goals, solved, run, stop_at, readapt) -> dict:
+    """What the loop's bookkeeping needs to see (see :meth:`Ka2005Algorithm.stretch`): a first
+    solution of a goal (or any solution under the ``first-solution`` rule), every epoch start
+    once the MVG re-adaptation record runs, and a solution in its unresolved epoch."""
+    first = run.stop == "first-solution" and stop_at is None
+    readapt_epoch, watch_until = 0, -1
+    if readapt is not None and _all_solved_at(solved) is not None:
+        readapt_epoch = readapt.epoch
+        if readapt.records and readapt.records[-1][1] is None:
+            watch_until = readapt.records[-1][0] + readapt.epoch
+    return {"needs_solved": [first or solved[g] is None for g in goals],
+            "readapt_epoch": readapt_epoch, "watch_until": watch_until}
+
+
 def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = None,
            progress=None) -> dict | None:
     """Run (or resume, or return the finished result of) one run; returns result.json's content.
@@ -195,7 +228,22 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
                     **({"readaptation": readapt.records} if mvg else {})}, header, rows)
         rows.clear()
 
+    stretch = getattr(algo, "stretch", None) if FUSED and not trace else None
     while True:
+        if stretch is not None:
+            end = _stretch_end(gen, run, stop_at, halt_after)
+            done = stretch(gen, end, state, _watch(goals, solved, run, stop_at, readapt)) if end > gen else None
+            if done is not None and done[0] > gen:
+                for g, values in done[1]:
+                    rows.append([g, schedule.goal_at(g)] + values)
+                gen = done[0]
+                if progress is not None:
+                    progress(gen, run.max_generations)
+                if gen % run.checkpoint_every == 0:
+                    checkpoint(gen)
+                if halt_after is not None and gen >= halt_after:
+                    return None
+                continue
         seed_numba(seed, "generation", gen)
         goal = schedule.goal_at(gen)
         gi = goals.index(goal)

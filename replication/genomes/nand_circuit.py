@@ -157,10 +157,26 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     so one pass in dependency order gives exactly the same result.
     """
     pop = genomes.shape[0]
-    n_nodes = n_inputs + n_gates
     outputs = np.zeros(pop, np.uint64)
     settled = np.zeros(pop, np.uint64)
     n_effective = np.zeros(pop, np.int32)
+    eff_bits = np.zeros(pop, np.uint64)
+    rows = np.ones(pop, np.bool_)
+    evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
+                  outputs, settled, n_effective, eff_bits)
+    return outputs, settled, n_effective
+
+
+@njit(cache=True)
+def evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
+                  outputs, settled, n_effective, eff_bits):
+    """:func:`evaluate_population` of the genomes where ``rows`` is true, written in place
+    into ``outputs``, ``settled``, ``n_effective`` and ``eff_bits`` (bit ``g`` set when gate
+    ``g`` is effective; ``n_gates`` <= 64).  A genome's record depends on its own genome only,
+    so evaluating a subset gives the same records as evaluating everyone (evaluation caching:
+    a mutation of a non-effective gate's inputs leaves the record as it was)."""
+    pop = genomes.shape[0]
+    n_nodes = n_inputs + n_gates
     vals = np.zeros(n_nodes, np.uint64)
     new = np.zeros(n_gates, np.uint64)
     is_eff = np.zeros(n_gates, np.bool_)
@@ -173,9 +189,16 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     for i in range(n_inputs):
         vals[i] = in_masks[i]
     for k in range(pop):
+        if not rows[k]:
+            continue
         genome = genomes[k]
         n_eff = _effective_mask(genome, n_inputs, n_gates, is_eff, stack)
         n_effective[k] = n_eff
+        bits = np.uint64(0)
+        for g in range(n_gates):
+            if is_eff[g]:
+                bits |= np.uint64(1) << np.uint64(g)
+        eff_bits[k] = bits
         n_sorted = _topological_order(genome, n_inputs, is_eff, n_gates, order, mark, dfs) \
             if n_eff <= sweeps else -1
         if n_sorted >= 0:
@@ -214,7 +237,6 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
                     unsettled |= nxt ^ vals[n_inputs + g]
                 settled[k] = full & ~unsettled
         outputs[k] = vals[genome[2 * n_gates]]
-    return outputs, settled, n_effective
 
 
 @njit(cache=True)
