@@ -133,13 +133,14 @@ N_RECORD = 5
 
 
 #: entries of the per-run memo of circuit evaluations (direct-mapped, keyed by the effective genome)
-MEMO_SLOTS = 1 << 16
+MEMO_SLOTS = 1 << 14
 _NOT_EFFECTIVE = 0xFF
 
 
-def new_memo(n_fields: int, slots: int = MEMO_SLOTS) -> dict:
+def new_memo(n_fields: int, slots: int | None = None) -> dict:
     """An empty evaluation memo: ``keys`` (the effective genome, 8 bits a field), ``out``,
-    ``settled`` and ``used`` per slot (~3 MB for 25 fields)."""
+    ``settled`` and ``used`` per slot (~0.8 MB for 25 fields and the default 16,384 slots)."""
+    slots = MEMO_SLOTS if slots is None else slots
     return dict(memo_keys=np.zeros((slots, (n_fields + 7) // 8), np.uint64), memo_out=np.zeros(slots, np.uint64),
                 memo_set=np.zeros(slots, np.uint64), memo_used=np.zeros(slots, np.bool_))
 
