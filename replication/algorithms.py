@@ -156,15 +156,17 @@ class Ka2005Algorithm:
                     mutation_mode=MUTATION_OPERATORS[m.mutation_operator],
                     probability=float(m.mutation_probability), output_any=bool(m.output_any))
 
-    def stretch(self, gen: int, end: int, state: dict, watch) -> tuple[int, list] | None:
+    def stretch(self, gen: int, end: int, state: dict, watch, resume_at: int = -1) -> tuple | None:
         """Run generations ``gen .. end-1`` in numba as :meth:`assess` + :meth:`advance` would,
         stopping early before a generation the loop must see (see :mod:`.fused`).
 
         ``watch``: ``needs_solved`` (per goal: a solved individual is an event),
         ``readapt_epoch`` (> 0: every epoch start is an event), ``watch_until`` (a solved
-        individual before that generation is an event).  Returns ``(g, rows)``: the first
-        generation not run and the log rows ``(generation, values)`` of the ones run; None
-        when this run has no fused kernel."""
+        individual before that generation is an event); ``resume_at``: the event generation
+        the loop has just seen, to run on without stopping.  Returns ``(g, rows, event)``: the
+        first generation not run, the log rows ``(generation, values)`` of the ones run, and
+        for an event at g (g < end) ``(n_solved, log values)`` of generation g, else None;
+        None when this run has no fused kernel."""
         if self._fused is None:
             return None
         from .fused import N_RECORD, ka2005_circuit_stretch, new_memo
@@ -184,16 +186,19 @@ class Ka2005Algorithm:
             c["pop"], c["spare"], c["rec"], c["rec2"], c["q"], c["q2"], c["dirty"], c["dirty_q"], **c["memo"],
             gen=gen, end=end, seed=self.seed, needs_solved=np.asarray(watch["needs_solved"], np.bool_),
             readapt_epoch=int(watch["readapt_epoch"]), watch_until=int(watch["watch_until"]),
+            resume_at=int(resume_at),
             log_best=best, log_mean=mean, log_solved=n_solved, log_correct=correct, **self._fused)
         if swapped:
             for a, b in (("pop", "spare"), ("rec", "rec2"), ("q", "q2")):
                 c[a], c[b] = c[b], c[a]
         state["population"] = c["pop"]
         n_rows = self.model.n_rows
-        rows = [(t, [float(best[t - gen]), float(mean[t - gen]), int(n_solved[t - gen])]
-                 + [int(v) / n_rows for v in correct[t - gen]])
-                for t in range(gen, g) if self.logs_generation(t)]
-        return g, rows
+
+        def values(t):
+            return ([float(best[t - gen]), float(mean[t - gen]), int(n_solved[t - gen])]
+                    + [int(v) / n_rows for v in correct[t - gen]])
+        rows = [(t, values(t)) for t in range(gen, g) if self.logs_generation(t)]
+        return g, rows, ((int(n_solved[g - gen]), values(g)) if g < end else None)
 
     def log_header(self) -> list[str]:
         return ["best_fitness", "mean_fitness", "n_solved"] + [f"best_accuracy_{g}" for g in self.goals]

@@ -118,12 +118,27 @@ class Readaptation:
                 "median_generations": float(np.median(done)) if done else None, "generations": counted}
 
 
-def _stop_fires(run, solved: dict, a) -> bool:
+def _stop_fires(run, solved: dict, n_solved: int) -> bool:
     if run.stop == "all-goals-solved":
         return all(v is not None for v in solved.values())
     if run.stop == "first-solution":
-        return a.n_solved > 0
+        return n_solved > 0
     return False
+
+
+def _bookkeeping(gen: int, goal: str, n_solved: int, solved: dict, readapt, run, stop_at):
+    """One assessed generation's effect on the run's record: first solution of the goal in
+    force, the MVG re-adaptation record, and the stop rule; returns the (new) stop generation."""
+    if n_solved and solved[goal] is None:
+        solved[goal] = gen
+    if readapt is not None:
+        readapt.update(gen, _all_solved_at(solved), n_solved)
+    if stop_at is None and _stop_fires(run, solved, n_solved):
+        stop_at = gen + run.post_solution_generations
+    if (stop_at is None and run.stop == "sustained" and readapt is not None
+            and readapt.streak() >= run.sustained_epochs):
+        stop_at = readapt.epoch_end() + run.post_solution_generations
+    return stop_at
 
 
 def _all_solved_at(solved: dict):
@@ -229,38 +244,51 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
         rows.clear()
 
     stretch = getattr(algo, "stretch", None) if FUSED and not trace else None
+    resume_at = -1
     while True:
         if stretch is not None:
             end = _stretch_end(gen, run, stop_at, halt_after)
-            done = stretch(gen, end, state, _watch(goals, solved, run, stop_at, readapt)) if end > gen else None
-            if done is not None and done[0] > gen:
-                for g, values in done[1]:
-                    rows.append([g, schedule.goal_at(g)] + values)
-                gen = done[0]
-                if progress is not None:
-                    progress(gen, run.max_generations)
-                if gen % run.checkpoint_every == 0:
-                    checkpoint(gen)
-                if halt_after is not None and gen >= halt_after:
-                    return None
+            if resume_at == gen:
+                end = max(end, gen + 1)       # the event generation is run on (advanced) in any case
+            done = (stretch(gen, end, state, _watch(goals, solved, run, stop_at, readapt), resume_at)
+                    if end > gen else None)
+            if done is not None:
+                ran_to, done_rows, event = done
+                for g, values in done_rows:
+                    if g != resume_at:            # the event generation's row is already logged
+                        rows.append([g, schedule.goal_at(g)] + values)
+                resume_at = -1
+                if ran_to > gen:
+                    gen = ran_to
+                    if progress is not None:
+                        progress(gen, run.max_generations)
+                    if gen % run.checkpoint_every == 0:
+                        checkpoint(gen)
+                    if halt_after is not None and gen >= halt_after:
+                        return None
+                if event is None:
+                    continue
+                # generation `gen` was assessed in numba and needs the bookkeeping below
+                n_solved, values = event
+                goal = schedule.goal_at(gen)
+                if algo.logs_generation(gen):
+                    rows.append([gen, goal] + values)
+                stop_at = _bookkeeping(gen, goal, n_solved, solved, readapt, run, stop_at)
+                if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
+                    seed_numba(seed, "generation", gen)      # the last generation, as an Assessment
+                    a = algo.assess(gen, goals.index(goal), state)
+                    break
+                resume_at = gen                              # run on from it without stopping
                 continue
         seed_numba(seed, "generation", gen)
         goal = schedule.goal_at(gen)
         gi = goals.index(goal)
         a = algo.assess(gen, gi, state)
-        if a.n_solved and solved[goal] is None:
-            solved[goal] = gen
-        if mvg:
-            readapt.update(gen, _all_solved_at(solved), a.n_solved)
         logged = algo.logs_generation(gen)
         if logged:
             rows.append([gen, goal] + algo.log_row(gen, gi, a))
             traced = a.population[int(np.argmax(a.score))].copy() if trace else None
-        if stop_at is None and _stop_fires(run, solved, a):
-            stop_at = gen + run.post_solution_generations
-        if (stop_at is None and run.stop == "sustained" and mvg
-                and readapt.streak() >= run.sustained_epochs):
-            stop_at = readapt.epoch_end() + run.post_solution_generations
+        stop_at = _bookkeeping(gen, goal, a.n_solved, solved, readapt, run, stop_at)
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
             if trace and logged:
                 rows[-1] += _trace(protocol, model, traced, gen, trace, seed)

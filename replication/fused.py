@@ -233,15 +233,16 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
                            initial_state, n_rows, penalty, free_gates, cost_weight, modularity,
                            include_inputs, effective_only, self_loops, directed, elite, random_ties,
                            by_fitness, threshold, mutation_mode, probability, output_any,
-                           needs_solved, readapt_epoch, watch_until,
+                           needs_solved, readapt_epoch, watch_until, resume_at,
                            log_best, log_mean, log_solved, log_correct):
     """Run generations ``gen, gen+1, ...`` (assess + advance each) until ``end`` or an event.
 
     Returns ``(g, swapped)``: generations ``gen .. g-1`` were run; if ``g < end`` generation g
     was assessed, found to need the loop's bookkeeping (an event, see the module docstring)
-    and left as it was (no draw made).  ``swapped``: the population and records now live in
-    ``spare``, ``rec2``, ``q2``.  Per generation run, ``log_*[g - gen]`` hold the best and
-    mean fitness, the number solved and the best correct count per goal.
+    and left as it was (no draw made after seeding its stream); a call with ``resume_at = g``
+    then runs it on without stopping there.  ``swapped``: the population and records now live
+    in ``spare``, ``rec2``, ``q2``.  Per generation assessed, ``log_*[g - gen]`` hold the best
+    and mean fitness, the number solved and the best correct count per goal.
     """
     n = pop.shape[0]
     n_goals = targets.shape[0]
@@ -270,10 +271,6 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
             measure = fitness[k] if by_fitness else correct[k, gi] / n_rows
             if measure >= threshold:
                 n_solved += 1
-        if n_solved > 0 and (needs_solved[gi] or g < watch_until):
-            break
-        if readapt_epoch > 0 and g % readapt_epoch == 0:
-            break
         i = g - gen
         log_best[i] = fitness.max()
         log_mean[i] = numpy_mean(fitness)
@@ -284,6 +281,11 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
                 if correct[k, t] > best:
                     best = correct[k, t]
             log_correct[i, t] = best
+        if g != resume_at:
+            if n_solved > 0 and (needs_solved[gi] or g < watch_until):
+                break
+            if readapt_epoch > 0 and g % readapt_epoch == 0:
+                break
         # advance: the same kernels, in the same order, as Ka2005Algorithm.advance
         parents, may_vary = select(fitness, elite, random_ties)
         n_fields = pop.shape[1]

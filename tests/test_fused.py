@@ -140,11 +140,15 @@ def test_stretch_stops_before_a_watched_solution_and_is_used_only_where_it_appli
     start = model.random(120)
     watched = {"needs_solved": [True], "readapt_epoch": 0, "watch_until": -1}
     state = {"population": start.copy()}
-    assert algo.stretch(10, 40, state, watched) == (10, [])               # stops at once, no draw
+    g, rows, event = algo.stretch(10, 40, state, watched)                 # stops at once, no draw
+    assert (g, rows) == (10, []) and event[0] == 120 and event[1][2] == 120
     assert np.array_equal(state["population"], start)
+    g, rows, event = algo.stretch(10, 12, state, watched, resume_at=10)  # runs on from the event
+    assert (g, [r[0] for r in rows]) == (11, [10]) and event[0] == 120
     unwatched = dict(watched, needs_solved=[False])
-    g, rows = algo.stretch(10, 40, state, unwatched)
-    assert g == 40 and [r[0] for r in rows] == list(range(10, 40)) and all(r[1][2] == 120 for r in rows)
+    g, rows, event = algo.stretch(11, 40, state, unwatched)
+    assert g == 40 and event is None
+    assert [r[0] for r in rows] == list(range(11, 40)) and all(r[1][2] == 120 for r in rows)
     assert algo.stretch(40, 60, state, dict(unwatched, readapt_epoch=20))[0] == 40   # an epoch start
     assert algo.stretch(41, 60, state, dict(unwatched, readapt_epoch=20))[0] == 60
     assert algo.stretch(60, 70, state, dict(unwatched, watch_until=65))[0] == 60
