@@ -140,23 +140,46 @@ _NOT_EFFECTIVE = 0xFF
 
 def new_memo(n_fields: int, slots: int | None = None) -> dict:
     """An empty evaluation memo: ``keys`` (the effective genome, 8 bits a field), ``out``,
-    ``settled`` and ``used`` per slot (~0.8 MB for 25 fields and the default 16,384 slots)."""
+    ``settled`` and ``used`` per slot, and the same for Q (``qkeys``, ``q``, ``qused``);
+    ~1.5 MB for 25 fields and the default 16,384 slots."""
     slots = MEMO_SLOTS if slots is None else slots
-    return dict(memo_keys=np.zeros((slots, (n_fields + 7) // 8), np.uint64), memo_out=np.zeros(slots, np.uint64),
-                memo_set=np.zeros(slots, np.uint64), memo_used=np.zeros(slots, np.bool_))
+    words = (n_fields + 7) // 8
+    return dict(memo_keys=np.zeros((slots, words), np.uint64), memo_out=np.zeros(slots, np.uint64),
+                memo_set=np.zeros(slots, np.uint64), memo_used=np.zeros(slots, np.bool_),
+                memo_qkeys=np.zeros((slots, words), np.uint64), memo_q=np.zeros(slots),
+                memo_qused=np.zeros(slots, np.bool_))
+
+
+@njit(cache=True)
+def _genome_key(genome, is_eff, n_gates, effective_only, key):
+    """``key`` <- the genome, 8 bits a field, fields of non-effective gates blanked when
+    ``effective_only``; returns its hash."""
+    n_words = key.shape[0]
+    for w in range(n_words):
+        key[w] = 0
+    for f in range(genome.shape[0]):
+        v = genome[f] if (not effective_only or f >= 2 * n_gates or is_eff[f // 2]) else _NOT_EFFECTIVE
+        key[f >> 3] |= np.uint64(v & 0xFF) << np.uint64(8 * (f & 7))
+    h = np.uint64(0x9E3779B97F4A7C15)
+    for w in range(n_words):
+        h = (h ^ key[w]) * np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    return h
 
 
 @njit(cache=True)
 def _refresh(pop, rec, q, dirty, dirty_q, memo_keys, memo_out, memo_set, memo_used,
-             n_inputs, n_gates, in_masks, full, sweeps, initial_state,
+             memo_qkeys, memo_q, memo_qused, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
              modularity, include_inputs, effective_only, self_loops, directed):
     """Bring the records of the rows marked dirty up to date (and, for the Q objective, Q).
 
     A circuit's output and settled masks depend only on its *effective genome* (the fields
     of its effective gates and its output gene; the other gates cannot reach the output), so
     they are looked up in a memo keyed by it, and only circuits not found are simulated
-    (:func:`replication.genomes.nand_circuit.evaluate_rows`)."""
-    n, n_fields = pop.shape
+    (:func:`replication.genomes.nand_circuit.evaluate_rows`).  Q likewise: the greedy Q of
+    the circuit graph (no randomness) depends only on the effective genome when the graph
+    keeps effective gates only, else on the whole genome."""
+    n = pop.shape[0]
     n_words = memo_keys.shape[1]
     mask = memo_keys.shape[0] - 1
     is_eff = np.zeros(n_gates, np.bool_)
@@ -178,13 +201,7 @@ def _refresh(pop, rec, q, dirty, dirty_q, memo_keys, memo_out, memo_set, memo_us
         rec[k, _NEFF] = np.uint64(n_eff)
         rec[k, _BITS] = bits
         rec[k, _CONN] = np.uint64(c)
-        h = np.uint64(0x9E3779B97F4A7C15)
-        for f in range(n_fields):
-            v = pop[k, f] if (f >= 2 * n_gates or is_eff[f // 2]) else _NOT_EFFECTIVE
-            row_keys[k, f >> 3] |= np.uint64(v & 0xFF) << np.uint64(8 * (f & 7))
-        for w in range(n_words):
-            h = (h ^ row_keys[k, w]) * np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(31)
+        h = _genome_key(pop[k], is_eff, n_gates, True, row_keys[k])
         s = np.int64(h & np.uint64(mask))
         hit = memo_used[s]
         if hit:
@@ -218,17 +235,35 @@ def _refresh(pop, rec, q, dirty, dirty_q, memo_keys, memo_out, memo_set, memo_us
                 memo_set[s] = sett[k]
                 memo_used[s] = True
     if modularity:
+        qmask = memo_qkeys.shape[0] - 1
+        key = np.zeros(n_words, np.uint64)
         for k in range(n):
-            if dirty_q[k]:
-                m, keep = circuit_matrix(pop[k], n_inputs, n_gates, include_inputs, effective_only,
-                                         self_loops, directed, is_eff, stack, 1)
-                q[k] = greedy_labels(m)[0] if keep.shape[0] > 1 else 0.0
-                dirty_q[k] = False
+            if not dirty_q[k]:
+                continue
+            dirty_q[k] = False
+            _effective_mask(pop[k], n_inputs, n_gates, is_eff, stack)
+            s = np.int64(_genome_key(pop[k], is_eff, n_gates, effective_only, key) & np.uint64(qmask))
+            hit = memo_qused[s]
+            if hit:
+                for w in range(n_words):
+                    if memo_qkeys[s, w] != key[w]:
+                        hit = False
+                        break
+            if hit:
+                q[k] = memo_q[s]
+                continue
+            m, keep = circuit_matrix(pop[k], n_inputs, n_gates, include_inputs, effective_only,
+                                     self_loops, directed, is_eff, stack, 1)
+            q[k] = greedy_labels(m)[0] if keep.shape[0] > 1 else 0.0
+            for w in range(n_words):
+                memo_qkeys[s, w] = key[w]
+            memo_q[s] = q[k]
+            memo_qused[s] = True
 
 
 @njit(cache=True)
 def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_keys, memo_out, memo_set,
-                           memo_used, gen, end, seed,
+                           memo_used, memo_qkeys, memo_q, memo_qused, gen, end, seed,
                            sched_epoch, sched_map, targets, n_inputs, n_gates, in_masks, full, sweeps,
                            initial_state, n_rows, penalty, free_gates, cost_weight, modularity,
                            include_inputs, effective_only, self_loops, directed, elite, random_ties,
@@ -252,7 +287,8 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
     g = gen
     while g < end:
         np.random.seed(splitmix_seed(seed, g))
-        _refresh(pop, rec, q, dirty, dirty_q, memo_keys, memo_out, memo_set, memo_used, n_inputs, n_gates,
+        _refresh(pop, rec, q, dirty, dirty_q, memo_keys, memo_out, memo_set, memo_used, memo_qkeys, memo_q,
+                 memo_qused, n_inputs, n_gates,
                  in_masks, full, sweeps, initial_state, modularity, include_inputs, effective_only, self_loops,
                  directed)
         gi = sched_map[0] if sched_epoch == 0 else sched_map[(g // sched_epoch) % sched_map.shape[0]]
