@@ -26,18 +26,30 @@ def _best_time(fn, repeat: int = 5, number: int = 1) -> float:
     return best
 
 
-def _run_seconds(proto, seed: int, fused: bool = True) -> float:
-    """Wall time of one run (in a throw-away folder), with or without the fused stretches."""
+def _run_seconds(proto, seed: int, fused: bool = True, cpu: bool = False) -> float:
+    """Wall time (or this process's CPU time) of one run in a throw-away folder, with or
+    without the fused stretches.  On a shared machine CPU time is the steadier estimate of
+    what one free core would do."""
     from . import evolve as loop
     before = loop.FUSED
     loop.FUSED = fused
+    clock = time.process_time if cpu else time.perf_counter
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            t = time.perf_counter()
+            t = clock()
             loop.evolve(proto, seed, Path(tmp) / "run")
-            return time.perf_counter() - t
+            return clock() - t
     finally:
         loop.FUSED = before
+
+
+def load_average() -> float:
+    """The 1-minute load average (what else ran while measuring), or NaN where unknown."""
+    import os
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
 
 
 def peak_rss_mb() -> float:
@@ -93,6 +105,8 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
 
     step = min(_run_seconds(proto, 7, fused=False) for _ in range(2))
     loop = min(_run_seconds(proto, 7, fused=True) for _ in range(2))
+    step_cpu = _run_seconds(proto, 7, fused=False, cpu=True)
+    loop_cpu = _run_seconds(proto, 7, fused=True, cpu=True)
     gens_per_s = generations / loop
     return {
         "population": population,
@@ -105,12 +119,15 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
         "loop_generations_per_s": gens_per_s,
         "step_loop_generations_per_s": generations / step,
         "speedup_fused_vs_step_loop": step / loop,
+        "loop_generations_per_cpu_s": generations / loop_cpu,
+        "step_loop_generations_per_cpu_s": generations / step_cpu,
         "loop_generations": generations,
         "python_loop_generations_per_s_estimate": 1.0 / (t_python * population),
         "speedup_loop_vs_python_eval_only": gens_per_s * t_python * population,
         "loop_time_over_eval_time": (loop / generations) / (t_eval_evolved * population),
         "step_loop_time_over_eval_time": (step / generations) / (t_eval_evolved * population),
         "peak_rss_mb": peak_rss_mb(),
+        "load_average_1min": load_average(),
     }
 
 
@@ -129,10 +146,13 @@ def bench_qmax(population: int = 1000, generations: int = 100) -> dict:
     _run_seconds(short, 1, fused=True)
     step = _run_seconds(proto, 1_000_001, fused=False)
     loop = _run_seconds(proto, 1_000_001, fused=True)
+    loop_cpu = _run_seconds(proto, 1_000_001, fused=True, cpu=True)
     return {"population": population, "generations": generations,
             "step_generations_per_s": generations / step, "loop_generations_per_s": generations / loop,
-            "speedup_fused_vs_step_loop": step / loop,
-            "seconds_per_500_generations": 500 * loop / generations, "peak_rss_mb": peak_rss_mb()}
+            "speedup_fused_vs_step_loop": step / loop, "loop_generations_per_cpu_s": generations / loop_cpu,
+            "seconds_per_500_generations": 500 * loop / generations,
+            "cpu_seconds_per_500_generations": 500 * loop_cpu / generations,
+            "peak_rss_mb": peak_rss_mb(), "load_average_1min": load_average()}
 
 
 def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
