@@ -8,6 +8,14 @@ STAMP  := $(VENV)/.installed
 RUNS_DIR ?= runs
 RUNS   ?= 50
 JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
+# A reduced RUNS= (anything but the papers' 50) also reduces what else runs many times: the
+# treatments with their own run count (decay-g2, mvg-sustained) run RUNS runs, and the Qmax
+# calibration runs QMAX_RUNS evolutions instead of the protocol's modularity.qmax_runs (100);
+# qmax.json then records "reduced": true and says from how many.  QMAX_RUNS= sets it directly.
+REDUCED   := $(filter-out 50,$(RUNS))
+QMAX_RUNS ?= $(if $(REDUCED),10,)
+RUNS_SET  := $(if $(REDUCED),--runs $(RUNS),)
+QMAX_SET  := $(if $(QMAX_RUNS),--runs $(QMAX_RUNS),)
 # Numba's on-disk cache lives next to the sources (replication/__pycache__), so a
 # command pays the compile time once, not on every start.
 
@@ -28,8 +36,8 @@ replicate-2005-logic: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t decay-g2 -t mvg-sustained \
-	    --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) --jobs $(JOBS)
+	    $(RUNS_SET) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
@@ -37,7 +45,7 @@ replicate-2005-logic: $(STAMP)
 replicate-2005-retina: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_retina --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
@@ -70,9 +78,9 @@ replicate-2013: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml -t fixed-and-cost \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
-	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) --jobs $(JOBS)
+	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
 	$(MAKE) figures
@@ -97,4 +105,4 @@ figures/REPORT.md: $(foreach e,$(EXPERIMENTS),figures/.$(e).stamp)
 figures: figures/REPORT.md
 
 bench: $(STAMP)
-	$(PY) -m replication bench circuits
+	$(PY) -m replication bench all

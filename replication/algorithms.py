@@ -102,6 +102,8 @@ class Ka2005Algorithm:
         # MVG retina runs: the latest solution of every goal, to count the genes AND and OR solutions differ in
         self.track_solutions = (self.solved_on is not None and not self.modularity
                                 and schedule_from(protocol).kind == "mvg")
+        self._fused = self._fused_kernel_args()
+        self._cache = None
 
     def _goal_items(self, gen: int) -> list:
         """The goals' expressions; random goals (random-varying-goals controls) as the truth
@@ -166,6 +168,72 @@ class Ka2005Algorithm:
             diff = self.model.solution_difference(state["solutions"][0], state["solutions"][1])
             fields["solution_difference"] = {**diff, "generations": [int(v) for v in state["solution_at"]]}
         return fields
+    # ----- whole stretches of generations in numba (replication.fused)
+    def _fused_kernel_args(self):
+        """The fixed arguments of :func:`replication.fused.ka2005_circuit_stretch`, or None when
+        this run cannot use it (not one-output NAND circuits, random goals)."""
+        from .genomes.nand_circuit import MUTATION_OPERATORS, NandCircuitModel
+        m, p = self.model, self.protocol
+        if not isinstance(m, NandCircuitModel) or m.n_outputs != 1 or self.schedule.random \
+                or self.schedule.kind not in ("fixed", "mvg") or m.n_gates > 64 or m.n_nodes >= 255:
+            return None
+        sched_map = np.array([self.goals.index(g) for g in self.schedule.goals], np.int64)
+        graph = m.graph_options(p) if self.modularity else (False, True, False, False)
+        return dict(sched_epoch=0 if self.schedule.kind == "fixed" else int(self.schedule.epoch),
+                    sched_map=sched_map, targets=np.ascontiguousarray(self.targets, np.uint64),
+                    n_inputs=m.n_inputs, n_gates=m.n_gates, in_masks=m.in_masks, full=m.full,
+                    sweeps=m.sweeps, initial_state=m.initial_state, n_rows=m.n_rows,
+                    penalty=float(m.penalty), free_gates=int(m.free_gates),
+                    cost_weight=float(m.cost_weight), modularity=bool(self.modularity),
+                    include_inputs=bool(graph[0]), effective_only=bool(graph[1]), self_loops=bool(graph[2]),
+                    directed=bool(graph[3]), elite=int(self.elite), random_ties=bool(self.random_ties),
+                    by_fitness=bool(self.by_fitness), threshold=float(self.threshold),
+                    mutation_mode=MUTATION_OPERATORS[m.mutation_operator],
+                    probability=float(m.mutation_probability), output_any=bool(m.output_any))
+
+    def stretch(self, gen: int, end: int, state: dict, watch, resume_at: int = -1) -> tuple | None:
+        """Run generations ``gen .. end-1`` in numba as :meth:`assess` + :meth:`advance` would,
+        stopping early before a generation the loop must see (see :mod:`.fused`).
+
+        ``watch``: ``needs_solved`` (per goal: a solved individual is an event),
+        ``readapt_epoch`` (> 0: every epoch start is an event), ``watch_until`` (a solved
+        individual before that generation is an event); ``resume_at``: the event generation
+        the loop has just seen, to run on without stopping.  Returns ``(g, rows, event)``: the
+        first generation not run, the log rows ``(generation, values)`` of the ones run, and
+        for an event at g (g < end) ``(n_solved, log values)`` of generation g, else None;
+        None when this run has no fused kernel."""
+        if self._fused is None:
+            return None
+        from .fused import N_RECORD, ka2005_circuit_stretch, new_memo
+        pop = state["population"]
+        c = self._cache
+        if c is None or c["pop"] is not pop:
+            n = pop.shape[0]
+            c = self._cache = dict(pop=pop, spare=np.empty_like(pop), rec=np.zeros((n, N_RECORD), np.uint64),
+                                   rec2=np.zeros((n, N_RECORD), np.uint64), q=np.zeros(n), q2=np.zeros(n),
+                                   dirty=np.ones(n, np.bool_), dirty_q=np.ones(n, np.bool_),
+                                   memo=c["memo"] if c is not None else new_memo(pop.shape[1]))
+        k = end - gen
+        n_goals = len(self.goals)
+        best, mean = np.empty(k), np.empty(k)
+        n_solved, correct = np.empty(k, np.int64), np.empty((k, n_goals), np.int64)
+        g, swapped = ka2005_circuit_stretch(
+            c["pop"], c["spare"], c["rec"], c["rec2"], c["q"], c["q2"], c["dirty"], c["dirty_q"], **c["memo"],
+            gen=gen, end=end, seed=self.seed, needs_solved=np.asarray(watch["needs_solved"], np.bool_),
+            readapt_epoch=int(watch["readapt_epoch"]), watch_until=int(watch["watch_until"]),
+            resume_at=int(resume_at),
+            log_best=best, log_mean=mean, log_solved=n_solved, log_correct=correct, **self._fused)
+        if swapped:
+            for a, b in (("pop", "spare"), ("rec", "rec2"), ("q", "q2")):
+                c[a], c[b] = c[b], c[a]
+        state["population"] = c["pop"]
+        n_rows = self.model.n_rows
+
+        def values(t):
+            return ([float(best[t - gen]), float(mean[t - gen]), int(n_solved[t - gen])]
+                    + [int(v) / n_rows for v in correct[t - gen]])
+        rows = [(t, values(t)) for t in range(gen, g) if self.logs_generation(t)]
+        return g, rows, ((int(n_solved[g - gen]), values(g)) if g < end else None)
 
     def log_header(self) -> list[str]:
         return ["best_fitness", "mean_fitness", "n_solved"] + [f"best_accuracy_{g}" for g in self.goals]

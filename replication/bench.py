@@ -26,16 +26,54 @@ def _best_time(fn, repeat: int = 5, number: int = 1) -> float:
     return best
 
 
+def _run_seconds(proto, seed: int, fused: bool = True, cpu: bool = False) -> float:
+    """Wall time (or this process's CPU time) of one run in a throw-away folder, with or
+    without the fused stretches.  On a shared machine CPU time is the steadier estimate of
+    what one free core would do."""
+    from . import evolve as loop
+    before = loop.FUSED
+    loop.FUSED = fused
+    clock = time.process_time if cpu else time.perf_counter
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            t = clock()
+            loop.evolve(proto, seed, Path(tmp) / "run")
+            return clock() - t
+    finally:
+        loop.FUSED = before
+
+
+def load_average() -> float:
+    """The 1-minute load average (what else ran while measuring), or NaN where unknown."""
+    import os
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (MB; Linux reports KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
-    from .evolve import evolve
+    """The 2005 logic loop at population S: evaluation alone (random and evolved circuits),
+    the plain-Python evaluation, and generations/s of the same run done step by step (one
+    Python step per generation) and in fused numba stretches, all measured in this process.
+
+    ``loop_time_over_eval_time`` compares a generation of the loop with one full evaluation of
+    an evolved population (the fused loop evaluates only changed circuits, so it can be < 1)."""
     from .genomes import genome_model as make_model
     from .genomes.nand_circuit import python_reference_output
     from .rng import seed_numba
     from .protocol import load_protocol
 
     path = PROTOCOLS / "ka2005_logic.toml"
+    elite = min(300, population // 2)
     proto = load_protocol(path, "fixed-g1", [("selection.population", population),
-                                             ("selection.elite", min(300, population // 2)),
+                                             ("selection.elite", elite),
                                              ("run.stop", "never"),
                                              ("run.max_generations", generations),
                                              ("run.checkpoint_every", 10 ** 9)])
@@ -44,13 +82,18 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
     random_pop = model.random(population)
     targets = model.targets([proto.goals["G1"]])
     with tempfile.TemporaryDirectory() as tmp:      # an evolved population: mostly feed-forward
+        from .evolve import evolve
         warm = load_protocol(path, "mvg", [("selection.population", population),
-                                           ("selection.elite", min(300, population // 2)),
+                                           ("selection.elite", elite),
                                            ("run.stop", "never"), ("run.max_generations", 400)])
         evolve(warm, 1, Path(tmp) / "warm")          # also compiles every kernel
         from .store import read_json
         evolved_genome = np.array(read_json(Path(tmp) / "warm" / "result.json")["genome"], np.int16)
     evolved_pop = np.repeat(evolved_genome[None, :], population, axis=0)
+    short = load_protocol(path, "fixed-g1", [("selection.population", population), ("selection.elite", elite),
+                                             ("run.stop", "never"), ("run.max_generations", 20)])
+    _run_seconds(short, 1, fused=False)              # compile both loops
+    _run_seconds(short, 1, fused=True)
 
     t_eval_random = _best_time(lambda: model.evaluate(random_pop, targets), number=20) / population
     t_eval_evolved = _best_time(lambda: model.evaluate(evolved_pop, targets), number=20) / population
@@ -60,10 +103,10 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
                                                            c.initial_state) for g in sample],
                           repeat=3) / len(sample)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        t = time.perf_counter()
-        evolve(proto, 7, Path(tmp) / "loop")
-        loop = time.perf_counter() - t
+    step = min(_run_seconds(proto, 7, fused=False) for _ in range(2))
+    loop = min(_run_seconds(proto, 7, fused=True) for _ in range(2))
+    step_cpu = _run_seconds(proto, 7, fused=False, cpu=True)
+    loop_cpu = _run_seconds(proto, 7, fused=True, cpu=True)
     gens_per_s = generations / loop
     return {
         "population": population,
@@ -72,12 +115,44 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
         "python_us_per_circuit": t_python * 1e6,
         "speedup_eval_vs_python_random": t_python / t_eval_random,
         "circuit_evals_per_s_random": 1.0 / t_eval_random,
+        "eval_only_generations_per_s_evolved": 1.0 / (t_eval_evolved * population),
         "loop_generations_per_s": gens_per_s,
+        "step_loop_generations_per_s": generations / step,
+        "speedup_fused_vs_step_loop": step / loop,
+        "loop_generations_per_cpu_s": generations / loop_cpu,
+        "step_loop_generations_per_cpu_s": generations / step_cpu,
         "loop_generations": generations,
         "python_loop_generations_per_s_estimate": 1.0 / (t_python * population),
         "speedup_loop_vs_python_eval_only": gens_per_s * t_python * population,
-        "loop_time_over_eval_time": (loop / generations) / (t_eval_random * population),
+        "loop_time_over_eval_time": (loop / generations) / (t_eval_evolved * population),
+        "step_loop_time_over_eval_time": (step / generations) / (t_eval_evolved * population),
+        "peak_rss_mb": peak_rss_mb(),
+        "load_average_1min": load_average(),
     }
+
+
+def bench_qmax(population: int = 1000, generations: int = 100) -> dict:
+    """One Qmax calibration run of the logic circuits (fitness = Q - size penalty), step by step
+    and fused, in this process; ``seconds_per_500_generations`` is the fused run's pace."""
+    from .calibration import calibration_protocol
+    from .protocol import load_protocol
+    base = load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg",
+                         [("modularity.qmax_population", population), ("modularity.qmax_generations", generations)])
+    proto = calibration_protocol(base)
+    short = calibration_protocol(load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg",
+                                               [("modularity.qmax_population", population),
+                                                ("modularity.qmax_generations", 5)]))
+    _run_seconds(short, 1, fused=False)
+    _run_seconds(short, 1, fused=True)
+    step = _run_seconds(proto, 1_000_001, fused=False)
+    loop = _run_seconds(proto, 1_000_001, fused=True)
+    loop_cpu = _run_seconds(proto, 1_000_001, fused=True, cpu=True)
+    return {"population": population, "generations": generations,
+            "step_generations_per_s": generations / step, "loop_generations_per_s": generations / loop,
+            "speedup_fused_vs_step_loop": step / loop, "loop_generations_per_cpu_s": generations / loop_cpu,
+            "seconds_per_500_generations": 500 * loop / generations,
+            "cpu_seconds_per_500_generations": 500 * loop_cpu / generations,
+            "peak_rss_mb": peak_rss_mb(), "load_average_1min": load_average()}
 
 
 def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
@@ -134,6 +209,9 @@ def bench_retina(population: int = 600, generations: int = 1000) -> dict:
         "loop_generations_per_s": generations / loop,
         "numpy_loop_generations_per_s_estimate": 1.0 / (t_numpy * population),
         "speedup_loop_vs_numpy_eval_only": (generations / loop) * t_numpy * population,
+        "eval_only_generations_per_s": 1.0 / (t_kernel * population),
+        "loop_time_over_eval_time": (loop / generations) / (t_kernel * population),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 
@@ -207,5 +285,32 @@ def bench_retina2013(population: int = 1000, generations: int = 200) -> dict:
             evolve(p, 2, Path(tmp) / "loop")
             gps = generations / (time.perf_counter() - t)
         out[f"{treatment}_generations_per_s"] = gps
+        out[f"{treatment}_loop_time_over_eval_time"] = (1.0 / gps) / (t_eval * population)
         out[f"{treatment}_minutes_per_25000_generations"] = 25000 / gps / 60
+    out["eval_only_generations_per_s"] = 1.0 / (t_eval * population)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+#: ``replication bench all``: each loop's pace against evaluation alone, and the targets of issue 18
+SUMMARY = (("circuits", "logic loop, S = 1000", "loop_generations_per_s", 10_000),
+           ("qmax", "logic Qmax calibration run, S = 1000", "loop_generations_per_s", None),
+           ("retina", "2005 retina loop, S = 600", "loop_generations_per_s", 8_000),
+           ("retina2013", "2013 P&CC loop, S = 1000 (early generations)", "pcc_generations_per_s", 300))
+
+
+def bench_all() -> dict:
+    """Every benchmark, each in this process; returns {name: result} plus ``summary`` rows
+    (what, generations/s, the ratio of a loop generation to evaluation alone, the target)."""
+    funcs = {"circuits": bench_circuits, "qmax": bench_qmax, "retina": bench_retina,
+             "retina2013": bench_retina2013}
+    out, rows = {}, []
+    for name, label, key, target in SUMMARY:
+        res = out[name] = funcs[name]()
+        ratio = res.get("loop_time_over_eval_time", res.get("pcc_loop_time_over_eval_time"))
+        rows.append({"benchmark": name, "what": label, "generations_per_s": res[key],
+                     "loop_over_eval_only": ratio, "target_generations_per_s": target,
+                     "meets_target": None if target is None else res[key] >= target})
+    out["summary"] = rows
+    out["peak_rss_mb"] = peak_rss_mb()
     return out

@@ -650,14 +650,29 @@ def compare(folder, runs_dir, nrand):
 
 # --------------------------------------------------------------------------- bench
 @main.command()
-@click.argument("what", type=click.Choice(["circuits", "retina", "retina2013", "qm"]))
+@click.argument("what", type=click.Choice(["circuits", "qmax", "retina", "retina2013", "qm", "all"]))
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--population", type=click.IntRange(min=4), default=None, help="default: the experiment's")
 def bench(what, as_json, population):
     """Throughput benchmarks, as ratios against a plain reference measured in the same run."""
     from . import bench as b
+    if what == "all":
+        res = b.bench_all()
+        if as_json:
+            click.echo(json.dumps(res, indent=2))
+            return
+        for row in res["summary"]:
+            ratio = row["loop_over_eval_only"]
+            target = row["target_generations_per_s"]
+            click.echo(f"{row['what']:>45}: {row['generations_per_s']:,.0f} generations/s"
+                       + (f", {ratio:.2f}x evaluation alone" if ratio is not None else "")
+                       + (f" (target {target:,}: {'met' if row['meets_target'] else 'not met'})" if target else ""))
+        click.echo(f"{'peak memory':>45}: {res['peak_rss_mb']:,.0f} MB")
+        return
     if what == "circuits":
         res = b.bench_circuits(population or 1000)
+    elif what == "qmax":
+        res = b.bench_qmax(population or 1000)
     elif what == "retina":
         res = b.bench_retina(population or 600)
     elif what == "retina2013":

@@ -14,7 +14,10 @@ Each generation g: seed the ``generation`` stream for g -> the algorithm assesse
 population -> first-solution bookkeeping and the log row -> stop rule -> the algorithm
 advances (selection, variation) -> optional trace -> checkpoint every
 ``run.checkpoint_every`` generations.  A run resumed from a checkpoint continues bit for bit
-as an uninterrupted one would, and ``result.json`` is written last.
+as an uninterrupted one would, and ``result.json`` is written last.  Where the algorithm
+offers it (``algo.stretch``: the 2005 NAND circuits), the generations between the loop's
+bookkeeping events run as stretches in numba (:mod:`.fused`): the same draws, populations and
+log rows, without a Python step per generation.
 
 Stop rules (``run.stop``): ``never`` (run ``max_generations``), ``all-goals-solved`` (every
 goal of the schedule has been solved once), ``first-solution`` (a solved individual for the
@@ -120,16 +123,64 @@ class Readaptation:
                 "median_generations": float(np.median(done)) if done else None, "generations": counted}
 
 
-def _stop_fires(run, solved: dict, a) -> bool:
+def _stop_fires(run, solved: dict, n_solved: int) -> bool:
     if run.stop == "all-goals-solved":
         return all(v is not None for v in solved.values())
     if run.stop == "first-solution":
-        return a.n_solved > 0
+        return n_solved > 0
     return False
+
+
+def _bookkeeping(gen: int, goal: str, n_solved: int, solved: dict, readapt, run, stop_at):
+    """One assessed generation's effect on the run's record: first solution of the goal in
+    force, the MVG re-adaptation record, and the stop rule; returns the (new) stop generation."""
+    if n_solved and solved[goal] is None:
+        solved[goal] = gen
+    if readapt is not None:
+        readapt.update(gen, _all_solved_at(solved), n_solved)
+    if stop_at is None and _stop_fires(run, solved, n_solved):
+        stop_at = gen + run.post_solution_generations
+    if (stop_at is None and run.stop == "sustained" and readapt is not None
+            and readapt.streak() >= run.sustained_epochs):
+        stop_at = readapt.epoch_end() + run.post_solution_generations
+    return stop_at
 
 
 def _all_solved_at(solved: dict):
     return max(solved.values()) if all(v is not None for v in solved.values()) else None
+
+
+#: Run stretches of generations in numba where the algorithm offers it (``algo.stretch``); the
+#: results are identical either way (the benchmark turns it off to measure the step-by-step loop).
+FUSED = True
+#: The most generations one stretch runs (bounds the log arrays; a stretch is ~0.1 s at most).
+MAX_STRETCH = 1000
+
+
+def _stretch_end(gen: int, run, stop_at, halt_after) -> int:
+    """The first generation a stretch from ``gen`` must not run: the last generation, the stop
+    generation and the next checkpoint or halt are run (or taken) by the loop itself."""
+    end = min(run.max_generations - 1, (gen // run.checkpoint_every + 1) * run.checkpoint_every,
+              gen + MAX_STRETCH)
+    if stop_at is not None:
+        end = min(end, stop_at)
+    if halt_after is not None:
+        end = min(end, halt_after)
+    return end
+
+
+def _watch(goals, solved, run, stop_at, readapt) -> dict:
+    """What the loop's bookkeeping needs to see (see :meth:`Ka2005Algorithm.stretch`): a first
+    solution of a goal (or any solution under the ``first-solution`` rule), every epoch start
+    once the MVG re-adaptation record runs, and a solution in its unresolved epoch."""
+    first = run.stop == "first-solution" and stop_at is None
+    readapt_epoch, watch_until = 0, -1
+    if readapt is not None and _all_solved_at(solved) is not None:
+        readapt_epoch = readapt.epoch
+        if readapt.records and readapt.records[-1][1] is None:
+            watch_until = readapt.records[-1][0] + readapt.epoch
+    return {"needs_solved": [first or solved[g] is None for g in goals],
+            "readapt_epoch": readapt_epoch, "watch_until": watch_until}
 
 
 def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = None,
@@ -222,24 +273,52 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
                     **({"readaptation": readapt.records} if mvg else {})}, header, rows)
         rows.clear()
 
+    stretch = getattr(algo, "stretch", None) if FUSED and not trace else None
+    resume_at = -1
     while True:
+        if stretch is not None:
+            end = _stretch_end(gen, run, stop_at, halt_after)
+            if resume_at == gen:
+                end = max(end, gen + 1)       # the event generation is run on (advanced) in any case
+            done = (stretch(gen, end, state, _watch(goals, solved, run, stop_at, readapt), resume_at)
+                    if end > gen else None)
+            if done is not None:
+                ran_to, done_rows, event = done
+                for g, values in done_rows:
+                    if g != resume_at:            # the event generation's row is already logged
+                        rows.append([g, schedule.goal_at(g)] + values)
+                resume_at = -1
+                if ran_to > gen:
+                    gen = ran_to
+                    if progress is not None:
+                        progress(gen, run.max_generations)
+                    if gen % run.checkpoint_every == 0:
+                        checkpoint(gen)
+                    if halt_after is not None and gen >= halt_after:
+                        return None
+                if event is None:
+                    continue
+                # generation `gen` was assessed in numba and needs the bookkeeping below
+                n_solved, values = event
+                goal = schedule.goal_at(gen)
+                if algo.logs_generation(gen):
+                    rows.append([gen, goal] + values)
+                stop_at = _bookkeeping(gen, goal, n_solved, solved, readapt, run, stop_at)
+                if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
+                    seed_numba(seed, "generation", gen)      # the last generation, as an Assessment
+                    a = algo.assess(gen, goals.index(goal), state)
+                    break
+                resume_at = gen                              # run on from it without stopping
+                continue
         seed_numba(seed, "generation", gen)
         goal = schedule.goal_at(gen)
         gi = goals.index(goal)
         a = algo.assess(gen, gi, state)
-        if a.n_solved and solved[goal] is None:
-            solved[goal] = gen
-        if mvg:
-            readapt.update(gen, _all_solved_at(solved), a.n_solved)
         logged = algo.logs_generation(gen)
         if logged:
             rows.append([gen, goal] + algo.log_row(gen, gi, a))
             traced = a.population[int(np.argmax(a.score))].copy() if trace else None
-        if stop_at is None and _stop_fires(run, solved, a):
-            stop_at = gen + run.post_solution_generations
-        if (stop_at is None and run.stop == "sustained" and mvg
-                and readapt.streak() >= run.sustained_epochs):
-            stop_at = readapt.epoch_end() + run.post_solution_generations
+        stop_at = _bookkeeping(gen, goal, a.n_solved, solved, readapt, run, stop_at)
         if (stop_at is not None and gen >= stop_at) or gen + 1 >= run.max_generations:
             if trace and logged:
                 rows[-1] += _trace(protocol, model, traced, gen, trace, seed)

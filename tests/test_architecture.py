@@ -16,7 +16,7 @@ LEVELS = [
     {"_version", "rng", "tasks", "protocol", "store", "stats", "catalog", "progress"},
     {"modularity", "motifs", "graphkernels"},
     {"genomes", "selection"},
-    {"algorithms"},
+    {"algorithms", "fused"},
     {"evolve"},
     {"parallel", "executor", "calibration", "adaptation"},
     {"analysis"},

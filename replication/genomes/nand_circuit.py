@@ -157,12 +157,31 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     so one pass in dependency order gives exactly the same result.
     """
     pop = genomes.shape[0]
-    n_nodes = n_inputs + n_gates
     outputs = np.zeros(pop, np.uint64)
     settled = np.zeros(pop, np.uint64)
     n_effective = np.zeros(pop, np.int32)
+    eff_bits = np.zeros(pop, np.uint64)
+    rows = np.ones(pop, np.bool_)
+    evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
+                  outputs, settled, n_effective, eff_bits)
+    return outputs, settled, n_effective
+
+
+@njit(cache=True)
+def evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
+                  outputs, settled, n_effective, eff_bits):
+    """:func:`evaluate_population` of the genomes where ``rows`` is true, written in place
+    into ``outputs``, ``settled``, ``n_effective`` and ``eff_bits`` (bit ``g`` set when gate
+    ``g`` is effective; ``n_gates`` <= 64).  A genome's record depends on its own genome only,
+    so evaluating a subset gives the same records as evaluating everyone (evaluation caching:
+    a mutation of a non-effective gate's inputs leaves the record as it was)."""
+    pop = genomes.shape[0]
+    n_nodes = n_inputs + n_gates
     vals = np.zeros(n_nodes, np.uint64)
-    new = np.zeros(n_gates, np.uint64)
+    vals2 = np.zeros(n_nodes, np.uint64)
+    vals3 = np.zeros(n_nodes, np.uint64)
+    src_a = np.zeros(n_gates, np.int64)
+    src_b = np.zeros(n_gates, np.int64)
     is_eff = np.zeros(n_gates, np.bool_)
     stack = np.zeros(n_gates, np.int64)
     order = np.zeros(n_gates, np.int64)
@@ -172,10 +191,19 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     start = full if initial_state == 1 else np.uint64(0)
     for i in range(n_inputs):
         vals[i] = in_masks[i]
+        vals2[i] = in_masks[i]
+        vals3[i] = in_masks[i]
     for k in range(pop):
+        if not rows[k]:
+            continue
         genome = genomes[k]
         n_eff = _effective_mask(genome, n_inputs, n_gates, is_eff, stack)
         n_effective[k] = n_eff
+        bits = np.uint64(0)
+        for g in range(n_gates):
+            if is_eff[g]:
+                bits |= np.uint64(1) << np.uint64(g)
+        eff_bits[k] = bits
         n_sorted = _topological_order(genome, n_inputs, is_eff, n_gates, order, mark, dfs) \
             if n_eff <= sweeps else -1
         if n_sorted >= 0:
@@ -184,37 +212,59 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
                 vals[n_inputs + g] = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
             settled[k] = full
         else:
+            # synchronous sweeps over the effective gates, double-buffered (one pass a sweep);
+            # a state equal to the one two sweeps before repeats with period 2 from there on,
+            # so the remaining sweeps are known without running them
             m = 0
             for g in range(n_gates):
                 if is_eff[g]:
-                    eff[m] = g
+                    src_a[m] = genome[2 * g]
+                    src_b[m] = genome[2 * g + 1]
+                    eff[m] = n_inputs + g
                     m += 1
-                    vals[n_inputs + g] = start
+            cur, nxt, old = vals, vals2, vals3
+            for t in range(m):
+                cur[eff[t]] = start
             converged = False
-            for _ in range(sweeps):
+            done = 0
+            period2 = False
+            while done < sweeps:
                 changed = np.uint64(0)
+                same_as_old = True
                 for t in range(m):
-                    g = eff[t]
-                    new[g] = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
-                for t in range(m):
-                    g = eff[t]
-                    changed |= new[g] ^ vals[n_inputs + g]
-                    vals[n_inputs + g] = new[g]
+                    v = ~(cur[src_a[t]] & cur[src_b[t]]) & full
+                    nxt[eff[t]] = v
+                    changed |= v ^ cur[eff[t]]
+                    if v != old[eff[t]]:
+                        same_as_old = False
+                done += 1
+                old, cur, nxt = cur, nxt, old
                 if changed == 0:
                     converged = True
                     break
+                if same_as_old and done >= 2:
+                    period2 = True
+                    break
             if converged:
                 settled[k] = full
+            elif period2:
+                # cur = state after `done` sweeps, old = the other state of the 2-cycle
+                if (sweeps - done) % 2 == 1:
+                    cur, old = old, cur
+                unsettled = np.uint64(0)
+                for t in range(m):
+                    unsettled |= cur[eff[t]] ^ old[eff[t]]
+                settled[k] = full & ~unsettled
             else:
                 # one more sweep: rows where an effective gate would still change are unsettled
                 unsettled = np.uint64(0)
                 for t in range(m):
-                    g = eff[t]
-                    nxt = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
-                    unsettled |= nxt ^ vals[n_inputs + g]
+                    nxt_v = ~(cur[src_a[t]] & cur[src_b[t]]) & full
+                    unsettled |= nxt_v ^ cur[eff[t]]
                 settled[k] = full & ~unsettled
+            outputs[k] = cur[genome[2 * n_gates]]
+            continue
         outputs[k] = vals[genome[2 * n_gates]]
-    return outputs, settled, n_effective
 
 
 @njit(cache=True)
