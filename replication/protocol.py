@@ -743,7 +743,7 @@ def _check_goals(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if not 1 <= len(names) <= 6:           # the count is checked against the circuit below
             return
         masks, full = dict(zip(names, input_masks(len(names)))), full_mask(len(names))
-    elif kind == "retina2013" and s.get("task") is not None:      # [task]: the named inputs
+    elif kind == "retina2013" and s.get("task") is not None and s.get("retina") is None:   # [task]
         task, n_out = s["task"], s["network"].layers[-1]
         for goal, expression in s["goals"].items():
             parts = expression.split(";")
