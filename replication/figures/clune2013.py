@@ -187,7 +187,7 @@ def fig3(runs: Path, out: Path) -> list[Path]:
             sel = [r for r in rs if (r.get("performance") == 1.0) == perfect]
             if sel:
                 ax.plot([r["cost"] for r in sel], [r["q"] for r in sel], marks[t][0], ms=5,
-                        mfc=treatment_colour(t) if perfect else "none", mec=treatment_colour(t) if perfect else "w",
+                        mfc=treatment_colour(t) if perfect else "white", mec=treatment_colour(t),
                         mew=1.0, label=f"{treatment_label(t)}{', perfect' if perfect else ''} (n = {len(sel)})")
     ax.set(xlabel="connection cost (squared length, optimal placement)", ylabel="modularity (Q)",
            xlim=(ce[0], ce[-1]), ylim=(qe[0], qe[-1]), title="MOLE map, retina L-AND-R")
