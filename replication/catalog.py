@@ -86,7 +86,7 @@ def protocol_path(name_or_path: str | Path) -> Path:
     >>> protocol_path("no_such_experiment")
     Traceback (most recent call last):
     ...
-    replication.protocol.ProtocolError: no_such_experiment: neither a file nor a shipped experiment (known: clune2013_retina, ka2005_logic, ka2005_logic6, ka2005_retina)
+    replication.protocol.ProtocolError: no_such_experiment: neither a file nor a shipped experiment (known: clune2013_hxor, ..., ka2005_retina)
     """
     path = Path(name_or_path)
     if path.is_file():
