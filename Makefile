@@ -55,16 +55,34 @@ replicate-2005: replicate-2005-logic replicate-2005-retina
 
 # ---- Clune, Mouret & Lipson 2013 -----------------------------------------------------
 C13        := original_protocol/clune2013_retina.toml
-C13_MAIN   ?= pa pcc pcc-nc pro mvg-pa mvg-pcc pcc-randcoords pa-or pcc-or
+C13_MAIN   ?= pa pcc pcc-nc pro pro-fresh mvg-pa mvg-pcc pcc-randcoords pa-or pcc-or
 C13_SWEEP  ?= mvg-pa-e10 mvg-pa-e100 mvg-pa-e1000 mvg-pa-e10000 mvg-pcc-e10 mvg-pcc-e100 mvg-pcc-e1000 mvg-pcc-e10000
 GENERATIONS ?=
 GEN_SET    := $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),)
 REPLICATES ?= 50
 ADAPT_GENERATIONS ?= 5000
+# Fig. 5: the non-modular retina, five XORs (code's 10 hidden nodes and the paper's 8), nested XOR
+C13_OTHER  ?= clune2013_nonmodular:pa,pcc clune2013_xor5:pa,pcc,pcc-nc,pa-h8,pcc-h8 clune2013_hxor:pa,pcc,pcc-nc
+# Fig. 3: the MOLE map at the size of the authors' code (30 runs, 10,000 generations, 1000, 200 x 200)
+MOLE_RUNS ?= 30
+MOLE_GENERATIONS ?= 10000
+MOLE_POPULATION ?= 1000
+MOLE_BINS ?= 200
+# the weight list's other reading ({2, -1, 1, 2}, the 2012 code's literal), PA and P&CC, in its own folder
+C13_WEIGHTS_ALT ?= [2,-1,1,2]
+# executor options for replicate, e.g. EXECUTOR='--cluster slurm --cluster-config cluster.toml'
+EXECUTOR ?=
 
 replicate-2013: $(STAMP)
 	$(PY) -m replication replicate $(C13) $(foreach t,$(C13_MAIN) $(C13_SWEEP),-t $(t)) \
-	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET)
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET) $(EXECUTOR)
+	$(foreach e,$(C13_OTHER),$(PY) -m replication replicate original_protocol/$(firstword $(subst :, ,$(e))).toml \
+	    $(foreach t,$(subst $(comma), ,$(lastword $(subst :, ,$(e)))),-t $(t)) \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET) $(EXECUTOR) &&) true
+	$(PY) -m replication replicate $(C13) -t pa -t pcc --runs $(RUNS) --jobs $(JOBS) \
+	    --out $(RUNS_DIR)/weights-code --set 'network.weights=$(C13_WEIGHTS_ALT)' $(GEN_SET) $(EXECUTOR)
+	$(PY) -m replication mole $(C13) -t pcc --runs $(MOLE_RUNS) --generations $(MOLE_GENERATIONS) \
+	    --population $(MOLE_POPULATION) --bins $(MOLE_BINS) --out $(RUNS_DIR)
 	$(PY) -m replication adapt $(C13) -t pa  --from AND --to OR --replicates $(REPLICATES) \
 	    --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication adapt $(C13) -t pcc --from AND --to OR --replicates $(REPLICATES) \
@@ -83,15 +101,22 @@ replicate-2013: $(STAMP)
 	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication summary $(RUNS_DIR)/clune2013_retina --csv $(RUNS_DIR)/clune2013_retina/table.csv
+	$(foreach e,clune2013_nonmodular clune2013_xor5 clune2013_hxor,$(PY) -m replication summary $(RUNS_DIR)/$(e) \
+	    --csv $(RUNS_DIR)/$(e)/table.csv &&) true
 	$(MAKE) figures
 
 # ---- figures and report ---------------------------------------------------------------
 # One stamp per experiment: its figures are rebuilt only when its run results (or motif
 # profiles) changed; the report is rebuilt when any stamp changed.
-EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina
+comma := ,
+EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina clune2013_nonmodular clune2013_xor5 clune2013_hxor
 FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_fig3 ka2005_logic_qm
 FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2005_retina_qm
-FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2ef clune2013_fig2gh clune2013_fig4a
+FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2ef clune2013_fig2gh clune2013_fig4a \
+                             clune2013_fig3 clune2013_fig6
+FIG_ONLY_clune2013_nonmodular := clune2013_fig5
+FIG_ONLY_clune2013_xor5   := clune2013_fig5
+FIG_ONLY_clune2013_hxor   := clune2013_fig5
 
 .SECONDEXPANSION:
 figures/.%.stamp: $$(wildcard $(RUNS_DIR)/$$*/*/seed-*/result.json $(RUNS_DIR)/$$*/motifs.json $(RUNS_DIR)/$$*/tables/*.csv) | $(STAMP)

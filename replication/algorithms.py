@@ -17,7 +17,10 @@ The selection schemes themselves (``selection/``) see fitness or objective array
     N parents by tournaments -> N mutated children -> parents + children ranked by
     stochastic non-dominated sorting + crowding -> N survivors.  Objectives: performance
     on the current goal and, unless PA, minus the connection cost (or a random value, P&RO),
-    compared with probability ``objectives.pressure``.
+    compared with probability ``objectives.pressure``.  P&RO's random objective is either
+    drawn afresh at each evaluation (``random``) or, as in the authors' code
+    (``random-heritable``, gen_spatial.hpp), drawn U[0, 1) for each initial network,
+    inherited by its children and moved by gaussian(0, 0.1) at each mutation.
 
 Both draw all randomness of generation g from the stream seeded for g (see :mod:`.rng`),
 so runs resume bit-identically.
@@ -73,6 +76,12 @@ class Assessment:
 def _uniform(n):
     """Uniform numbers from numba's generator (the one the generation's stream seeds)."""
     return np.random.random(n)
+
+
+@njit(cache=True)
+def _gaussian(n):
+    """Standard normal numbers from numba's generator."""
+    return np.random.standard_normal(n)
 
 
 @njit(cache=True)
@@ -293,24 +302,28 @@ class Nsga2Algorithm:
         self.threshold = protocol.run.solved_threshold
         self.xs = None
         if obj.randomize_input_x:                            # once per run (RANDCOORDS)
+            n_in = getattr(model, "n_in", 8)
             self.xs = model.xs.copy()
-            self.xs[:8] = numpy_generator(seed, "coordinates").uniform(-obj.random_input_range,
-                                                                       obj.random_input_range, 8)
+            self.xs[:n_in] = numpy_generator(seed, "coordinates").uniform(-obj.random_input_range,
+                                                                          obj.random_input_range, n_in)
 
-    def objectives(self, genomes):
+    def objectives(self, genomes, heritable=None):
         """(correct per goal, cost) of genomes; the cost is minimised (a random objective is
-        maximised, so its negative is stored)."""
+        maximised, so its negative is stored; ``heritable``: the networks' inherited values)."""
         correct = self.model.evaluate(genomes, self.targets).correct
         if self.cost_kind in ("length-optimal", "length-fixed", "connections"):
             cost = self.model.costs(genomes, self.cost_kind, self.xs)
         elif self.cost_kind == "random":
             cost = -_uniform(len(genomes))
+        elif self.cost_kind == "random-heritable":
+            cost = -heritable
         else:
             cost = np.zeros(len(genomes))
         return correct, cost
 
     def initial(self, population) -> dict:
-        correct, cost = self.objectives(population)
+        heritable = _uniform(len(population)) if self.cost_kind == "random-heritable" else None
+        correct, cost = self.objectives(population, heritable)
         return {"population": population, "correct": correct, "cost": cost, "crowd": None}
 
     def assess(self, gen: int, goal: int, state: dict) -> Assessment:
@@ -323,7 +336,10 @@ class Nsga2Algorithm:
         parents = nsga2.tournament_parents(f0, f1, crowd, self.p, self.n_obj)
         children = pop[parents]
         self.model.vary(children)
-        c_correct, c_cost = self.objectives(children)
+        inherited = None
+        if self.cost_kind == "random-heritable":    # the parent's value + gaussian(0, 0.1) (code)
+            inherited = -cost[parents] + 0.1 * _gaussian(len(parents))
+        c_correct, c_cost = self.objectives(children, inherited)
         all_pop = np.concatenate([pop, children])
         all_correct = np.concatenate([correct, c_correct])
         all_cost = np.concatenate([cost, c_cost])

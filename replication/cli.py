@@ -575,6 +575,26 @@ def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, 
             click.echo(f"{claim}: holds under {ok} of {n} readings")
 
 
+@main.command()
+@click.argument("protocol", type=PROTOCOL)
+@click.option("--treatment", "-t", required=True, help="treatment whose network model and goal are mapped")
+@click.option("--runs", type=click.IntRange(min=1), required=True, help="MOLE runs (paper: 30)")
+@click.option("--first-seed", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--generations", type=click.IntRange(min=1), required=True, help="paper's code: 10,000")
+@click.option("--population", type=click.IntRange(min=4), required=True, help="paper's code: 1000")
+@click.option("--bins", type=click.IntRange(min=1), required=True, help="cells per axis (paper's code: 200)")
+@click.option("--cost-max", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True,
+              help="cost at the map's right edge (code: optimal length / 500)")
+@click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+def mole(protocol, treatment, runs, first_seed, generations, population, bins, cost_max, out):
+    """MOLE map: best performance per (Q, cost) cell (2013 Fig. 3) -> OUT/<experiment>/mole/seed-N/map.json."""
+    from .mole import run_mole
+    proto = _load(protocol, treatment, [])
+    paths = run_mole(proto, range(first_seed, first_seed + runs), out, generations, population,
+                     (bins, bins), cost_max)
+    click.echo(f"{len(paths)} MOLE maps under {Path(out) / proto.name / 'mole'}")
+
+
 # --------------------------------------------------------------------------- figures, report, compare
 def _require_runs(runs_dir) -> None:
     """Stop (leaving existing figures and reports alone) when there are no finished runs."""

@@ -159,8 +159,9 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     >>> planned = []
     >>> rows = run_multiverse("original_protocol/clune2013_retina.toml", planned.extend,
     ...                       keys=["network.weights"], runs=2, runs_root=root)
-    >>> len(planned)                 # 2 readings x 2 treatments (those of the claims) x 2 seeds
-    8
+    >>> treatments = {s.treatment for s in planned}      # those the claims need
+    >>> {"pa", "pcc"} <= treatments and len(planned) == 2 * 2 * len(treatments)   # readings x seeds
+    True
     >>> sorted({r["verdict"] for r in rows}), sorted({r["reading"] for r in rows})
     (['no data'], ['default', 'network.weights=[2,-1,1,2]'])
     >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]

@@ -211,8 +211,9 @@ class Network2013Section:
     biases: tuple = _p(doc="bias values")
     x: tuple = _p(doc="x coordinate of each node, per layer")
     y: tuple = _p(doc="y coordinate of each layer")
-    output_rule: str = _p(choices=("strict", "non-negative-true"),
-                          doc="strict: > 0 true, < 0 false, 0 wrong (code); or >= 0 true (paper text)")
+    output_rule: str = _p(choices=("strict", "non-negative-true", "positive-true"),
+                          doc="strict: > 0 true, < 0 false, 0 wrong (retina code); >= 0 true (paper "
+                              "text); positive-true: > 0 true, <= 0 false (the XOR programs' code)")
 
 
 @dataclass(frozen=True)
@@ -227,11 +228,21 @@ class Mutation2013Section:
 
 @dataclass(frozen=True)
 class ObjectivesSection:
-    cost: str = _p(choices=("none", "length-optimal", "length-fixed", "connections", "random"),
-                   doc="second objective: none (PA), connection cost variants, or random (P&RO)")
+    cost: str = _p(choices=("none", "length-optimal", "length-fixed", "connections", "random",
+                            "random-heritable"),
+                   doc="second objective: none (PA), connection cost variants, or random (P&RO): "
+                       "drawn afresh at each evaluation (random) or inherited and drifting (code)")
     pressure: float = _p(lo=0.0, hi=1.0, doc="p: probability the second objective is compared")
     randomize_input_x: bool = _p(doc="RANDCOORDS: input x positions drawn once per run")
     random_input_range: float = _p(lo=0.0, doc="inputs' x ~ U[-range, range] when randomised")
+
+
+@dataclass(frozen=True)
+class Task2013Section:
+    kind: str = _p(choices=("boolean", "count"),
+                   doc="boolean: goals are expressions over the inputs, one per output (';'); "
+                       "count: a goal k is true when exactly k inputs are on")
+    inputs: tuple = _p(doc="names of the input nodes; input i is bit i of the pattern (+1 set, -1 not)")
 
 
 @dataclass(frozen=True)
@@ -275,7 +286,7 @@ class TraceSection:
 
 
 # Sections a protocol may leave out; an absent optional section is switched off (None).
-OPTIONAL_SECTIONS = {"cost", "initial", "trace", "random_goals"}
+OPTIONAL_SECTIONS = {"cost", "initial", "trace", "random_goals", "task"}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "circuits": {
@@ -317,8 +328,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "run": RunSection,
         "analysis": Analysis2013Section,
         "initial": InitialSection,
+        "task": Task2013Section,      # optional: other problems than the retina (Fig. 5)
     },
 }
+
+# Sections optional for one kind only: the 2013 networks take either [retina] or [task].
+OPTIONAL_BY_KIND = {"retina2013": {"retina"}}
 
 RETINA_PIXELS = 8        # both retinas: 4 x 2 pixels, the inputs of every network
 
@@ -597,7 +612,7 @@ def build_protocol(source: str, name: str, kind: str, treatment: str | None, res
     resolved = {k: v for k, v in resolved.items() if k != "experiment"}
     sections = {}
     for sec, spec in schema.items():
-        if sec not in resolved and sec in OPTIONAL_SECTIONS:
+        if sec not in resolved and (sec in OPTIONAL_SECTIONS or sec in OPTIONAL_BY_KIND.get(kind, ())):
             sections[sec] = None
             continue
         if sec not in resolved:
@@ -747,8 +762,12 @@ def _check_cross(source: str, kind: str, s: Mapping[str, Any]) -> None:
             raise ProtocolError(f"{source}: 'network.threshold_min' exceeds 'network.threshold_max'")
     if kind == "retina2013":
         net = s["network"]
-        _check_network_2013(source, net)
-        _check_objects_2013(source, s["retina"])
+        if (s["retina"] is None) == (s["task"] is None):
+            raise ProtocolError(f"{source}: give either [retina] (the retina's objects) or [task] "
+                                f"(inputs and goals of another problem), not both or neither")
+        _check_network_2013(source, net, s["task"])
+        if s["retina"] is not None:
+            _check_objects_2013(source, s["retina"])
         if len(net.weights) != 4 or len(net.x) != len(net.layers) or len(net.y) != len(net.layers) \
                 or any(len(xs) != n for xs, n in zip(net.x, net.layers)):
             raise ProtocolError(f"{source}: [network]: 4 weights, and one x list (of layer size) and one y "
@@ -777,6 +796,24 @@ def _check_goals(source: str, kind: str, s: Mapping[str, Any]) -> None:
         if not 1 <= len(names) <= 6:           # the count is checked against the circuit below
             return
         masks, full = dict(zip(names, input_masks(len(names)))), full_mask(len(names))
+    elif kind == "retina2013" and s.get("task") is not None and s.get("retina") is None:   # [task]
+        task, n_out = s["task"], s["network"].layers[-1]
+        for goal, expression in s["goals"].items():
+            parts = expression.split(";")
+            if task.kind == "count":
+                if not expression.strip().isdigit() or int(expression) > len(task.inputs) or n_out != 1:
+                    raise ProtocolError(f"{source}: 'goals.{goal}' = {expression!r}: a count goal is a whole "
+                                        f"number 0 .. {len(task.inputs)} (one output)")
+                continue
+            if len(parts) != n_out:
+                raise ProtocolError(f"{source}: 'goals.{goal}' has {len(parts)} expressions for {n_out} outputs")
+            masks = {n: 1 << i for i, n in enumerate(task.inputs)}
+            for part in parts:
+                try:
+                    evaluate_expression(part, masks, (1 << len(task.inputs)) - 1)
+                except ValueError as exc:
+                    raise ProtocolError(f"{source}: 'goals.{goal}': {exc}") from None
+        return
     else:                                      # the retinas: left and right object masks
         masks, full = {"L": 0b1100, "R": 0b1010}, 0b1111
     for goal, expression in s["goals"].items():
@@ -814,10 +851,16 @@ def _check_initial_circuits(source: str, circuit, genomes) -> None:
                                 f"'circuit.output_source' = 'gates' (addresses {n_in} .. {n_nodes - 1})")
 
 
-def _check_network_2013(source: str, net) -> None:
+def _check_network_2013(source: str, net, task=None) -> None:
     if not net.layers or not all(_is_int(v) and v > 0 for v in net.layers):
         raise ProtocolError(f"{source}: 'network.layers' must be a list of positive integers")
-    if net.layers[0] != RETINA_PIXELS or net.layers[-1] != 1 or len(net.layers) < 2:
+    if task is not None:
+        if len(net.layers) < 2 or net.layers[0] != len(task.inputs) or not 1 <= net.layers[0] <= 16:
+            raise ProtocolError(f"{source}: 'network.layers' = {list(net.layers)}: the first layer is the "
+                                f"{len(task.inputs)} inputs named in 'task.inputs' (1 to 16)")
+        if len(set(task.inputs)) != len(task.inputs) or not all(n.isidentifier() for n in task.inputs):
+            raise ProtocolError(f"{source}: 'task.inputs' must be distinct names (identifiers)")
+    elif net.layers[0] != RETINA_PIXELS or net.layers[-1] != 1 or len(net.layers) < 2:
         raise ProtocolError(f"{source}: 'network.layers' = {list(net.layers)}: the first layer is the "
                             f"{RETINA_PIXELS} retina pixels and the last one the single output")
     for key in ("weights", "biases"):

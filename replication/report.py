@@ -76,10 +76,14 @@ __doc__ += "\n" + VERDICT_RULES
 EXPERIMENTS = (("ka2005_logic", "Kashtan & Alon 2005: logic circuits"),
                ("ka2005_logic6", "Kashtan & Alon 2005: 6-input, 3-output circuits (Fig. 4)"),
                ("ka2005_retina", "Kashtan & Alon 2005: retina"),
-               ("clune2013_retina", "Clune, Mouret & Lipson 2013: connection cost"))
+               ("clune2013_retina", "Clune, Mouret & Lipson 2013: connection cost"),
+               ("clune2013_nonmodular", "Clune, Mouret & Lipson 2013: non-modular retina (Fig. 5a)"),
+               ("clune2013_xor5", "Clune, Mouret & Lipson 2013: five separate XORs (Fig. 5b)"),
+               ("clune2013_hxor", "Clune, Mouret & Lipson 2013: nested XOR (Fig. 5c)"))
 FIGURE_PREFIX = {"ka2005_logic": ("ka2005_logic",), "ka2005_logic6": ("ka2005_logic6",),
                  "ka2005_retina": ("ka2005_retina",),
-                 "clune2013_retina": ("clune2013",)}
+                 "clune2013_retina": ("clune2013",), "clune2013_nonmodular": ("clune2013_fig5",),
+                 "clune2013_xor5": ("clune2013_fig5",), "clune2013_hxor": ("clune2013_fig5",)}
 LABELS = {"solved_runs": "runs solved", "generations_to_solution": "generations to solution",
           "qm": "Qm", "gates": "gates of perfect circuits", "readaptation_generations":
           "generations to re-adapt after a switch", "q": "Q", "performance": "performance",

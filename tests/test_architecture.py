@@ -18,8 +18,8 @@ LEVELS = [
     {"genomes", "selection"},
     {"algorithms", "fused"},
     {"evolve"},
-    {"parallel", "executor", "calibration", "adaptation"},
-    {"analysis"},
+    {"parallel", "executor", "calibration", "adaptation", "mole"},
+    {"analysis", "original2013"},
     {"multiverse", "external", "figures", "report", "bench", "api"},
     {"cli", "__main__", "__init__"},
 ]

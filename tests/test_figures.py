@@ -225,3 +225,26 @@ def test_fig4a_boxes_every_adaptation_folder(runs, tmp_path):
     png, _, src = fig4a(tmp_path, tmp_path / "out")
     meta = json.loads(src.read_text())
     assert len(meta["runs"]) == 18 and "1.5 x IQR" in meta["caption"]
+
+
+def test_clune2013_fig3_fig5_fig6_from_small_runs(tmp_path):
+    """The figures added for issue 15 render from tiny real runs, name their runs and their n."""
+    from replication.figures import clune2013
+    from replication.mole import run_mole
+    from replication.protocol import load_protocol
+    small = ("run.log_every=1", "analysis.q_every=5", "selection.population=40")
+    for t in ("pa", "pcc", "pro", "pcc-nc"):
+        run(tmp_path, "clune2013_retina", t, 1, 8, *small)
+    for exp in ("clune2013_nonmodular", "clune2013_xor5", "clune2013_hxor"):
+        for t in ("pa", "pcc"):
+            run(tmp_path, exp, t, 1, 8, *small)
+    run_mole(load_protocol(PROTO / "clune2013_retina.toml", "pcc"), [1], tmp_path, 3, 16, (10, 10))
+    out = tmp_path / "fig"
+    for fn, name in ((clune2013.fig3, "fig3_mole"), (clune2013.fig5, "fig5_other_problems"),
+                     (clune2013.fig6, "fig6_cost_variants")):
+        paths = fn(tmp_path, out)
+        assert paths and paths[0].name == f"clune2013_{name}.png" and paths[0].stat().st_size > 5000
+        meta = json.loads(paths[2].read_text())
+        assert "n = 1" in meta["caption"] and "Differs from the paper" in meta["caption"]
+        assert meta["runs"]
+    assert clune2013.fig3(tmp_path / "nothing", out) == []

@@ -1,6 +1,6 @@
 """Figures of Clune, Mouret & Lipson (2013): performance and Q per generation (Fig. 2c/d), the
-best networks of PA and P&CC (Fig. 2e/f), cost vs modularity (Fig. 2g/h) and adaptation
-time (Fig. 4a)."""
+best networks of PA and P&CC (Fig. 2e/f), cost vs modularity (Fig. 2g/h), the MOLE map (Fig. 3),
+adaptation time (Fig. 4a), the other problems (Fig. 5a-c) and the cost variants (Fig. 6)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -150,3 +150,113 @@ def fig4a(runs: Path, out: Path) -> list[Path]:
                f"never became perfect count as their generation cap.")
     return save_figure(fig, out, "clune2013_fig4a_adaptation",
                        [f for k in keys for f in times[k][1]], caption)
+
+
+def _boxes(ax, groups: dict, key: str, order: list[str]) -> None:
+    """Box plots (median, quartiles, 1.5 IQR whiskers, outliers) of ``key`` per treatment."""
+    data = [[r[key] for r in groups[t] if r.get(key) is not None] for t in order]
+    box = ax.boxplot(data, positions=range(len(order)), whis=1.5, widths=0.6, patch_artist=True,
+                     medianprops={"color": "k", "lw": 2}, flierprops={"marker": "+", "ms": 5})
+    for patch, t in zip(box["boxes"], order):
+        patch.set(facecolor=treatment_colour(t), alpha=0.7)
+    ax.set_xticks(range(len(order)), [f"{treatment_label(t)}\n(n = {len(d)})" for t, d in zip(order, data)],
+                  fontsize=7)
+
+
+def fig3(runs: Path, out: Path) -> list[Path]:
+    """Fig. 3: the MOLE map (best performance per modularity x cost cell, over all MOLE runs) with
+    the final best networks of the PA and P&CC runs overlaid."""
+    from ..mole import merge_maps, read_map
+    paths = sorted((Path(runs) / EXPERIMENT / "mole").glob("seed-*/map.json"))
+    if not paths:
+        return []
+    maps = [read_map(p) for p in paths]
+    best = merge_maps(maps)
+    qe, ce = maps[0]["q_edges"], maps[0]["cost_edges"]
+    fig, ax = plt.subplots(figsize=(6.2, 4.2))
+    shown = np.ma.masked_invalid(best)
+    mesh = ax.pcolormesh(ce, qe, shown, cmap="viridis", vmin=0.75, vmax=1.0, shading="flat")
+    fig.colorbar(mesh, ax=ax, label="best performance in the cell")
+    results = [r for r in load_results(Path(runs) / EXPERIMENT) if r["treatment"] in ("pa", "pcc")
+               and r.get("q") is not None and r.get("cost") is not None]
+    groups = by_treatment(results)
+    marks = {"pa": ("s", "pa"), "pcc": ("o", "pcc")}
+    for t in treatment_order(groups):
+        rs = groups[t]
+        for perfect in (False, True):
+            sel = [r for r in rs if (r.get("performance") == 1.0) == perfect]
+            if sel:
+                ax.plot([r["cost"] for r in sel], [r["q"] for r in sel], marks[t][0], ms=5,
+                        mfc=treatment_colour(t) if perfect else "white", mec=treatment_colour(t),
+                        mew=1.0, label=f"{treatment_label(t)}{', perfect' if perfect else ''} (n = {len(sel)})")
+    ax.set(xlabel="connection cost (squared length, optimal placement)", ylabel="modularity (Q)",
+           xlim=(ce[0], ce[-1]), ylim=(qe[0], qe[-1]), title="MOLE map, retina L-AND-R")
+    ax.legend(frameon=True, fontsize=6, loc="upper right")
+    gens = sorted({m["generations"] for m in maps})
+    pops = sorted({m["population"] for m in maps})
+    caption = (f"Clune et al. 2013 Fig. 3: the best performance found in each (cost, Q) cell by "
+               f"{len(maps)} MOLE runs ({len(best)} x {len(best[0])} cells; {gens} generations, population "
+               f"{pops}; {int((~np.isnan(best)).sum())} cells reached), with the final best network of each "
+               f"PA and P&CC run overlaid ({n_text(groups) or 'none'}). Differs from the paper: 30 runs x "
+               f"10,000 generations x 1000 networks on 200 x 200 cells there; a small map here unless the "
+               f"runs folder holds the full one.")
+    return save_figure(fig, out, "clune2013_fig3_mole", [str(p.parent) for p in paths] +
+                       [r["_folder"] for r in results], caption)
+
+
+FIG5 = (("clune2013_nonmodular", "(a) non-modular: exactly 4 pixels on?"),
+        ("clune2013_xor5", "(b) five separate XORs"),
+        ("clune2013_hxor", "(c) hierarchically nested XOR"))
+
+
+def fig5(runs: Path, out: Path) -> list[Path]:
+    """Fig. 5: performance and Q of the final best networks, PA vs P&CC, on the non-modular
+    retina (a), five separate XOR problems (b) and hierarchically nested XOR (c)."""
+    present = [(e, title, by_treatment(load_results(Path(runs) / e))) for e, title in FIG5
+               if (Path(runs) / e).is_dir()]
+    present = [(e, t, {k: v for k, v in g.items() if k in ("pa", "pcc")}) for e, t, g in present]
+    present = [x for x in present if x[2]]
+    if not present:
+        return []
+    fig, axes = plt.subplots(2, len(present), figsize=(3.2 * len(present), 5.6), squeeze=False)
+    sources, parts = [], []
+    for col, (exp, title, groups) in enumerate(present):
+        order = treatment_order(groups)
+        _boxes(axes[0, col], groups, "performance", order)
+        _boxes(axes[1, col], groups, "q", order)
+        axes[0, col].set(title=title, ylabel="performance" if col == 0 else None)
+        axes[1, col].set(ylabel="modularity (Q)" if col == 0 else None)
+        sources += [r["_folder"] for rs in groups.values() for r in rs]
+        sep = {t: [r.get("modules_separate_problems") for r in rs] for t, rs in groups.items()}
+        sep_text = ", ".join(f"{treatment_label(t)} {sum(v is True for v in vals)}/{len(vals)}"
+                             for t, vals in sep.items() if any(v is not None for v in vals))
+        parts.append(f"{exp}: {n_text(groups)}" + (f"; modules separate the sub-problems in {sep_text}"
+                                                   if sep_text else ""))
+    fig.tight_layout()
+    caption = ("Clune et al. 2013 Fig. 5: performance (top) and Q (bottom) of each run's final best "
+               "network, PA vs P&CC (box = quartiles, line = median, whiskers 1.5 IQR). "
+               + "; ".join(parts) + ". Differs from the paper: 50 runs x 25,000 generations per box "
+               "there; the n and run length here are those of the runs folder.")
+    return save_figure(fig, out, "clune2013_fig5_other_problems", sources, caption)
+
+
+def fig6(runs: Path, out: Path) -> list[Path]:
+    """Fig. 6: performance and Q of PA, P&RO, P&CC-NC and P&CC (and randomised coordinates)."""
+    groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
+    wanted = ("pa", "pro", "pro-fresh", "pcc-nc", "pcc", "pcc-randcoords")
+    groups = {t: rs for t, rs in groups.items() if t in wanted and rs}
+    if len(groups) < 2:
+        return []
+    order = [t for t in wanted if t in groups]
+    fig, axes = plt.subplots(1, 2, figsize=(1.6 + 1.3 * len(order) * 2, 3.8))
+    _boxes(axes[0], groups, "performance", order)
+    _boxes(axes[1], groups, "q", order)
+    axes[0].set(ylabel="performance", title="(a) performance")
+    axes[1].set(ylabel="modularity (Q)", title="(b) modularity")
+    fig.tight_layout()
+    caption = (f"Clune et al. 2013 Fig. 6 (and ESM Fig. S7, randomised coordinates): performance (a) "
+               f"and Q (b) of each run's final best network ({n_text(groups)} runs). P&RO = a random "
+               f"second objective, inherited and drifting as in the authors' code (pro), or drawn afresh "
+               f"(pro-fresh). Differs from the paper: 50 runs x 25,000 generations per box there.")
+    return save_figure(fig, out, "clune2013_fig6_cost_variants", [r["_folder"] for rs in groups.values()
+                                                                 for r in rs], caption)

@@ -55,18 +55,21 @@ def object_mask(values, half_mask) -> int:
 # --------------------------------------------------------------------------- evaluation
 @njit(cache=True)
 def _forward(g, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals):
-    """All node outputs of one network into ``vals`` (n_nodes, 256), layer by layer:
-    a layer's outputs are final once every connection into it has been added."""
+    """All node outputs of one network into ``vals`` (n_nodes, n_patterns), layer by layer:
+    a layer's outputs are final once every connection into it has been added.  The inputs
+    are the first ``inputs.shape[0]`` nodes."""
     n_conn = src.shape[0]
-    for i in range(N_IN):
-        for p in range(256):
+    n_in = inputs.shape[0]
+    n_pat = inputs.shape[1]
+    for i in range(n_in):
+        for p in range(n_pat):
             vals[i, p] = inputs[i, p]
-    for v in range(N_IN, n_nodes):
-        b = biases[g[n_conn + v - N_IN]]
-        for p in range(256):
+    for v in range(n_in, n_nodes):
+        b = biases[g[n_conn + v - n_in]]
+        for p in range(n_pat):
             acc[v, p] = b
     c = 0
-    lo = N_IN
+    lo = n_in
     for hi in layer_end[1:]:
         # connections into nodes lo..hi-1 all come from the previous layer, listed before c moves on
         while c < n_conn and dst[c] < hi:
@@ -75,44 +78,59 @@ def _forward(g, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals
                 w = weights[wi - 1]
                 s = src[c]
                 d = dst[c]
-                for p in range(256):
+                for p in range(n_pat):
                     acc[d, p] += w * vals[s, p]
             c += 1
         for v in range(lo, hi):
-            for p in range(256):
+            for p in range(n_pat):
                 a = acc[v, p]
                 vals[v, p] = 1 if a > 0 else (-1 if a < 0 else 0)
         lo = hi
 
 
 @njit(cache=True)
-def evaluate_2013(genomes, src, dst, layer_end, n_nodes, weights, biases, inputs, targets):
-    """Correct answers (out of 256) of every network on every target, and the outputs.
+def _right(o, t, rule):
+    """Is output ``o`` (-1, 0 or 1) the right answer to target ``t``?  rule 0 (strict):
+    > 0 for true, < 0 for false, 0 wrong; 1: >= 0 true; 2: > 0 true, <= 0 false."""
+    if rule == 0:
+        return (o > 0 and t) or (o < 0 and not t)
+    if rule == 1:
+        return (o >= 0) == t
+    return (o > 0) == t
 
-    ``inputs``: (8, 256) int8 of +-1; ``targets``: (n_goals, 256) bool.  Outputs in {-1, 0, 1};
-    right = output > 0 on true, < 0 on false."""
+
+@njit(cache=True)
+def evaluate_2013(genomes, src, dst, layer_end, n_nodes, weights, biases, inputs, targets, n_out, rule):
+    """Correct answers (out of n_out x n_patterns) of every network on every target, and the outputs.
+
+    ``inputs``: (n_in, n_patterns) int8 of +-1; ``targets``: (n_goals, n_out * n_patterns)
+    bool, output ``k``'s answer to pattern ``p`` at ``k * n_patterns + p``; the outputs are
+    the last ``n_out`` nodes.  Outputs in {-1, 0, 1}, judged by ``rule`` (see ``_right``)."""
     pop = genomes.shape[0]
+    n_pat = inputs.shape[1]
     n_goals = targets.shape[0]
     correct = np.zeros((pop, n_goals), np.int32)
-    outs = np.zeros((pop, 256), np.int8)
-    acc = np.zeros((n_nodes, 256), np.int16)
-    vals = np.zeros((n_nodes, 256), np.int8)
+    outs = np.zeros((pop, n_out * n_pat), np.int8)
+    acc = np.zeros((n_nodes, n_pat), np.int16)
+    vals = np.zeros((n_nodes, n_pat), np.int8)
     for k in range(pop):
         _forward(genomes[k], src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals)
-        for p in range(256):
-            o = vals[n_nodes - 1, p]
-            outs[k, p] = o
-            for t in range(n_goals):
-                if (o > 0 and targets[t, p]) or (o < 0 and not targets[t, p]):
-                    correct[k, t] += 1
+        for j in range(n_out):
+            node = n_nodes - n_out + j
+            for p in range(n_pat):
+                o = vals[node, p]
+                outs[k, j * n_pat + p] = o
+                for t in range(n_goals):
+                    if _right(o, targets[t, j * n_pat + p], rule):
+                        correct[k, t] += 1
     return correct, outs
 
 
 @njit(cache=True)
 def node_outputs_2013(genome, src, dst, layer_end, n_nodes, weights, biases, inputs):
-    """All node outputs (n_nodes, 256) of one network (for sub-solution analysis)."""
-    acc = np.zeros((n_nodes, 256), np.int16)
-    vals = np.zeros((n_nodes, 256), np.int8)
+    """All node outputs (n_nodes, n_patterns) of one network (for sub-solution analysis)."""
+    acc = np.zeros((n_nodes, inputs.shape[1]), np.int16)
+    vals = np.zeros((n_nodes, inputs.shape[1]), np.int8)
     _forward(genome, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals)
     return vals
 
@@ -135,10 +153,10 @@ def _add_connection(g, pair_start, pair_size, n_nodes):
 
 
 @njit(cache=True)
-def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size):
-    genomes = np.zeros((pop, n_conn + n_nodes - N_IN), np.int8)
+def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size, n_in):
+    genomes = np.zeros((pop, n_conn + n_nodes - n_in), np.int8)
     for k in range(pop):
-        for v in range(n_nodes - N_IN):
+        for v in range(n_nodes - n_in):
             genomes[k, n_conn + v] = np.random.randint(0, n_biases)
         for _ in range(np.random.randint(0, init_max)):
             _add_connection(genomes[k], pair_start, pair_size, n_nodes)
@@ -147,7 +165,7 @@ def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size)
 
 @njit(cache=True)
 def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate,
-                n_biases, pair_start, pair_size):
+                n_biases, pair_start, pair_size, n_in):
     for k in range(genomes.shape[0]):
         g = genomes[k]
         n_edges = 0
@@ -162,7 +180,7 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
                     v = g[c] + step
                     if 1 <= v <= 4:             # ordered list, clamped at the ends
                         g[c] = v
-        for v in range(n_nodes - N_IN):
+        for v in range(n_nodes - n_in):
             if np.random.random() < bias_rate:
                 if bias_step:
                     b = g[n_conn + v] + (1 if np.random.random() < 0.5 else -1)
@@ -184,20 +202,21 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
 
 # --------------------------------------------------------------------------- structure + cost
 @njit(cache=True)
-def simplified_edges(genome, src, dst, n_nodes):
-    """Edges of the simplified network: hidden nodes without a directed path to the output
+def simplified_edges(genome, src, dst, n_nodes, n_in=8, n_out=1):
+    """Edges of the simplified network: hidden nodes without a directed path to an output
     are removed (inputs stay); returns a mask over connections and a node mask (nodes left
-    with at least one edge)."""
+    with at least one edge).  Inputs are the first ``n_in`` nodes, outputs the last ``n_out``."""
     n_conn = src.shape[0]
     reach = np.zeros(n_nodes, np.bool_)
-    reach[n_nodes - 1] = True
+    for v in range(n_nodes - n_out, n_nodes):
+        reach[v] = True
     for c in range(n_conn - 1, -1, -1):          # later layers first
         if genome[c] != 0 and reach[dst[c]]:
             reach[src[c]] = True
     keep = np.zeros(n_conn, np.bool_)
     nodes = np.zeros(n_nodes, np.bool_)
     for c in range(n_conn):
-        if genome[c] != 0 and reach[dst[c]] and (src[c] < N_IN or reach[src[c]]):
+        if genome[c] != 0 and reach[dst[c]] and (src[c] < n_in or reach[src[c]]):
             keep[c] = True
             nodes[src[c]] = True
             nodes[dst[c]] = True
@@ -228,18 +247,18 @@ def _solve2(a, bx, by, n):
 
 
 @njit(cache=True)
-def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal):
+def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal, n_in=8, n_out=1):
     """Summed squared length of the simplified network's connections.  ``optimal``: hidden
     nodes placed where that sum is smallest (each at the mean of its neighbours; inputs and
-    output fixed), a linear solve per axis; else at their layer coordinates."""
-    keep, nodes = simplified_edges(genome, src, dst, n_nodes)
+    outputs fixed), a linear solve per axis; else at their layer coordinates."""
+    keep, nodes = simplified_edges(genome, src, dst, n_nodes, n_in, n_out)
     n_conn = src.shape[0]
     px = xs.copy()
     py = ys.copy()
     if optimal:
         hidden = np.full(n_nodes, -1, np.int64)
         h = 0
-        for v in range(N_IN, n_nodes - 1):
+        for v in range(n_in, n_nodes - n_out):
             if nodes[v]:
                 hidden[v] = h
                 h += 1
@@ -274,24 +293,73 @@ def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal):
 
 
 @njit(cache=True)
-def population_costs(genomes, src, dst, n_nodes, xs, ys, kind):
+def population_costs(genomes, src, dst, n_nodes, xs, ys, kind, n_in=8, n_out=1):
     """kind 0: squared length, optimal placement; 1: squared length, fixed coordinates;
     2: number of connections of the simplified network."""
     pop = genomes.shape[0]
     out = np.zeros(pop)
     for k in range(pop):
         if kind == 2:
-            keep, _ = simplified_edges(genomes[k], src, dst, n_nodes)
+            keep, _ = simplified_edges(genomes[k], src, dst, n_nodes, n_in, n_out)
             out[k] = keep.sum()
         else:
-            out[k] = placement_cost(genomes[k], src, dst, n_nodes, xs, ys, kind == 0)
+            out[k] = placement_cost(genomes[k], src, dst, n_nodes, xs, ys, kind == 0, n_in, n_out)
     return out
 
 
 # --------------------------------------------------------------------------- python side
+RULES = {"strict": 0, "non-negative-true": 1, "positive-true": 2}
+
+
+def pattern_inputs(n_in: int) -> np.ndarray:
+    """(n_in, 2**n_in) int8: input ``i`` is +1 on pattern ``s`` when bit ``i`` of ``s`` is set, else -1."""
+    s = np.arange(1 << n_in)
+    return np.array([np.where(s >> i & 1, 1, -1) for i in range(n_in)], np.int8)
+
+
+def task_targets(task, expressions) -> np.ndarray:
+    """Targets of a ``[task]`` section's goals: (n_goals, n_outputs * 2**n_in) bool.
+
+    ``task.kind = "boolean"``: each goal is one expression per output (``;``-separated) over
+    ``task.inputs`` (input ``i`` is bit ``i`` of the pattern); ``"count"``: the goal is an
+    integer ``k``, true when exactly ``k`` inputs are on (one output).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> t = SimpleNamespace(kind="boolean", inputs=("a", "b"))
+    >>> task_targets(t, ["a ^ b; a & b"]).astype(int).tolist()
+    [[0, 1, 1, 0, 0, 0, 0, 1]]
+    >>> task_targets(SimpleNamespace(kind="count", inputs=("a", "b")), ["1"]).astype(int).tolist()
+    [[0, 1, 1, 0]]
+    """
+    from ..tasks import evaluate_expression
+    n_in = len(task.inputs)
+    n_pat = 1 << n_in
+    rows = []
+    for e in expressions:
+        if task.kind == "count":
+            k = int(e)
+            rows.append([bin(s).count("1") == k for s in range(n_pat)])
+            continue
+        masks = {name: sum(1 << s for s in range(n_pat) if s >> i & 1) for i, name in enumerate(task.inputs)}
+        row = []
+        for part in e.split(";"):
+            m = evaluate_expression(part.strip(), masks, (1 << n_pat) - 1)
+            row.extend(m >> s & 1 for s in range(n_pat))
+        rows.append(row)
+    return np.array(rows, np.bool_).reshape(len(rows), -1)
+
+
 class WeightedNetworkModel:
-    """The 2013 weighted-network genome bound to a protocol's ``[network]``, ``[retina]`` and
-    ``[mutation]`` sections (interface: :mod:`replication.genomes.base`).
+    """The 2013 weighted-network genome bound to a protocol's ``[network]``, ``[retina]`` (or
+    ``[task]``) and ``[mutation]`` sections (interface: :mod:`replication.genomes.base`).
+
+    The retina (``[retina]``): 8 inputs, one output, goals over the left and right objects
+    ``L`` and ``R``.  A ``[task]`` section instead (the paper's Fig. 5 problems) names the
+    inputs (``layers[0]`` of them, input ``i`` = bit ``i`` of the pattern, all ``2**n``
+    patterns) and the goals: Boolean expressions over them, one per output (the last layer),
+    or ``count`` goals.  Performance = right answers / (outputs x patterns).
 
     Examples
     --------
@@ -301,14 +369,19 @@ class WeightedNetworkModel:
     >>> ev = m.evaluate(empty, m.targets(["L & R"]))
     >>> int(ev.correct[0, 0]) <= 256
     True
+    >>> x = WeightedNetworkModel(load_protocol("original_protocol/clune2013_xor5.toml", "pcc"))
+    >>> x.n_in, x.n_out, x.n_rows
+    (10, 5, 5120)
     """
 
     kind = "retina2013"
     gene_dtype = np.int8
 
     def __init__(self, protocol):
-        net, task, mut = protocol.network, protocol.retina, protocol.mutation
+        net, mut = protocol.network, protocol.mutation
+        self.task = protocol.sections.get("task")
         self.layers = tuple(net.layers)
+        self.n_in, self.n_out = self.layers[0], self.layers[-1]
         self.n_nodes = sum(self.layers)
         self.src, self.dst = connection_table(self.layers)
         self.layer_end = np.cumsum(self.layers).astype(np.int64)
@@ -323,17 +396,24 @@ class WeightedNetworkModel:
             raise ValueError("the weight genes index 4 weight values")
         self.xs = np.array([x for layer in net.x for x in layer], np.float64)
         self.ys = np.array([y for y, layer in zip(net.y, net.x) for _ in layer], np.float64)
-        self.inputs = np.array([[1 if s >> i & 1 else -1 for s in range(256)] for i in range(N_IN)], np.int8)
-        self.left = object_mask(task.left_objects, 0x0F)
-        self.right = object_mask(task.right_objects, 0xF0)
+        self.inputs = pattern_inputs(self.n_in)
+        self.n_patterns = self.inputs.shape[1]
+        if self.task is None:
+            task = protocol.retina
+            self.left = object_mask(task.left_objects, 0x0F)
+            self.right = object_mask(task.right_objects, 0xF0)
         self.mut = mut
         self.output_rule = net.output_rule
-        self.n_rows = 256
+        self.n_rows = self.n_patterns * self.n_out
         self.analysis = protocol.analysis
+        self._goals = dict(protocol.goals)
 
     # ----- task
     def targets(self, expressions) -> np.ndarray:
-        """Goal expressions over L and R -> (n_goals, 256) bool answers."""
+        """Goal expressions -> (n_goals, n_out * n_patterns) bool answers (over L and R for the
+        retina, over the ``[task]`` inputs otherwise)."""
+        if self.task is not None:
+            return task_targets(self.task, expressions)
         from ..tasks import evaluate_expression
         rows = []
         for e in expressions:
@@ -347,27 +427,26 @@ class WeightedNetworkModel:
     # ----- population
     def random(self, pop: int) -> np.ndarray:
         return random_2013(pop, self.n_conn, self.n_nodes, self.mut.init_max_connections, len(self.biases),
-                           self.pair_start, self.pair_size)
+                           self.pair_start, self.pair_size, self.n_in)
 
     def vary(self, genomes, may_vary=None) -> None:
         """Mutate every genome (the 2013 code mutates each child; no crossover)."""
         m = self.mut
         mutate_2013(genomes, self.n_conn, self.n_nodes, m.weight_mutations, m.bias_rate,
                     m.bias_mutation == "step", m.add_connection, m.remove_connection, len(self.biases),
-                    self.pair_start, self.pair_size)
+                    self.pair_start, self.pair_size, self.n_in)
 
     def evaluate(self, genomes, targets: np.ndarray) -> Evaluation:
-        """Correct answers per goal. ``targets``: (n_goals, 256) bool."""
+        """Correct answers per goal. ``targets``: (n_goals, n_out * n_patterns) bool."""
         correct, outs = evaluate_2013(genomes, self.src, self.dst, self.layer_end, self.n_nodes,
-                                      self.weights, self.biases, self.inputs, targets)
-        if self.output_rule == "non-negative-true":      # the paper's text: >= 0 answers true
-            correct = np.array([[int(((o >= 0) == t).sum()) for t in targets] for o in outs], np.int32)
+                                      self.weights, self.biases, self.inputs, targets, self.n_out,
+                                      RULES[self.output_rule])
         return Evaluation(correct=correct, outputs=outs)
 
     def costs(self, genomes, kind: str, xs=None) -> np.ndarray:
         code = {"length-optimal": 0, "length-fixed": 1, "connections": 2}[kind]
         return population_costs(genomes, self.src, self.dst, self.n_nodes,
-                                self.xs if xs is None else xs, self.ys, code)
+                                self.xs if xs is None else xs, self.ys, code, self.n_in, self.n_out)
 
     def output_node(self, genome=None) -> int:
         return self.n_nodes - 1
@@ -375,7 +454,8 @@ class WeightedNetworkModel:
     # ----- structure of one network
     def edges(self, genome, simplified: bool = True) -> list[tuple[int, int]]:
         if simplified:
-            keep, _ = simplified_edges(np.asarray(genome, np.int8), self.src, self.dst, self.n_nodes)
+            keep, _ = simplified_edges(np.asarray(genome, np.int8), self.src, self.dst, self.n_nodes,
+                                       self.n_in, self.n_out)
         else:
             keep = np.asarray(genome[:self.n_conn]) != 0
         return [(int(a), int(b)) for a, b in zip(self.src[keep], self.dst[keep])]
@@ -385,22 +465,26 @@ class WeightedNetworkModel:
         g = nx.DiGraph()
         starts = np.cumsum((0,) + self.layers[:-1])
         layer_of = np.repeat(np.arange(len(self.layers)), self.layers)
+        first_out = self.n_nodes - self.n_out
         for a, b in self.edges(genome, simplified):
             for v in (a, b):
                 if v not in g:
-                    g.add_node(v, layer=int(layer_of[v]), kind="input" if v < N_IN else
-                               ("output" if v == self.n_nodes - 1 else "hidden"),
-                               label=f"{'i' if v < N_IN else 'h'}{v - starts[layer_of[v]]}")
+                    g.add_node(v, layer=int(layer_of[v]), kind="input" if v < self.n_in else
+                               ("output" if v >= first_out else "hidden"),
+                               label=f"{'i' if v < self.n_in else ('o' if v >= first_out and self.n_out > 1 else 'h')}"
+                                     f"{v - starts[layer_of[v]]}")
             g.add_edge(a, b)
         return g
 
     def sub_solutions(self, genome) -> dict:
         """Nodes whose output alone answers "left object?" or "right object?" on all 256
-        patterns (> 0 for yes and < 0 for no, or the reverse)."""
+        patterns (> 0 for yes and < 0 for no, or the reverse); retina only (else empty)."""
+        found = {"left": [], "right": []}
+        if self.task is not None:
+            return found
         out = node_outputs_2013(np.asarray(genome, np.int8), self.src, self.dst, self.layer_end,
                                 self.n_nodes, self.weights, self.biases, self.inputs)
         present = {v for e in self.edges(genome) for v in e}
-        found = {"left": [], "right": []}
         for name, mask in (("left", self.left), ("right", self.right)):
             t = np.array([mask >> s & 1 for s in range(256)], bool)
             for v in sorted(present - set(range(N_IN))):
@@ -421,9 +505,16 @@ class WeightedNetworkModel:
         return g, float(q), parts
 
     def describe(self, genome, evaluation=None, index=None) -> dict:
-        """Q (authors' recipe), cost, connections, left/right split and sub-solutions of a network."""
+        """Q (authors' recipe), cost, connections, left/right split and sub-solutions of a network
+        (retina); Q, cost, connections and whether the modules separate the sub-problems (``[task]``)."""
         from ..modularity import adjacency, spectral_first_split
         g, q, parts = self.partition(genome)
+        base = {"q": q, "partition": [[int(v) + 1 for v in c] for c in parts],     # numbered from 1
+                "cost": float(self.costs(np.asarray(genome)[None, :], "length-optimal")[0]),
+                "n_connections": g.number_of_edges()}
+        if self.task is not None:
+            return {**base, "modules_separate_problems": self.separates_problems(parts),
+                    "genome": [int(v) for v in genome]}
         nodes, a = adjacency(g, True)
         split = spectral_first_split(a) if g.number_of_edges() else np.zeros(0)
         side = {v: s for v, s in zip(nodes, split)}
@@ -432,11 +523,38 @@ class WeightedNetworkModel:
         lr = abs(counts[0][0] - counts[0][1]) + abs(counts[1][0] - counts[1][1])
         subs = self.sub_solutions(genome)
         return {
-            "q": q, "partition": [[int(v) + 1 for v in c] for c in parts],     # numbered from 1
-            "cost": float(self.costs(np.asarray(genome)[None, :], "length-optimal")[0]),
-            "n_connections": g.number_of_edges(),
+            **base,
             "left_right_split": bool(lr == 8),
             "sub_solutions": {k: [v + 1 for v in nodes] for k, nodes in subs.items()},
             "sub_solution_pair": bool(subs["left"] and subs["right"]),
             "genome": [int(v) for v in genome],
         }
+
+    def problem_groups(self, goal: int = 0) -> list[frozenset]:
+        """The sub-problems of a ``[task]`` goal: inputs grouped by the set of outputs whose
+        target depends on them (flipping the input changes that output's answer somewhere)."""
+        t = self.targets([self._goal_expression(goal)])[0].reshape(self.n_out, self.n_patterns)
+        s = np.arange(self.n_patterns)
+        deps = {}
+        for i in range(self.n_in):
+            outs = frozenset(k for k in range(self.n_out) if (t[k] != t[k][s ^ (1 << i)]).any())
+            if outs:
+                deps.setdefault(outs, set()).add(i)
+        return [frozenset(v) for v in deps.values()]
+
+    def _goal_expression(self, goal: int) -> str:
+        return list(self._goals.values())[goal]
+
+    def separates_problems(self, parts) -> bool | None:
+        """Does the partition put each sub-problem's inputs in a module of their own (every
+        module's inputs from one sub-problem, every sub-problem's inputs in one module)?
+        None when the goal has a single sub-problem (e.g. the non-modular retina)."""
+        groups = self.problem_groups()
+        if len(groups) < 2:
+            return None
+        module_of = {v: k for k, c in enumerate(parts) for v in c}
+        for grp in groups:
+            if len({module_of.get(i) for i in grp}) != 1 or None in {module_of.get(i) for i in grp}:
+                return False
+        used = [module_of[next(iter(grp))] for grp in groups]
+        return len(set(used)) == len(used)

@@ -11,7 +11,11 @@ C13 = "original_protocol/clune2013_retina.toml"
 _LOGIC_T = ["fixed-g1", "fixed-g2", "mvg", "fixed-g1-cost", "mvg-cost", "mvg-sustained"]
 _RETINA_T = ["fixed-and", "fixed-or", "mvg", "fixed-and-cost"]
 _C13_T = ["pa", "pcc", "pcc-nc", "pro", "mvg-pa", "mvg-pcc", "pcc-randcoords", "pa-or", "pcc-or",
-          "mvg-pa-e10", "mvg-pcc-e100"]
+          "mvg-pa-e10", "mvg-pcc-e100", "pro-fresh"]
+# the paper's other problems (Fig. 5), pinned when they were added (issue 15)
+_C13_OTHER = [("original_protocol/clune2013_nonmodular.toml", t) for t in ("pa", "pcc")] + \
+    [("original_protocol/clune2013_xor5.toml", t) for t in ("pa", "pcc", "pcc-h8")] + \
+    [("original_protocol/clune2013_hxor.toml", t) for t in ("pa", "pcc", "pcc-nc")]
 
 CASES = (
     [(LOGIC, t, s, ("run.max_generations=400",)) for t in _LOGIC_T for s in (1, 2)]
@@ -21,6 +25,8 @@ CASES = (
     + [(RETINA, t, s, ("run.max_generations=300",)) for t in _RETINA_T for s in (1, 2)]
     + [(C13, t, s, ("run.max_generations=40", "selection.population=200", "run.log_every=1",
                     "analysis.q_every=10")) for t in _C13_T for s in (1, 2)]
+    + [(f, t, s, ("run.max_generations=40", "selection.population=200", "run.log_every=1",
+                  "analysis.q_every=10")) for f, t in _C13_OTHER for s in (1, 2)]
 )
 
 

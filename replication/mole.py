@@ -1,0 +1,171 @@
+"""MOLE (Multi-Objective Landscape Exploration): the map of the best performance found for each
+cell of modularity x connection cost (Clune, Mouret & Lipson 2013, Fig. 3 and Methods §4).
+
+Definition
+----------
+A two-objective search (NSGA-II, deterministic Pareto dominance, no cost objective): objective 1
+is the network's performance, objective 2 its *novelty*, the mean Euclidean distance of its
+point ``(Q, cost / cost_max)`` to the ``neighbours`` nearest points of an archive.  Every
+evaluated network is placed in a grid of ``bins_q x bins_cost`` cells over ``Q in [0, 1]`` and
+``cost in [0, cost_max]``; when it beats the cell's best performance it becomes the cell's best
+and its point joins the archive.  The map is the best performance per cell, over all runs
+(the paper: 30 runs).  This follows the paper's description and the authors' ``modif_novmap.hpp``
+(200 x 200 cells, 8 neighbours, cost = optimal-placement length / 500, 10,000 generations,
+population 1000); the grid, budget and population are parameters here, so that a small map can
+be drawn on a laptop and the paper's on a cluster.
+
+Q is the protocol's recipe (``[analysis]``: the authors' spectral Leicht-Newman Q on the
+simplified network) and the cost the optimal-placement squared length (P&CC's cost).
+
+Reference
+---------
+Clune J, Mouret J-B, Lipson H (2013) The evolutionary origins of modularity. Proc R Soc B
+280:20122863, Methods "MOLE" and Fig. 3.
+
+Examples
+--------
+>>> from replication.protocol import load_protocol
+>>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+>>> m = mole_map(p, seed=1, generations=3, population=16, bins=(10, 10))
+>>> m["best"].shape, bool(np.nanmax(m["best"]) <= 1.0), m["evaluated"]
+((10, 10), True, 48)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .genomes import genome_model
+from .rng import seed_numba
+from .selection import nsga2
+
+
+def cell_of(q: np.ndarray, cost: np.ndarray, bins: tuple[int, int], cost_max: float):
+    """Grid cell (row = Q bin, column = cost bin) of points; values outside the grid are clipped
+    to its edge cells.
+
+    >>> cell_of(np.array([0.0, 0.55, 1.0]), np.array([0.0, 260.0, 900.0]), (10, 5), 500.0)
+    (array([0, 5, 9]), array([0, 2, 4]))
+    """
+    i = np.clip((np.asarray(q) * bins[0]).astype(np.int64), 0, bins[0] - 1)
+    j = np.clip((np.asarray(cost) / cost_max * bins[1]).astype(np.int64), 0, bins[1] - 1)
+    return i, j
+
+
+def novelty(points: np.ndarray, archive: np.ndarray, neighbours: int) -> np.ndarray:
+    """Mean distance of each point to its ``neighbours`` nearest archive points (all of them
+    when the archive is smaller; 0 for an empty archive).
+
+    >>> novelty(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]), 8).round(3).tolist()
+    [3.0]
+    """
+    if len(archive) == 0:
+        return np.zeros(len(points))
+    d = np.sqrt(((points[:, None, :] - archive[None, :, :]) ** 2).sum(axis=2))
+    k = min(neighbours, archive.shape[0])
+    return np.sort(d, axis=1)[:, :k].mean(axis=1)
+
+
+def _describe(model, genomes, targets, goal):
+    perf = model.evaluate(genomes, targets).correct[:, goal] / model.n_rows
+    cost = model.costs(genomes, "length-optimal")
+    q = np.array([model.partition(g)[1] for g in genomes])
+    return perf, cost, q
+
+
+def mole_map(protocol, seed: int, generations: int, population: int, bins=(20, 20),
+             cost_max: float = 500.0, neighbours: int = 8) -> dict:
+    """One MOLE run: the best performance found per (Q, cost) cell (NaN where none was found).
+
+    Returns a dict with ``best`` (bins_q x bins_cost), ``q_edges``, ``cost_edges``, ``evaluated``
+    (networks evaluated), ``archive`` (points that improved a cell) and the run's parameters.
+    """
+    if population % 4:
+        raise ValueError(f"population must be a multiple of 4 (NSGA-II tournaments), not {population}")
+    if generations < 1 or min(bins) < 1 or cost_max <= 0:
+        raise ValueError("generations, bins and cost_max must be positive")
+    model = genome_model(protocol)
+    goal_name = protocol.schedule.goals[0]
+    targets = model.targets([protocol.goals[goal_name]])
+    best = np.full(bins, -np.inf)
+    archive: list = []
+    evaluated = 0
+
+    def place(perf, cost, q):
+        nonlocal evaluated
+        evaluated += len(perf)
+        i, j = cell_of(q, cost, bins, cost_max)
+        for a, b, f, pq, pc in zip(i, j, perf, q, cost):
+            if f > best[a, b]:
+                best[a, b] = f
+                archive.append((pq, min(pc, cost_max) / cost_max))
+
+    seed_numba(seed, "init")
+    pop = model.random(population)
+    perf, cost, q = _describe(model, pop, targets, 0)
+    place(perf, cost, q)
+    pts = np.column_stack([q, np.minimum(cost, cost_max) / cost_max])
+    nov = novelty(pts, np.array(archive), neighbours)
+    order, crowd = nsga2.survivors(perf, nov, 1.0, 2, population)
+    pop, perf, cost, q, nov = pop[order], perf[order], cost[order], q[order], nov[order]
+    for gen in range(1, generations):
+        seed_numba(seed, "generation", gen)
+        parents = nsga2.tournament_parents(perf, nov, crowd, 1.0, 2)
+        children = pop[parents]
+        model.vary(children)
+        c_perf, c_cost, c_q = _describe(model, children, targets, 0)
+        place(c_perf, c_cost, c_q)
+        all_pop = np.concatenate([pop, children])
+        a_perf, a_cost, a_q = (np.concatenate(x) for x in ((perf, c_perf), (cost, c_cost), (q, c_q)))
+        pts = np.column_stack([a_q, np.minimum(a_cost, cost_max) / cost_max])
+        a_nov = novelty(pts, np.array(archive), neighbours)     # re-scored against today's archive
+        keep, crowd = nsga2.survivors(a_perf, a_nov, 1.0, 2, population)
+        pop, perf, cost, q, nov = all_pop[keep], a_perf[keep], a_cost[keep], a_q[keep], a_nov[keep]
+    out = np.where(np.isfinite(best), best, np.nan)
+    return {"best": out, "q_edges": np.linspace(0, 1, bins[0] + 1),
+            "cost_edges": np.linspace(0, cost_max, bins[1] + 1), "evaluated": evaluated,
+            "archive": np.array(archive), "seed": seed, "generations": generations,
+            "population": population, "neighbours": neighbours}
+
+
+def merge_maps(maps: list[dict]) -> np.ndarray:
+    """The best performance per cell over several runs' maps (NaN where no run found one)."""
+    stack = np.array([m["best"] for m in maps])
+    with np.errstate(all="ignore"):
+        return np.where(np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0))
+
+
+def write_map(m: dict, path) -> None:
+    """A run's map as JSON (NaN cells as null)."""
+    data = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in m.items()}
+    data["best"] = [[None if np.isnan(x) else float(x) for x in row] for row in m["best"]]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(data))
+    tmp.replace(path)
+
+
+def read_map(path) -> dict:
+    data = json.loads(Path(path).read_text())
+    data["best"] = np.array([[np.nan if x is None else x for x in row] for row in data["best"]])
+    for k in ("q_edges", "cost_edges", "archive"):
+        data[k] = np.array(data[k])
+    return data
+
+
+def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(20, 20),
+             cost_max: float = 500.0, neighbours: int = 8) -> list[Path]:
+    """MOLE runs for ``seeds``, each written to ``<out_dir>/<experiment>/mole/seed-N/map.json``
+    (a finished map is not run again)."""
+    written = []
+    for s in seeds:
+        path = Path(out_dir) / protocol.name / "mole" / f"seed-{s}" / "map.json"
+        if not path.exists():
+            write_map(mole_map(protocol, s, generations, population, bins, cost_max, neighbours), path)
+        written.append(path)
+    return written
+
+
+__all__ = ["cell_of", "merge_maps", "mole_map", "novelty", "read_map", "run_mole", "write_map"]
