@@ -420,10 +420,13 @@ def verdict_contrast(a, b, direction: str, effect: float | None = None, counts: 
             return Verdict(NOT_COMPARABLE, f"with {len(a)} and {len(b)} runs the rank-sum test cannot reach "
                                            f"p < {ALPHA} (smallest p = {floor:.2g})")
         p = rank_sum_p(a, b)
-        sign = float(np.median(a) - np.median(b))
+        if p is None:
+            return Verdict(INCONCLUSIVE, f"fewer than 2 runs in a group (n = {len(a)}, {len(b)})")
+        ma, mb = float(np.median(a)), float(np.median(b))
+        sign = (ma > mb) - (ma < mb)
         if sign == 0:
-            sign = float(np.mean(a) - np.mean(b))
-        test = f"rank-sum p = {p:.2g} (medians {np.median(a):.3g} vs {np.median(b):.3g}; n = {len(a)}, {len(b)})"
+            sign = float(np.mean(a) - np.mean(b)) if np.isfinite(np.mean(a) - np.mean(b)) else 0
+        test = f"rank-sum p = {p:.2g} (medians {ma:.3g} vs {mb:.3g}; n = {len(a)}, {len(b)})"
         na, nb = len(a), len(b)
     want = 1 if direction == "greater" else -1
     if p < ALPHA:

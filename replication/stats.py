@@ -97,13 +97,19 @@ def median_ci(values, seed: int = 0, resamples: int = RESAMPLES) -> tuple[float,
 def rank_sum_p(a, b) -> float | None:
     """Two-sided Mann-Whitney U (Wilcoxon rank-sum) p-value; ``None`` with fewer than 2 per group.
 
+    ``None`` and NaN are dropped; infinite values are kept (they rank last or first: an unsolved
+    run counted as slower than every solved one).
+
     Examples
     --------
     >>> round(rank_sum_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]), 4)
     0.0079
+    >>> round(rank_sum_p([1, 2, 3, 4, 5], [6, 7, 8, float("inf"), float("inf")]), 4)
+    0.0119
     """
     from scipy.stats import mannwhitneyu
-    a, b = clean(a), clean(b)
+    a, b = ([x for x in v if x is not None and x == x] for v in (a, b))
+    a, b = np.asarray(a, float), np.asarray(b, float)
     if a.size < 2 or b.size < 2:
         return None
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
