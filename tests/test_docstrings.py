@@ -28,7 +28,6 @@ TODO_MODULES = {
     "replication.genomes.nand_circuit",
     "replication.genomes.threshold_network",
     "replication.genomes.weighted_network",
-    "replication.protocol",
     "replication.bench",
 }
 
