@@ -231,6 +231,8 @@ def fig3(runs: Path, out: Path) -> list[Path]:
     >>> write_map({"best": best, "q_edges": np.linspace(0, 1, 3), "cost_edges": np.linspace(0, 500, 3),
     ...            "archive": np.zeros((3, 2)), "generations": 10, "population": 8},
     ...           root / EXPERIMENT / "mole" / "seed-1" / "map.json")
+    >>> d = root / EXPERIMENT / "pcc" / "seed-1"; d.mkdir(parents=True)       # one P&CC run overlaid
+    >>> _ = (d / "result.json").write_text('{"treatment": "pcc", "seed": 1, "q": 0.6, "cost": 150.0, "performance": 1.0}')
     >>> [p.name for p in fig3(root, root / "figures")][0]
     'clune2013_fig3_mole.png'
     """
