@@ -59,6 +59,13 @@ class Assessment:
     protocol's solved criterion on the current goal; ``score`` (n,): what "best" means
     (fitness for the 2005 scheme, performance for NSGA-II); ``log`` the log row's values
     after the generation and goal columns.
+
+    Examples
+    --------
+    >>> a = Assessment(np.zeros((3, 4)), np.array([[16], [12], [16]]), np.array([True, False, True]),
+    ...                np.array([1.0, 0.75, 0.9]))
+    >>> a.n_solved, int(np.argmax(a.score))
+    (2, 0)
     """
     population: np.ndarray
     correct: np.ndarray
@@ -90,7 +97,31 @@ def _randint(n):
 
 
 class Ka2005Algorithm:
-    """The 2005 elite scheme over a genome model (see module docstring)."""
+    """The 2005 elite scheme over a genome model (see module docstring).
+
+    Each generation: :meth:`assess` evaluates the population (fitness: fraction of the goal's
+    patterns right minus the size penalty and cost, or Q minus the size penalty for the Qmax
+    calibration), :meth:`advance` applies :func:`replication.selection.ka2005.select` (the best
+    L unchanged, the worst L replaced by copies of them) and varies every other row.
+    :meth:`stretch` runs many generations in one numba call (:mod:`replication.fused`), with the
+    same result.  Reference: Kashtan & Alon, PNAS 102:13773 (2005); Kashtan, Noor & Alon, PNAS
+    104:13711 (2007), SI.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1",
+    ...                   [("selection.population", 20), ("selection.elite", 4)])
+    >>> model = genome_model(p)
+    >>> algo = Ka2005Algorithm(p, model, ["G1"], seed=2)
+    >>> seed_numba(2, "init"); state = algo.initial(model.random(20))
+    >>> seed_numba(2, "generation", 0); a = algo.assess(0, 0, state)
+    >>> order = np.argsort(-a.score, kind="stable")
+    >>> algo.advance(a, state)            # the elite come first, unchanged
+    >>> bool((state["population"][:4] == a.population[order[:4]]).all())
+    True
+    """
 
     name = "ka2005"
 
@@ -272,7 +303,25 @@ class Ka2005EliteOffspringAlgorithm(Ka2005Algorithm):
     an offspring of elite parents (crossover of two elite parents with Pc, then mutation with Pm;
     :func:`.selection.ka2005.select_elite_offspring`).  ``variation.crossover_mode`` is not used:
     every offspring recombines with probability Pc.  Needs a genome model with ``recombine`` and
-    ``mutate`` (the 2005 retina's threshold networks)."""
+    ``mutate`` (the 2005 retina's threshold networks).  Reference: one reading of the selection
+    of Kashtan & Alon, PNAS 102:13773 (2005).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "fixed-and",
+    ...                   [("selection.scheme", "ka2005-elite-offspring"),
+    ...                    ("selection.population", 20), ("selection.elite", 4)])
+    >>> model = genome_model(p)
+    >>> algo = make_algorithm(p, model, ["AND"], seed=1)
+    >>> type(algo).__name__, algo.name
+    ('Ka2005EliteOffspringAlgorithm', 'ka2005-elite-offspring')
+    >>> seed_numba(1, "init"); state = algo.initial(model.random(20))
+    >>> seed_numba(1, "generation", 0); a = algo.assess(0, 0, state)
+    >>> algo.advance(a, state); state["population"].shape == a.population.shape
+    True
+    """
 
     name = "ka2005-elite-offspring"
 
@@ -286,7 +335,27 @@ class Ka2005EliteOffspringAlgorithm(Ka2005Algorithm):
 
 
 class Nsga2Algorithm:
-    """(mu + lambda) NSGA-II with stochastic Pareto dominance over a genome model."""
+    """(mu + lambda) NSGA-II with stochastic Pareto dominance over a genome model.
+
+    :meth:`assess` does the whole generation: N parents by tournaments, N mutated children,
+    parents + children ranked (stochastic non-dominated sorting with probability
+    ``objectives.pressure``, crowding distance), N survivors; :meth:`advance` does nothing.
+    The objectives are the performance on the current goal and, unless PA, minus the
+    connection cost (or a random value: P&RO).  References: Clune, Mouret & Lipson, Proc R Soc
+    B 280:20122863 (2013); Deb et al., IEEE Trans Evol Comput 6:182 (2002).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("selection.population", 8)])
+    >>> model = genome_model(p)
+    >>> algo = Nsga2Algorithm(p, model, ["AND"], seed=1)
+    >>> seed_numba(1, "init"); state = algo.initial(model.random(8))
+    >>> seed_numba(1, "generation", 0); a = algo.assess(0, 0, state)
+    >>> a.population.shape[0], bool(((a.score >= 0) & (a.score <= 1)).all())   # N survivors
+    (8, True)
+    """
 
     name = "nsga2"
 
@@ -383,7 +452,28 @@ ALGORITHMS = {"ka2005": Ka2005Algorithm, "ka2005-elite-offspring": Ka2005EliteOf
 
 
 def make_algorithm(protocol, model, goals, seed: int):
-    """The algorithm named by ``selection.scheme``, bound to a genome model and the run's goals."""
+    """The algorithm named by ``selection.scheme``, bound to a genome model and the run's goals.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    model : a genome model (:func:`replication.genomes.genome_model`)
+    goals : list of str, the goal names the run uses (in the order of the ``correct`` columns)
+    seed : int, the run's seed (random goals, random input coordinates)
+
+    Raises
+    ------
+    ValueError
+        For a scheme not in :data:`ALGORITHMS`.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pa")
+    >>> type(make_algorithm(p, genome_model(p), ["AND"], seed=1)).__name__
+    'Nsga2Algorithm'
+    """
     try:
         cls = ALGORITHMS[protocol.selection.scheme]
     except KeyError:

@@ -46,6 +46,8 @@ def cell_of(q: np.ndarray, cost: np.ndarray, bins: tuple[int, int], cost_max: fl
     """Grid cell (row = Q bin, column = cost bin) of points; values outside the grid are clipped
     to its edge cells.
 
+    Examples
+    --------
     >>> cell_of(np.array([0.0, 0.55, 1.0]), np.array([0.0, 260.0, 900.0]), (10, 5), 500.0)
     (array([0, 5, 9]), array([0, 2, 4]))
     """
@@ -58,6 +60,10 @@ def novelty(points: np.ndarray, archive: np.ndarray, neighbours: int) -> np.ndar
     """Mean distance of each point to its ``neighbours`` nearest archive points (all of them
     when the archive is smaller; 0 for an empty archive).
 
+    The novelty objective of MOLE (Clune, Mouret & Lipson 2013, Methods; Mouret & Clune 2012).
+
+    Examples
+    --------
     >>> novelty(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]), 8).round(3).tolist()
     [3.0]
     """
@@ -81,6 +87,17 @@ def mole_map(protocol, seed: int, generations: int, population: int, bins=(20, 2
 
     Returns a dict with ``best`` (bins_q x bins_cost), ``q_edges``, ``cost_edges``, ``evaluated``
     (networks evaluated), ``archive`` (points that improved a cell) and the run's parameters.
+    Reference: Clune, Mouret & Lipson (2013), Methods "MOLE"; Mouret & Clune (2012).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> m = mole_map(p, seed=2, generations=2, population=8, bins=(4, 4))
+    >>> m["evaluated"], m["q_edges"].tolist()          # 8 initial networks + 8 children
+    (16, [0.0, 0.25, 0.5, 0.75, 1.0])
+    >>> len(m["archive"]) >= int(np.isfinite(m["best"]).sum()) > 0   # every filled cell: an archive point
+    True
     """
     if population % 4:
         raise ValueError(f"population must be a multiple of 4 (NSGA-II tournaments), not {population}")
@@ -131,14 +148,32 @@ def mole_map(protocol, seed: int, generations: int, population: int, bins=(20, 2
 
 
 def merge_maps(maps: list[dict]) -> np.ndarray:
-    """The best performance per cell over several runs' maps (NaN where no run found one)."""
+    """The best performance per cell over several runs' maps (NaN where no run found one).
+
+    Examples
+    --------
+    >>> a = {"best": np.array([[0.5, np.nan], [np.nan, np.nan]])}
+    >>> b = {"best": np.array([[0.75, 0.25], [np.nan, np.nan]])}
+    >>> merge_maps([a, b]).tolist()
+    [[0.75, 0.25], [nan, nan]]
+    """
     stack = np.array([m["best"] for m in maps])
     with np.errstate(all="ignore"):
         return np.where(np.isnan(stack).all(axis=0), np.nan, np.nanmax(np.nan_to_num(stack, nan=-np.inf), axis=0))
 
 
 def write_map(m: dict, path) -> None:
-    """A run's map as JSON (NaN cells as null)."""
+    """A run's map as JSON (NaN cells as null), written atomically (a temporary file, renamed).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "seed-1", "map.json")
+    >>> write_map({"best": np.array([[0.5, np.nan]]), "q_edges": np.array([0.0, 1.0]),
+    ...            "cost_edges": np.array([0.0, 250.0, 500.0]), "archive": np.zeros((1, 2))}, path)
+    >>> '"best": [[0.5, null]]' in open(path).read()
+    True
+    """
     data = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in m.items()}
     data["best"] = [[None if np.isnan(x) else float(x) for x in row] for row in m["best"]]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +183,18 @@ def write_map(m: dict, path) -> None:
 
 
 def read_map(path) -> dict:
+    """A map written by :func:`write_map`, with its arrays back as arrays (null cells as NaN).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "map.json")
+    >>> m = {"best": np.array([[0.5, np.nan]]), "q_edges": np.array([0.0, 1.0]),
+    ...      "cost_edges": np.array([0.0, 250.0, 500.0]), "archive": np.zeros((1, 2)), "seed": 4}
+    >>> write_map(m, path); back = read_map(path)
+    >>> np.array_equal(back["best"], m["best"], equal_nan=True), back["cost_edges"].tolist(), back["seed"]
+    (True, [0.0, 250.0, 500.0], 4)
+    """
     data = json.loads(Path(path).read_text())
     data["best"] = np.array([[np.nan if x is None else x for x in row] for row in data["best"]])
     for k in ("q_edges", "cost_edges", "archive"):
@@ -158,7 +205,20 @@ def read_map(path) -> dict:
 def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(20, 20),
              cost_max: float = 500.0, neighbours: int = 8) -> list[Path]:
     """MOLE runs for ``seeds``, each written to ``<out_dir>/<experiment>/mole/seed-N/map.json``
-    (a finished map is not run again)."""
+    (a finished map is not run again).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> out = tempfile.mkdtemp()
+    >>> [path] = run_mole(p, [5], out, generations=1, population=4, bins=(2, 2))
+    >>> path.relative_to(out).as_posix()
+    'clune2013_retina/mole/seed-5/map.json'
+    >>> read_map(path)["evaluated"]
+    4
+    """
     written = []
     for s in seeds:
         path = Path(out_dir) / protocol.name / "mole" / f"seed-{s}" / "map.json"

@@ -29,7 +29,20 @@ FIELDS = ["program", "treatment", "seed", "generation", "best_performance", "q_b
 
 def read_original_log(path) -> dict[int, dict]:
     """``modularity.dat`` of the original program: generation -> best performance, Q of the first
-    best network, mean Q and mean optimal-placement length of the best set."""
+    best network, mean Q and mean optimal-placement length of the best set.
+
+    Lines with fewer than 6 columns are skipped.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "modularity.dat")
+    >>> _ = open(path, "w").write("0 0.75 0.1 0.1 600 200 0.75 0.5 1\\n"
+    ...                           "1 0.80 0.2 0.25 500 150\\n2 0.9\\n")
+    >>> log = read_original_log(path)
+    >>> sorted(log), log[0]["cost_best_set_mean"]
+    ([0, 1], 200.0)
+    """
     rows = {}
     for line in Path(path).read_text().splitlines():
         parts = line.split()
@@ -42,7 +55,18 @@ def read_original_log(path) -> dict[int, dict]:
 
 
 def read_our_log(folder) -> dict[int, dict]:
-    """Our run's ``log.csv``: generation -> best performance, Q of the best (where logged), cost."""
+    """Our run's ``log.csv``: generation -> best performance, Q of the best (where logged), cost.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "log.csv"), "w").write(
+    ...     "generation,best_performance,best_cost,q_best\\n0,0.75,410.5,0.3\\n1,0.8,400.0,\\n")
+    >>> log = read_our_log(d)
+    >>> log[0]["q_best"], log[1]["q_best"], log[1]["cost"]
+    (0.3, None, 400.0)
+    """
     rows = {}
     with open(Path(folder) / "log.csv") as f:
         for r in csv.DictReader(f):
@@ -56,7 +80,24 @@ def read_our_log(folder) -> dict[int, dict]:
 def early_dynamics(original: dict[str, list[Path]], ours: dict[str, list[Path]],
                    generations: list[int]) -> list[dict]:
     """Rows of :data:`FIELDS` at ``generations`` for the original program's logs (treatment ->
-    ``modularity.dat`` paths, one per seed) and our runs (treatment -> run folders)."""
+    ``modularity.dat`` paths, one per seed) and our runs (treatment -> run folders).
+
+    Our generations without a logged Q are left out; our seed is read from the folder name
+    (``seed-N``), the original's is the path's position (from 1).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp()
+    >>> _ = open(os.path.join(d, "modularity.dat"), "w").write("0 0.7 0.1 0.1 600 200\\n")
+    >>> os.mkdir(os.path.join(d, "seed-3"))
+    >>> _ = open(os.path.join(d, "seed-3", "log.csv"), "w").write(
+    ...     "generation,best_performance,best_cost,q_best\\n0,0.75,410.0,0.3\\n")
+    >>> rows = early_dynamics({"pcc": [os.path.join(d, "modularity.dat")]},
+    ...                       {"pcc": [os.path.join(d, "seed-3")]}, [0])
+    >>> [(r["program"], r["seed"], r["cost"]) for r in rows]
+    [('original', 1, 200.0), ('replication', 3, 410.0)]
+    """
     rows = []
     for t, paths in original.items():
         for k, path in enumerate(paths, 1):
@@ -79,7 +120,16 @@ def early_dynamics(original: dict[str, list[Path]], ours: dict[str, list[Path]],
 
 
 def summarise(rows: list[dict]) -> list[dict]:
-    """Median and range of performance, Q and cost per (program, treatment, generation)."""
+    """Median and range of performance, Q and cost per (program, treatment, generation).
+
+    Examples
+    --------
+    >>> rows = [{"program": "original", "treatment": "pcc", "generation": 0,
+    ...          "best_performance": p, "q_best": 0.1, "cost": c} for p, c in ((0.5, 300), (0.7, 100), (0.9, 200))]
+    >>> s, = summarise(rows)
+    >>> s["n"], s["best_performance_median"], s["cost_min"], s["cost_max"]
+    (3, 0.7, 100.0, 300.0)
+    """
     keys = sorted({(r["program"], r["treatment"], r["generation"]) for r in rows})
     out = []
     for prog, t, g in keys:
@@ -94,6 +144,16 @@ def summarise(rows: list[dict]) -> list[dict]:
 
 
 def write_csv(rows: list[dict], path) -> None:
+    """``rows`` as a CSV file with a header (the first row's keys), parent folders created.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "sub", "early.csv")
+    >>> write_csv([{"program": "original", "n": 3}], path)
+    >>> open(path).read().splitlines()
+    ['program,n', 'original,3']
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))

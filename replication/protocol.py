@@ -28,7 +28,18 @@ from typing import Any, Mapping
 
 
 class ProtocolError(ValueError):
-    """A protocol file (or an override) is not valid; the message names file and key."""
+    """A protocol file (or an override) is not valid; the message names file and key.
+
+    A subclass of ValueError.
+
+    Examples
+    --------
+    >>> try:
+    ...     load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("run.max_generations", 0)])
+    ... except ProtocolError as exc:
+    ...     print(isinstance(exc, ValueError), "max_generations" in str(exc))
+    True True
+    """
 
 
 # Names that become one part of a path (experiment and treatment folders): letters, digits,
@@ -65,6 +76,36 @@ def _p(*, lo=None, hi=None, choices=None, doc: str = ""):
 # --------------------------------------------------------------------------- schemas
 @dataclass(frozen=True)
 class CircuitSection:
+    """The ``[circuit]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    n_inputs : int
+        number of circuit inputs
+    n_gates : int
+        number of NAND-gate genes
+    output_source : str
+        which addresses the output gene may point to
+    feedback_sweeps : int
+        synchronous sweeps before the settle check
+    initial_state : int
+        gate value before the first sweep
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.circuit).__name__
+    'CircuitSection'
+    >>> p.circuit.n_inputs, p.circuit.n_gates
+    (4, 12)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("circuit.n_inputs", 0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     n_inputs: int = _p(lo=1, hi=6, doc="number of circuit inputs")
     n_gates: int = _p(lo=1, hi=60, doc="number of NAND-gate genes")
     output_source: str = _p(choices=("any", "gates"),
@@ -75,6 +116,32 @@ class CircuitSection:
 
 @dataclass(frozen=True)
 class CircuitFitnessSection:
+    """The ``[fitness]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    size_penalty : float
+        fitness lost per effective gate above free_gates
+    free_gates : int
+        effective gates allowed without penalty
+    objective : str
+        what fitness rewards: the goal (experiments) or Q (the Qmax calibration)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.fitness).__name__
+    'CircuitFitnessSection'
+    >>> p.fitness.size_penalty, p.fitness.free_gates
+    (0.2, 11)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("fitness.size_penalty", -1.0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     size_penalty: float = _p(lo=0.0, doc="fitness lost per effective gate above free_gates")
     free_gates: int = _p(lo=0, doc="effective gates allowed without penalty")
     objective: str = _p(choices=("goal", "modularity"),
@@ -83,6 +150,32 @@ class CircuitFitnessSection:
 
 @dataclass(frozen=True)
 class ScheduleSection:
+    """The ``[schedule]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    kind : str
+        fixed goal or modularly varying goals
+    goals : tuple
+        goal names, in the order they are visited
+    epoch : int
+        generations between goal switches (MVG)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.schedule).__name__
+    'ScheduleSection'
+    >>> p.schedule.kind, p.schedule.goals
+    ('mvg', ('G1', 'G2'))
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("schedule.kind", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     kind: str = _p(choices=("fixed", "mvg"), doc="fixed goal or modularly varying goals")
     goals: tuple = _p(doc="goal names, in the order they are visited")
     epoch: int = _p(lo=1, doc="generations between goal switches (MVG)")
@@ -90,6 +183,34 @@ class ScheduleSection:
 
 @dataclass(frozen=True)
 class Ka2005SelectionSection:
+    """The ``[selection]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    scheme : str
+        selection scheme: ka2005 (best L kept, worst L replaced by their copies, all but the best L varied) or ka2005-elite-offspring (best L kept, the other S - L slots are offspring of elite parents)
+    population : int
+        population size S
+    elite : int
+        elite size L
+    tie_break : str
+        order of equal-fitness individuals
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.selection).__name__
+    'Ka2005SelectionSection'
+    >>> p.selection.scheme, p.selection.population
+    ('ka2005', 1000)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("selection.scheme", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     scheme: str = _p(choices=("ka2005", "ka2005-elite-offspring"),
                      doc="selection scheme: ka2005 (best L kept, worst L replaced by their copies, all but the "
                          "best L varied) or ka2005-elite-offspring (best L kept, the other S - L slots are "
@@ -101,6 +222,32 @@ class Ka2005SelectionSection:
 
 @dataclass(frozen=True)
 class CircuitVariationSection:
+    """The ``[variation]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    mutation_probability : float
+        Pm, per genome per generation
+    mutation_operator : str
+        redraw / bitflip: with Pm one connection is re-drawn / has one bit flipped; bitflip-locus: each of the B genome bits flips with Pm/B
+    crossover_probability : float
+        Pc (0 in the 2005 circuit runs)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.variation).__name__
+    'CircuitVariationSection'
+    >>> p.variation.mutation_probability, p.variation.mutation_operator
+    (0.7, 'redraw')
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("variation.mutation_probability", -1.0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
     mutation_operator: str = _p(choices=("redraw", "bitflip", "bitflip-locus"),
                                 doc="redraw / bitflip: with Pm one connection is re-drawn / has one bit "
@@ -110,6 +257,44 @@ class CircuitVariationSection:
 
 @dataclass(frozen=True)
 class RunSection:
+    """The ``[run]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    runs : int
+        independent runs per treatment
+    max_generations : int
+        generation cap
+    solved_when : str
+        what must reach solved_threshold for an individual to count as solved
+    solved_threshold : float
+        fitness or accuracy that counts as solved
+    stop : str
+        early stop rule: every goal solved once; a solution for the goal in force; sustained_epochs consecutive epochs re-solved after every goal was solved (MVG; stops at the end of that epoch, just before a switch); or none
+    sustained_epochs : int
+        consecutive re-solved epochs that fire the 'sustained' stop rule
+    post_solution_generations : int
+        generations run on after the stop rule fires
+    log_every : int
+        write a log row every this many generations
+    checkpoint_every : int
+        generations between checkpoints (no effect on results)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.run).__name__
+    'RunSection'
+    >>> p.run.runs, p.run.max_generations
+    (50, 100000)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("run.runs", 0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     runs: int = _p(lo=1, doc="independent runs per treatment")
     max_generations: int = _p(lo=1, doc="generation cap")
     solved_when: str = _p(choices=("fitness", "accuracy"),
@@ -127,6 +312,54 @@ class RunSection:
 
 @dataclass(frozen=True)
 class ModularitySection:
+    """The ``[modularity]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    graph_nodes : str
+        nodes in the graph: those with a path to the output, or all
+    include_inputs : bool
+        input nodes are nodes of the graph
+    drop_isolated : bool
+        drop nodes without edges
+    self_loops : bool
+        keep self-loops in the graph
+    directed : bool
+        directed (Leicht-Newman) or undirected (Newman-Girvan) Q
+    method : str
+        partition search
+    qrand_method : str
+        null model for Qrand
+    qrand_samples : int
+        randomised networks for Qrand
+    qrand_swaps_per_edge : int
+        edge swaps per edge in one randomisation
+    qmax_method : str
+        how Qmax is estimated
+    qmax_runs : int
+        evolution runs (or climbs) averaged for Qmax
+    qmax_generations : int
+        generations of each Qmax evolution run
+    qmax_population : int
+        population of each Qmax evolution run
+    qmax_elite : int
+        elite of each Qmax evolution run
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> type(p.modularity).__name__
+    'ModularitySection'
+    >>> p.modularity.graph_nodes, p.modularity.include_inputs
+    ('effective', True)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("modularity.graph_nodes", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     graph_nodes: str = _p(choices=("effective", "all"),
                           doc="nodes in the graph: those with a path to the output, or all")
     include_inputs: bool = _p(doc="input nodes are nodes of the graph")
@@ -147,6 +380,34 @@ class ModularitySection:
 
 @dataclass(frozen=True)
 class RetinaSection:
+    """The ``[retina]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    object_column : str
+        column of a half that admits objects of 1-2 black pixels
+    patterns : str
+        fitness environment: new random patterns each generation, one set per run, all 256, or new patterns each generation with equal numbers from the four object classes (L and R, L only, R only, neither)
+    n_patterns : int
+        patterns in the environment
+    solved_on : str
+        patterns the solved criterion (run.solved_threshold) is measured on: all 256, or this generation's fitness environment
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> type(p.retina).__name__
+    'RetinaSection'
+    >>> p.retina.object_column, p.retina.patterns
+    ('outer', 'resample')
+    >>> load_protocol("original_protocol/ka2005_retina.toml", "mvg", [("retina.object_column", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     object_column: str = _p(choices=("outer", "inner"),
                             doc="column of a half that admits objects of 1-2 black pixels")
     patterns: str = _p(choices=("resample", "fixed", "all", "balanced"),
@@ -161,6 +422,38 @@ class RetinaSection:
 
 @dataclass(frozen=True)
 class NetworkSection:
+    """The ``[network]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    layers : tuple
+        neurons per layer, retina side first
+    max_fanin : tuple
+        maximum input connections of a neuron, per layer
+    threshold_min : int
+        lowest threshold
+    threshold_max : int
+        highest threshold
+    activation : str
+        fires when sum >= threshold, or > threshold
+    encoding : str
+        integer: slots may be empty, one field mutated with Pm per genome; binary: every slot connected (address bits + sign bit), threshold bits, each bit flips with Pm/B
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> type(p.network).__name__
+    'NetworkSection'
+    >>> p.network.layers, p.network.max_fanin
+    ((8, 4, 2, 1), (3, 3, 3, 2))
+    >>> load_protocol("original_protocol/ka2005_retina.toml", "mvg", [("network.activation", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     layers: tuple = _p(doc="neurons per layer, retina side first")
     max_fanin: tuple = _p(doc="maximum input connections of a neuron, per layer")
     threshold_min: int = _p(doc="lowest threshold")
@@ -173,6 +466,32 @@ class NetworkSection:
 
 @dataclass(frozen=True)
 class RetinaFitnessSection:
+    """The ``[fitness]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    size_penalty : float
+        fitness lost per effective neuron above free_neurons
+    free_neurons : int
+        effective neurons allowed without penalty
+    objective : str
+        what fitness rewards: the goal (experiments) or Q (the Qmax calibration)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> type(p.fitness).__name__
+    'RetinaFitnessSection'
+    >>> p.fitness.size_penalty, p.fitness.free_neurons
+    (0.01, 13)
+    >>> load_protocol("original_protocol/ka2005_retina.toml", "mvg", [("fitness.size_penalty", -1.0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     size_penalty: float = _p(lo=0.0, doc="fitness lost per effective neuron above free_neurons")
     free_neurons: int = _p(lo=0, doc="effective neurons allowed without penalty")
     objective: str = _p(choices=("goal", "modularity"),
@@ -181,6 +500,34 @@ class RetinaFitnessSection:
 
 @dataclass(frozen=True)
 class NetworkVariationSection:
+    """The ``[variation]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    mutation_probability : float
+        Pm, per genome per generation
+    crossover_probability : float
+        Pc, per pair of variable genomes
+    crossover_operator : str
+        exchange of neuron genes
+    crossover_mode : str
+        pairs: the variable genomes paired at random, each pair recombines with Pc; one-per-generation: with Pc one crossover between two random genomes; per-genome: each variable genome, with Pc, is replaced by a child of itself and a random other
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> type(p.variation).__name__
+    'NetworkVariationSection'
+    >>> p.variation.mutation_probability, p.variation.crossover_probability
+    (0.5, 0.5)
+    >>> load_protocol("original_protocol/ka2005_retina.toml", "mvg", [("variation.mutation_probability", -1.0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     mutation_probability: float = _p(lo=0.0, hi=1.0, doc="Pm, per genome per generation")
     crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc, per pair of variable genomes")
     crossover_operator: str = _p(choices=("one-point", "uniform"), doc="exchange of neuron genes")
@@ -193,6 +540,56 @@ class NetworkVariationSection:
 
 @dataclass(frozen=True)
 class RetinaModularitySection(ModularitySection):
+    """The ``[modularity]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    graph_nodes : str
+        nodes in the graph: those with a path to the output, or all
+    include_inputs : bool
+        input nodes are nodes of the graph
+    drop_isolated : bool
+        drop nodes without edges
+    self_loops : bool
+        keep self-loops in the graph
+    directed : bool
+        directed (Leicht-Newman) or undirected (Newman-Girvan) Q
+    method : str
+        partition search
+    qrand_method : str
+        null model for Qrand
+    qrand_samples : int
+        randomised networks for Qrand
+    qrand_swaps_per_edge : int
+        edge swaps per edge in one randomisation
+    qmax_method : str
+        how Qmax is estimated
+    qmax_runs : int
+        evolution runs (or climbs) averaged for Qmax
+    qmax_generations : int
+        generations of each Qmax evolution run
+    qmax_population : int
+        population of each Qmax evolution run
+    qmax_elite : int
+        elite of each Qmax evolution run
+    qrand_null : str
+        Qrand null of the swap method: degree-preserving swaps, or swaps that also keep every edge between the same two layers (mfinder's layered switching)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> type(p.modularity).__name__
+    'RetinaModularitySection'
+    >>> p.modularity.graph_nodes, p.modularity.include_inputs
+    ('effective', True)
+    >>> load_protocol("original_protocol/ka2005_retina.toml", "mvg", [("modularity.graph_nodes", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     qrand_null: str = _p(choices=("degree", "layered"),
                          doc="Qrand null of the swap method: degree-preserving swaps, or swaps that also keep "
                              "every edge between the same two layers (mfinder's layered switching)")
@@ -200,12 +597,64 @@ class RetinaModularitySection(ModularitySection):
 
 @dataclass(frozen=True)
 class Retina2013Section:
+    """The ``[retina]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    left_objects : tuple
+        values of s & 0x0F that are left objects
+    right_objects : tuple
+        values of s & 0xF0 that are right objects
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.retina).__name__
+    'Retina2013Section'
+    >>> p.retina.left_objects, p.retina.right_objects
+    ((15, 7, 5, 13, 1, 11, 4, 14), (240, 224, 160, 176, 128, 208, 32, 112))
+    """
     left_objects: tuple = _p(doc="values of s & 0x0F that are left objects")
     right_objects: tuple = _p(doc="values of s & 0xF0 that are right objects")
 
 
 @dataclass(frozen=True)
 class Network2013Section:
+    """The ``[network]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    layers : tuple
+        nodes per layer, inputs first
+    weights : tuple
+        the 4 weight values, in order (mutation steps between neighbours)
+    biases : tuple
+        bias values
+    x : tuple
+        x coordinate of each node, per layer
+    y : tuple
+        y coordinate of each layer
+    output_rule : str
+        strict: > 0 true, < 0 false, 0 wrong (retina code); >= 0 true (paper text); positive-true: > 0 true, <= 0 false (the XOR programs' code)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.network).__name__
+    'Network2013Section'
+    >>> p.network.layers, p.network.weights
+    ((8, 8, 4, 2, 1), (-2, -1, 1, 2))
+    >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("network.output_rule", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     layers: tuple = _p(doc="nodes per layer, inputs first")
     weights: tuple = _p(doc="the 4 weight values, in order (mutation steps between neighbours)")
     biases: tuple = _p(doc="bias values")
@@ -218,6 +667,38 @@ class Network2013Section:
 
 @dataclass(frozen=True)
 class Mutation2013Section:
+    """The ``[mutation]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    add_connection : float
+        probability of adding one connection
+    remove_connection : float
+        probability of removing one connection
+    weight_mutations : float
+        expected weight changes per network (p = this / n)
+    bias_rate : float
+        per-node probability of a bias mutation
+    bias_mutation : str
+        re-drawn uniformly (code) or +-1 (paper)
+    init_max_connections : int
+        initial connection-add attempts ~ U{0 .. this - 1}
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.mutation).__name__
+    'Mutation2013Section'
+    >>> p.mutation.add_connection, p.mutation.remove_connection
+    (0.2, 0.2)
+    >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("mutation.add_connection", -1.0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     add_connection: float = _p(lo=0.0, hi=1.0, doc="probability of adding one connection")
     remove_connection: float = _p(lo=0.0, hi=1.0, doc="probability of removing one connection")
     weight_mutations: float = _p(lo=0.0, doc="expected weight changes per network (p = this / n)")
@@ -228,6 +709,34 @@ class Mutation2013Section:
 
 @dataclass(frozen=True)
 class ObjectivesSection:
+    """The ``[objectives]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    cost : str
+        second objective: none (PA), connection cost variants, or random (P&RO): drawn afresh at each evaluation (random) or inherited and drifting (code)
+    pressure : float
+        p: probability the second objective is compared
+    randomize_input_x : bool
+        RANDCOORDS: input x positions drawn once per run
+    random_input_range : float
+        inputs' x ~ U[-range, range] when randomised
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.objectives).__name__
+    'ObjectivesSection'
+    >>> p.objectives.cost, p.objectives.pressure
+    ('length-optimal', 0.25)
+    >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("objectives.cost", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     cost: str = _p(choices=("none", "length-optimal", "length-fixed", "connections", "random",
                             "random-heritable"),
                    doc="second objective: none (PA), connection cost variants, or random (P&RO): "
@@ -239,6 +748,30 @@ class ObjectivesSection:
 
 @dataclass(frozen=True)
 class Task2013Section:
+    """The ``[task]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013), Fig. 5).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    kind : str
+        boolean: goals are expressions over the inputs, one per output (';'); count: a goal k is true when exactly k inputs are on
+    inputs : tuple
+        names of the input nodes; input i is bit i of the pattern (+1 set, -1 not)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_xor5.toml", "pcc")
+    >>> type(p.task).__name__
+    'Task2013Section'
+    >>> p.task.kind, p.task.inputs
+    ('boolean', ('a0', 'b0', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3', 'a4', 'b4'))
+    >>> load_protocol("original_protocol/clune2013_xor5.toml", "pcc", [("task.kind", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     kind: str = _p(choices=("boolean", "count"),
                    doc="boolean: goals are expressions over the inputs, one per output (';'); "
                        "count: a goal k is true when exactly k inputs are on")
@@ -247,12 +780,62 @@ class Task2013Section:
 
 @dataclass(frozen=True)
 class Nsga2SelectionSection:
+    """The ``[selection]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    scheme : str
+        selection scheme
+    population : int
+        N parents = N children per generation (a multiple of 4)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.selection).__name__
+    'Nsga2SelectionSection'
+    >>> p.selection.scheme, p.selection.population
+    ('nsga2', 1000)
+    >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("selection.scheme", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     scheme: str = _p(choices=("nsga2",), doc="selection scheme")
     population: int = _p(lo=4, doc="N parents = N children per generation (a multiple of 4)")
 
 
 @dataclass(frozen=True)
 class Analysis2013Section:
+    """The ``[analysis]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    q_method : str
+        partition method for the reported Q
+    q_directed : bool
+        directed (Leicht-Newman) Q
+    q_every : int
+        log the best network's Q every this many generations
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> type(p.analysis).__name__
+    'Analysis2013Section'
+    >>> p.analysis.q_method, p.analysis.q_directed
+    ('spectral', True)
+    >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("analysis.q_method", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     q_method: str = _p(choices=("exact", "greedy", "girvan-newman", "spectral", "louvain"),
                        doc="partition method for the reported Q")
     q_directed: bool = _p(doc="directed (Leicht-Newman) Q")
@@ -261,12 +844,56 @@ class Analysis2013Section:
 
 @dataclass(frozen=True)
 class CostSection:
+    """The ``[cost]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    kind : str
+        what the cost counts
+    weight : float
+        fitness lost per unit of cost
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1-cost")
+    >>> type(p.cost).__name__
+    'CostSection'
+    >>> p.cost.kind, p.cost.weight
+    ('connections', 0.002)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1-cost", [("cost.kind", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     kind: str = _p(choices=("connections",), doc="what the cost counts")
     weight: float = _p(lo=0.0, doc="fitness lost per unit of cost")
 
 
 @dataclass(frozen=True)
 class InitialSection:
+    """The ``[initial]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    genomes : tuple
+        genomes to start from; run seed k starts from genomes[(k - 1) % len], cloned into the whole population
+    source : str
+        where the genomes come from (a description, or the run folder they were taken from)
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "decay-g2")
+    >>> type(p.initial).__name__
+    'InitialSection'
+    >>> len(p.initial.genomes) > 0, p.initial.source.startswith('hand-built modular G')
+    (True, True)
+    """
     genomes: tuple = _p(doc="genomes to start from; run seed k starts from genomes[(k - 1) % len], "
                             "cloned into the whole population")
     source: str = _p(doc="where the genomes come from (a description, or the run folder they were taken from)")
@@ -274,6 +901,28 @@ class InitialSection:
 
 @dataclass(frozen=True)
 class RandomGoalsSection:
+    """The ``[random_goals]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    redraw : str
+        a goal whose expression is 'random' gets a new random function every epoch in which it is in force, or one for the whole run
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "rvg-g1-random")
+    >>> type(p.random_goals).__name__
+    'RandomGoalsSection'
+    >>> p.random_goals.redraw
+    'every-epoch'
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "rvg-g1-random", [("random_goals.redraw", "no-such-value")])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     redraw: str = _p(choices=("every-epoch", "once"),
                      doc="a goal whose expression is 'random' gets a new random function every epoch "
                          "in which it is in force, or one for the whole run")
@@ -281,6 +930,30 @@ class RandomGoalsSection:
 
 @dataclass(frozen=True)
 class TraceSection:
+    """The ``[trace]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
+
+    Every field is required (no default) and checked against its bounds or allowed values
+    when a protocol is built (:func:`build_protocol`).
+
+    Attributes
+    ----------
+    q_every : int
+        log Q and Qrand of the best individual every this many generations
+    qrand_samples : int
+        randomisations for the logged Qrand
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "decay-g2")
+    >>> type(p.trace).__name__
+    'TraceSection'
+    >>> p.trace.q_every, p.trace.qrand_samples
+    (1, 200)
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "decay-g2", [("trace.q_every", 0)])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     q_every: int = _p(lo=1, doc="log Q and Qrand of the best individual every this many generations")
     qrand_samples: int = _p(lo=1, doc="randomisations for the logged Qrand")
 
@@ -343,7 +1016,22 @@ _EXPERIMENT_KEYS = {"name", "kind", "description", "default_treatments"}
 # --------------------------------------------------------------------------- object
 @dataclass(frozen=True)
 class Protocol:
-    """A resolved protocol: one experiment, one treatment, all parameters validated."""
+    """A resolved protocol: one experiment, one treatment, all parameters validated.
+
+    Frozen.  Its sections are attributes (``p.run``, ``p.selection``, ...; an absent optional
+    section is None), ``resolved`` the merged tables (what ``protocol.json`` records) and
+    ``digest`` the identity of the parameters (bookkeeping keys left out).
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> p.name, p.kind, p.treatment, p.schedule.kind, p.cost
+    ('ka2005_logic', 'circuits', 'mvg', 'mvg', None)
+    >>> p.digest == load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("run.runs", 3)]).digest
+    True
+    >>> p.digest == load_protocol("original_protocol/ka2005_logic.toml", "fixed-g1").digest
+    False
+    """
     name: str
     kind: str
     treatment: str
@@ -442,6 +1130,18 @@ def _jsonable(obj):
 
 # --------------------------------------------------------------------------- loading
 def read_toml(path: str | Path) -> dict:
+    """The TOML file at ``path`` as a dict; any failure (missing, not TOML, not UTF-8) raises
+    :class:`ProtocolError` naming the file.
+
+    Examples
+    --------
+    >>> read_toml("original_protocol/ka2005_logic.toml")["experiment"]["kind"]
+    'circuits'
+    >>> read_toml("no/such/file.toml")
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: no/such/file.toml: protocol file not found
+    """
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -510,10 +1210,29 @@ def _get_dotted(data, dotted: str, source: str):
 
 
 def treatments_of(path: str | Path) -> list[str]:
+    """The names of the ``[treatments.*]`` tables of a protocol file, in file order.
+
+    Examples
+    --------
+    >>> treatments_of("original_protocol/ka2005_retina.toml")
+    ['fixed-and', 'fixed-or', 'mvg', 'fixed-and-cost']
+    """
     return list(_treatment_tables(str(path), read_toml(path)))
 
 
 def default_treatments(path: str | Path) -> list[str]:
+    """The treatments run when none is named: ``experiment.default_treatments``, else all.
+
+    Each name must be a treatment of the file (else :class:`ProtocolError`).
+
+    Examples
+    --------
+    >>> default_treatments("original_protocol/ka2005_retina.toml")
+    ['fixed-and', 'mvg']
+    >>> set(default_treatments("original_protocol/ka2005_retina.toml")) <= set(
+    ...     treatments_of("original_protocol/ka2005_retina.toml"))
+    True
+    """
     source = str(path)
     data = read_toml(path)
     treatments = _treatment_tables(source, data)
@@ -531,7 +1250,19 @@ def default_treatments(path: str | Path) -> list[str]:
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``section.key=value``; the value is read as TOML (numbers, booleans, lists), else a string."""
+    """``section.key=value``; the value is read as TOML (numbers, booleans, lists), else a string.
+
+    Examples
+    --------
+    >>> parse_override("selection.population=50")
+    ('selection.population', 50)
+    >>> parse_override("schedule.goals = ['G1', 'G2']"), parse_override("run.stop=never")
+    (('schedule.goals', ['G1', 'G2']), ('run.stop', 'never'))
+    >>> parse_override("population")
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: override 'population': expected section.key=value
+    """
     if "=" not in text:
         raise ProtocolError(f"override {text!r}: expected section.key=value")
     key, raw = text.split("=", 1)
@@ -567,7 +1298,27 @@ def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
 
 def load_protocol(path: str | Path, treatment: str | None = None,
                   overrides: list[tuple[str, Any]] | None = None) -> Protocol:
-    """Read, merge and validate one experiment's protocol for one treatment."""
+    """Read, merge and validate one experiment's protocol for one treatment.
+
+    The file's tables, then the treatment's table merged over them, then ``overrides``
+    (``(dotted key, value)`` pairs, see :func:`parse_override`) set on top; the result is
+    checked against the kind's schema (:data:`SCHEMAS`) by :func:`build_protocol`.
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("selection.population", 50),
+    ...                                                                  ("selection.elite", 10)])
+    >>> p.selection.population, p.selection.elite, p.schedule.goals
+    (50, 10, ('G1', 'G2'))
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("selection.population", 50)])
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: original_protocol/ka2005_logic.toml: 'selection.elite' = 300 must be at most half of 'selection.population' = 50
+    >>> load_protocol("original_protocol/ka2005_logic.toml", "no-such")   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...
+    """
     source = str(path)
     data = read_toml(path)
     exp = data.get("experiment")
@@ -602,7 +1353,19 @@ def load_protocol(path: str | Path, treatment: str | None = None,
 
 
 def build_protocol(source: str, name: str, kind: str, treatment: str | None, resolved: dict) -> Protocol:
-    """Validate merged parameter tables and freeze them into a Protocol."""
+    """Validate merged parameter tables and freeze them into a Protocol.
+
+    Examples
+    --------
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg")
+    >>> q = build_protocol("copy", p.name, p.kind, p.treatment, p.resolved)
+    >>> q.digest == p.digest, q.source
+    (True, 'copy')
+    >>> build_protocol("copy", p.name, "tetris", p.treatment, p.resolved)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: copy: 'experiment.kind' = 'tetris'; known kinds: [...]
+    """
     if kind not in SCHEMAS:
         raise ProtocolError(f"{source}: 'experiment.kind' = {kind!r}; known kinds: {sorted(SCHEMAS)}")
     check_name(name, "'experiment.name'", source)
@@ -628,7 +1391,19 @@ def build_protocol(source: str, name: str, kind: str, treatment: str | None, res
 
 
 def load_run_protocol(run_folder: str | Path) -> Protocol:
-    """The resolved protocol a run folder was made with (its ``protocol.json``)."""
+    """The resolved protocol a run folder was made with (its ``protocol.json``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> run = Path(tempfile.mkdtemp()) / "seed-1"
+    >>> _ = run_evolution("ka2005_logic", "mvg", 1, run, {"selection.population": 20, "selection.elite": 6,
+    ...                                                  "run.max_generations": 2})
+    >>> p = load_run_protocol(run)
+    >>> p.treatment, p.selection.population, p.run.max_generations
+    ('mvg', 20, 2)
+    """
     path = Path(run_folder) / "protocol.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)

@@ -48,6 +48,22 @@ def make_all(runs, out, only=None) -> dict[str, list[Path]]:
     Raises FileNotFoundError when ``runs`` does not exist and ValueError when it holds no
     finished run (``<experiment>/<treatment>/seed-N/result.json``), so that an empty folder never
     silently yields an empty set of figures; a figure whose runs are missing is skipped ([]).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for t in ("fixed-g1", "mvg"):
+    ...     _ = run_evolution("ka2005_logic", t, 1, root / "ka2005_logic" / t / "seed-1", small)
+    >>> made = make_all(root, root / "figures", only=["ka2005_fig1ab", "clune2013_fig2cd"])
+    >>> [p.name for p in made["ka2005_fig1ab"]], made["clune2013_fig2cd"]
+    (['ka2005_logic_fig1ab_fitness.png', 'ka2005_logic_fig1ab_fitness.pdf', 'ka2005_logic_fig1ab_fitness.sources.json'], [])
+    >>> make_all(root / "empty", root / "figures")      # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: runs folder ... does not exist: make runs first (replication replicate ...) or pass --runs
     """
     runs, out = Path(runs), Path(out)
     if not runs.is_dir():

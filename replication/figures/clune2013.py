@@ -19,7 +19,24 @@ EXPERIMENT = "clune2013_retina"
 
 def fig2cd(runs: Path, out: Path) -> list[Path]:
     """Median performance (c) and Q of the best network (d) per generation, PA vs P&CC, with
-    95% bootstrap CIs of the median over runs."""
+    95% bootstrap CIs of the median over runs.
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> for t in ("pa", "pcc"):
+    ...     for seed in (1, 2):
+    ...         result(EXPERIMENT, t, seed)
+    ...         _ = (root / EXPERIMENT / t / f"seed-{seed}" / "log.csv").write_text(
+    ...             "generation,best_performance,q_best\\n0,0.6,0.1\\n10,0.8,\\n20,0.9,0.3\\n")
+    >>> paths = fig2cd(root, root / "figures")
+    >>> paths[0].name, "PA n = 2, P&CC n = 2 runs" in json.loads(paths[2].read_text())["caption"]
+    ('clune2013_fig2cd_performance_q.png', True)
+    """
     groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
     groups = {t: rs for t, rs in groups.items() if t in ("pa", "pcc")}
     if not groups:
@@ -57,7 +74,15 @@ def fig2cd(runs: Path, out: Path) -> list[Path]:
 
 def fig2ef(runs: Path, out: Path, per_treatment: int = 12) -> list[Path]:
     """Fig. 2e/f: the highest-performing final networks of PA (top rows) and P&CC (bottom rows),
-    nodes coloured by module, inputs at the bottom (left half left), the output on top."""
+    nodes coloured by module, inputs at the bottom (left half left), the output on top.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig2ef(root, root / "figures")        # no PA / P&CC runs: nothing drawn
+    []
+    """
     groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
     groups = {t: rs for t, rs in groups.items() if t in ("pa", "pcc") and rs}
     if not groups:
@@ -95,7 +120,21 @@ def fig2ef(runs: Path, out: Path, per_treatment: int = 12) -> list[Path]:
 
 
 def fig2gh(runs: Path, out: Path) -> list[Path]:
-    """Connection cost vs Q of each run's best network, per treatment."""
+    """Connection cost vs Q of each run's best network, per treatment.
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> result(EXPERIMENT, "pa", 1, cost=420.0, q=0.2); result(EXPERIMENT, "pcc", 1, cost=180.0, q=0.45)
+    >>> result(EXPERIMENT, "pcc", 2, cost=190.0)               # no Q yet: left out
+    >>> paths = fig2gh(root, root / "figures")
+    >>> paths[0].name, len(json.loads(paths[2].read_text())["runs"])
+    ('clune2013_fig2gh_cost_q.png', 2)
+    """
     results = [r for r in load_results(Path(runs) / EXPERIMENT) if r.get("cost") is not None
                and r.get("q") is not None]
     if not results:
@@ -126,7 +165,21 @@ def _adaptation_times(experiment_dir: Path) -> dict[str, tuple[list[int], list[s
 
 def fig4a(runs: Path, out: Path) -> list[Path]:
     """Fig. 4a: generations to adapt to the other goal, per treatment and direction (box plots as
-    the paper: median, quartile box, whiskers 1.5 IQR, outliers)."""
+    the paper: median, quartile box, whiskers 1.5 IQR, outliers).
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> for net, gens in ((1, 30), (2, 50)):
+    ...     d = root / EXPERIMENT / "adapt" / "mvg-pcc-and-to-or" / f"net-{net}" / "rep-1"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"generations_run": gens}))
+    >>> [p.suffix for p in fig4a(root, root / "figures")]
+    ['.png', '.pdf', '.json']
+    """
     times = _adaptation_times(Path(runs) / EXPERIMENT)
     if not times:
         return []
@@ -165,7 +218,24 @@ def _boxes(ax, groups: dict, key: str, order: list[str]) -> None:
 
 def fig3(runs: Path, out: Path) -> list[Path]:
     """Fig. 3: the MOLE map (best performance per modularity x cost cell, over all MOLE runs) with
-    the final best networks of the PA and P&CC runs overlaid."""
+    the final best networks of the PA and P&CC runs overlaid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.mole import write_map
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig3(root, root / "figures")          # no MOLE maps: nothing drawn
+    []
+    >>> best = np.array([[0.8, np.nan], [0.9, 1.0]])
+    >>> write_map({"best": best, "q_edges": np.linspace(0, 1, 3), "cost_edges": np.linspace(0, 500, 3),
+    ...            "archive": np.zeros((3, 2)), "generations": 10, "population": 8},
+    ...           root / EXPERIMENT / "mole" / "seed-1" / "map.json")
+    >>> d = root / EXPERIMENT / "pcc" / "seed-1"; d.mkdir(parents=True)       # one P&CC run overlaid
+    >>> _ = (d / "result.json").write_text('{"treatment": "pcc", "seed": 1, "q": 0.6, "cost": 150.0, "performance": 1.0}')
+    >>> [p.name for p in fig3(root, root / "figures")][0]
+    'clune2013_fig3_mole.png'
+    """
     from ..mole import merge_maps, read_map
     paths = sorted((Path(runs) / EXPERIMENT / "mole").glob("seed-*/map.json"))
     if not paths:
@@ -211,7 +281,21 @@ FIG5 = (("clune2013_nonmodular", "(a) non-modular: exactly 4 pixels on?"),
 
 def fig5(runs: Path, out: Path) -> list[Path]:
     """Fig. 5: performance and Q of the final best networks, PA vs P&CC, on the non-modular
-    retina (a), five separate XOR problems (b) and hierarchically nested XOR (c)."""
+    retina (a), five separate XOR problems (b) and hierarchically nested XOR (c).
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> for t, q in (("pa", 0.1), ("pcc", 0.4)):
+    ...     result("clune2013_xor5", t, 1, performance=1.0, q=q)
+    >>> paths = fig5(root, root / "figures")
+    >>> "clune2013_xor5: PA n = 1, P&CC n = 1" in json.loads(paths[2].read_text())["caption"]
+    True
+    """
     present = [(e, title, by_treatment(load_results(Path(runs) / e))) for e, title in FIG5
                if (Path(runs) / e).is_dir()]
     present = [(e, t, {k: v for k, v in g.items() if k in ("pa", "pcc")}) for e, t, g in present]
@@ -241,7 +325,22 @@ def fig5(runs: Path, out: Path) -> list[Path]:
 
 
 def fig6(runs: Path, out: Path) -> list[Path]:
-    """Fig. 6: performance and Q of PA, P&RO, P&CC-NC and P&CC (and randomised coordinates)."""
+    """Fig. 6: performance and Q of PA, P&RO, P&CC-NC and P&CC (and randomised coordinates).
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> result(EXPERIMENT, "pa", 1, performance=0.9, q=0.2)
+    >>> fig6(root, root / "figures")          # one treatment: nothing to compare
+    []
+    >>> result(EXPERIMENT, "pro", 1, performance=0.95, q=0.25)
+    >>> [p.suffix for p in fig6(root, root / "figures")]
+    ['.png', '.pdf', '.json']
+    """
     groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
     wanted = ("pa", "pro", "pro-fresh", "pcc-nc", "pcc", "pcc-randcoords")
     groups = {t: rs for t, rs in groups.items() if t in wanted and rs}

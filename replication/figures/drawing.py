@@ -34,6 +34,17 @@ def read_run_network(folder) -> nx.DiGraph:
     Node attributes: ``kind`` (input / gate / neuron), ``label``, ``output`` (bool), ``layer``
     (layered networks only), ``side`` (retina inputs: ``"left"`` / ``"right"``) and ``x``
     (a fixed horizontal place for inputs).  All inputs are nodes, used or not.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> run = Path(tempfile.mkdtemp()) / "ka2005_logic" / "mvg" / "seed-1"
+    >>> _ = run_evolution("ka2005_logic", "mvg", 1, run, {"selection.population": 20, "selection.elite": 6,
+    ...                                                  "run.max_generations": 5})
+    >>> g = read_run_network(run)
+    >>> g.graph["kind"], [g.nodes[v]["label"] for v in range(4)], sum(g.nodes[v]["output"] for v in g)
+    ('circuits', ['X', 'Y', 'Z', 'W'], 1)
     """
     folder = Path(folder)
     proto = read_json(folder / "protocol.json")
@@ -94,6 +105,18 @@ def read_partition(folder, experiment_dir=None) -> list[list[int]]:
     Taken from ``<experiment>/tables/modularity.csv`` when that table exists and has a row for
     this run (columns ``folder`` or ``treatment`` + ``seed``, and ``partition`` as JSON), else
     from ``result.json``; [] when neither has one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> run = Path(tempfile.mkdtemp()) / "exp" / "mvg" / "seed-1"; run.mkdir(parents=True)
+    >>> _ = (run / "result.json").write_text('{"treatment": "mvg", "seed": 1, "partition": [[1, 2, 5], [3, 4, 6]]}')
+    >>> read_partition(run)                       # files count from 1, addresses from 0
+    [[0, 1, 4], [2, 3, 5]]
+    >>> tables = run.parents[1] / "tables"; tables.mkdir()
+    >>> _ = (tables / "modularity.csv").write_text('treatment,seed,partition\\nmvg,1,"[[1, 2, 3, 4, 5, 6]]"\\n')
+    >>> read_partition(run)                       # the analysed table wins
+    [[0, 1, 2, 3, 4, 5]]
     """
     folder = Path(folder)
     result = read_json(folder / "result.json")
@@ -197,7 +220,19 @@ def draw_network(ax, g: nx.DiGraph, partition, title: str = "", labels: bool = T
                  node_size: float = 170) -> None:
     """Draw ``g`` on ``ax``: inputs at the bottom, the output on top, nodes coloured and grouped
     by module (white: in no module, e.g. unused inputs), feedback edges curved, the output
-    ringed; retina inputs under a 'left half | right half' label."""
+    ringed; retina inputs under a 'left half | right half' label.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> g = nx.DiGraph([(0, 2), (1, 2), (2, 3), (3, 3)])
+    >>> for v in (0, 1): g.nodes[v].update(kind="input", x=float(v), label=f"x{v}")
+    >>> g.nodes[3]["output"] = True
+    >>> fig, ax = plt.subplots(); draw_network(ax, g, [[0, 1, 2], [3]], title="demo")
+    >>> ax.get_title(), ax.axison                 # titled, axes hidden
+    ('demo', False)
+    >>> plt.close(fig)
+    """
     pos, module, back = module_layout(g, partition)
     colours = [MODULE_COLOURS[module[v] % len(MODULE_COLOURS)] if module[v] is not None else UNUSED
                for v in g]
@@ -233,9 +268,16 @@ def draw_subgraph(ax, adjacency) -> None:
     """A small drawing of a 3- or 4-node subgraph (``adjacency[i, j] = 1``: edge i -> j), as
     motif figures draw them: three nodes in a triangle with node 0 on top, four in a square.
 
+    Examples
+    --------
+    The feed-forward loop (mfinder ID 38): three arrows and three nodes.
+
     >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
     >>> from replication.motifs import id_matrix
-    >>> fig, ax = plt.subplots(); draw_subgraph(ax, id_matrix(38, 3)); plt.close(fig)
+    >>> fig, ax = plt.subplots(); draw_subgraph(ax, id_matrix(38, 3))
+    >>> len(ax.patches), int(np.asarray(id_matrix(38, 3)).sum())
+    (6, 3)
+    >>> plt.close(fig)
     """
     a = np.asarray(adjacency)
     n = len(a)

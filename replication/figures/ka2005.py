@@ -44,6 +44,19 @@ def fitness_traces(runs: Path, out: Path, experiment: str = "ka2005_logic") -> l
     did): best fitness every generation (thin line: the saw-tooth of drops after each switch and
     recoveries), the paper's samples at the last generation of each epoch (filled: goal 1, open:
     goal 2), and an inset on the last four epochs.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for t in ("fixed-g1", "mvg"):
+    ...     _ = run_evolution("ka2005_logic", t, 1, root / "ka2005_logic" / t / "seed-1", small)
+    >>> [p.suffix for p in fitness_traces(root, root / "figures", "ka2005_logic")]
+    ['.png', '.pdf', '.json']
+    >>> fitness_traces(root, root / "figures", "ka2005_retina")      # no retina runs: nothing drawn
+    []
     """
     groups = by_treatment(load_results(Path(runs) / experiment))
     fixed_t = next((t for t in FIXED if groups.get(t)), None)
@@ -112,7 +125,17 @@ def fitness_traces(runs: Path, out: Path, experiment: str = "ka2005_logic") -> l
 def motif_z_figure(runs: Path, out: Path, experiment: str, name: str, sizes=("3", "4"),
                    top: int = 12) -> list[Path]:
     """Figs. 1c/d, 5d: mean +- SE of each subgraph's Z-score per treatment, subgraphs drawn under
-    the axis with their mfinder ID (from ``<experiment>/motifs.json``)."""
+    the axis with their mfinder ID (from ``<experiment>/motifs.json``).
+
+    Examples
+    --------
+    Nothing is drawn before ``motifs`` has written ``<experiment>/motifs.json``:
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> motif_z_figure(root, root / "figures", "ka2005_logic", "ka2005_logic_fig1cd_motifs")
+    []
+    """
     from ..motifs import id_matrix
     path = Path(runs) / experiment / "motifs.json"
     if not path.exists():
@@ -164,7 +187,22 @@ def motif_z_figure(runs: Path, out: Path, experiment: str, name: str, sizes=("3"
 def example_networks(runs: Path, out: Path, experiment: str, treatments: tuple, name: str,
                      figure: str) -> list[Path]:
     """One typical best network per treatment (solved, Qm nearest the treatment's median), nodes
-    grouped and coloured by module, inputs at the bottom, the output on top."""
+    grouped and coloured by module, inputs at the bottom, the output on top.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> for t in ("fixed-g1", "mvg"):
+    ...     _ = run_evolution("ka2005_logic", t, 1, root / "ka2005_logic" / t / "seed-1", small)
+    >>> paths = example_networks(root, root / "figures", "ka2005_logic", ("fixed-g1", "mvg"), "demo", "Fig. 2")
+    >>> [p.name for p in paths]
+    ['demo.png', 'demo.pdf', 'demo.sources.json']
+    >>> example_networks(root, root / "figures", "ka2005_logic", ("decay-g2",), "none", "Fig. 3")
+    []
+    """
     groups = by_treatment(load_results(Path(runs) / experiment))
     picks = [(t, _typical_run(groups.get(t, []))) for t in treatments]
     picks = [(t, r) for t, r in picks if r]
@@ -194,20 +232,53 @@ def example_networks(runs: Path, out: Path, experiment: str, treatments: tuple, 
 
 
 def fig2(runs: Path, out: Path) -> list[Path]:
-    """Fig. 2: example circuits, fixed goal G1 and MVG."""
+    """Fig. 2: example circuits, fixed goal G1 and MVG.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig2(root, root / "figures")          # no analysed ka2005_logic runs: nothing drawn
+    []
+    """
     return example_networks(runs, out, "ka2005_logic", ("fixed-g1", "mvg"),
                             "ka2005_logic_fig2_circuits", "Kashtan & Alon 2005 Fig. 2")
 
 
 def fig5bc(runs: Path, out: Path) -> list[Path]:
-    """Fig. 5b/c: example retina networks, fixed goal and MVG."""
+    """Fig. 5b/c: example retina networks, fixed goal and MVG.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig5bc(root, root / "figures")        # no analysed ka2005_retina runs: nothing drawn
+    []
+    """
     return example_networks(runs, out, "ka2005_retina", ("fixed-and", "mvg"),
                             "ka2005_retina_fig5bc_networks", "Kashtan & Alon 2005 Fig. 5b/c")
 
 
 # --------------------------------------------------------------------------- Qm per treatment
 def qm_figure(runs: Path, out: Path, experiment: str) -> list[Path]:
-    """Qm of each solved run's best network per treatment, our mean +- SE and the published one."""
+    """Qm of each solved run's best network per treatment, our mean +- SE and the published one.
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> def result(exp, t, seed, **values):
+    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
+    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    >>> for t, qms in (("fixed-g1", [0.1, 0.2]), ("mvg", [0.5, 0.6, None])):
+    ...     for seed, qm in enumerate(qms, 1):
+    ...         result("ka2005_logic", t, seed, qm=qm, solved_generation=10)
+    >>> paths = qm_figure(root, root / "figures", "ka2005_logic")
+    >>> [p.name for p in paths][0]
+    'ka2005_logic_qm.png'
+    >>> "fixed-g1 n = 2, mvg n = 2 solved runs" in json.loads(paths[2].read_text())["caption"]
+    True
+    """
     results = [r for r in load_results(Path(runs) / experiment)
                if r.get("qm") is not None and r.get("solved_generation") is not None]
     if not results:
@@ -246,7 +317,15 @@ def qm_figure(runs: Path, out: Path, experiment: str) -> list[Path]:
 # --------------------------------------------------------------------------- Fig. 3
 def fig3(runs: Path, out: Path) -> list[Path]:
     """Fig. 3: Qm (mean +- SE over runs) of the best circuit per generation, starting from modular
-    G2 circuits under the fixed goal G2 with the 10-gate penalty (treatment decay-g2)."""
+    G2 circuits under the fixed goal G2 with the 10-gate penalty (treatment decay-g2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig3(root, root / "figures")          # no decay-g2 runs: nothing drawn
+    []
+    """
     rs = [r for r in load_results(Path(runs) / "ka2005_logic")
           if r["treatment"] == "decay-g2" and r.get("q_max") is not None]
     if not rs:

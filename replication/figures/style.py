@@ -72,6 +72,10 @@ def treatment_colour(treatment: str) -> str:
 def treatment_label(treatment: str, n: int | None = None) -> str:
     """Legend text: the paper's name of the treatment, with n when given.
 
+    Examples
+    --------
+    >>> treatment_label("mvg")
+    'mvg'
     >>> treatment_label("pcc", 50)
     'P&CC (n = 50)'
     """
@@ -80,13 +84,32 @@ def treatment_label(treatment: str, n: int | None = None) -> str:
 
 
 def treatment_order(treatments) -> list[str]:
-    """Treatments in palette order (unknown ones last, alphabetically)."""
+    """Treatments in palette order (unknown ones last, alphabetically).
+
+    Examples
+    --------
+    >>> treatment_order(["zeta", "mvg", "alpha", "fixed-g1"])
+    ['fixed-g1', 'mvg', 'alpha', 'zeta']
+    """
     known = list(PALETTE)
     return sorted(treatments, key=lambda t: (known.index(t) if t in known else len(known), t))
 
 
 def save_figure(fig, out_dir: Path, name: str, sources, caption: str, note: str = "") -> list[Path]:
-    """Write PNG, PDF and ``<name>.sources.json`` (figure, caption, note, runs); return the paths."""
+    """Write PNG, PDF and ``<name>.sources.json`` (figure, caption, note, runs); return the paths.
+
+    The figure is closed afterwards; ``sources`` (run folders) are recorded once each, sorted.
+
+    Examples
+    --------
+    >>> import tempfile, json
+    >>> fig, ax = plt.subplots(); _ = ax.plot([0, 1], [1, 0])
+    >>> paths = save_figure(fig, Path(tempfile.mkdtemp()), "demo", ["b", "a", "b"], "A line.")
+    >>> [p.name for p in paths]
+    ['demo.png', 'demo.pdf', 'demo.sources.json']
+    >>> json.loads(paths[2].read_text())["runs"]
+    ['a', 'b']
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png, pdf, src = (out_dir / f"{name}.{ext}" for ext in ("png", "pdf", "sources.json"))
@@ -100,7 +123,17 @@ def save_figure(fig, out_dir: Path, name: str, sources, caption: str, note: str 
 
 
 def read_log(folder) -> dict[str, np.ndarray]:
-    """``log.csv`` of a run folder as columns (numbers as floats, empty cells as NaN)."""
+    """``log.csv`` of a run folder as columns (numbers as floats, empty cells as NaN).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "log.csv").write_text("generation,q_best,goal\\n0,0.25,G1\\n1,,G2\\n")
+    >>> log = read_log(d)
+    >>> log["generation"].tolist(), np.isnan(log["q_best"]).tolist(), log["goal"].tolist()
+    ([0.0, 1.0], [False, True], ['G1', 'G2'])
+    """
     with open(Path(folder) / "log.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     out = {}
@@ -113,6 +146,15 @@ def read_log(folder) -> dict[str, np.ndarray]:
 
 
 def by_treatment(results) -> dict[str, list[dict]]:
+    """Results grouped by their ``treatment`` (in first-seen order, runs in input order).
+
+    Examples
+    --------
+    >>> groups = by_treatment([{"treatment": "mvg", "seed": 1}, {"treatment": "pa", "seed": 1},
+    ...                        {"treatment": "mvg", "seed": 2}])
+    >>> {t: [r["seed"] for r in rs] for t, rs in groups.items()}
+    {'mvg': [1, 2], 'pa': [1]}
+    """
     groups: dict[str, list[dict]] = {}
     for r in results:
         groups.setdefault(r["treatment"], []).append(r)
@@ -120,5 +162,11 @@ def by_treatment(results) -> dict[str, list[dict]]:
 
 
 def n_text(groups: dict[str, list]) -> str:
-    """'fixed-g1 n = 50, mvg n = 50' in palette order."""
+    """'fixed-g1 n = 50, mvg n = 50' in palette order.
+
+    Examples
+    --------
+    >>> n_text({"pcc": [1, 2, 3], "pa": [1, 2]})
+    'PA n = 2, P&CC n = 3'
+    """
     return ", ".join(f"{treatment_label(t)} n = {len(groups[t])}" for t in treatment_order(groups))

@@ -32,7 +32,27 @@ MODELS = {
 
 
 def model_class(kind: str):
-    """The genome model class registered for a protocol ``kind``."""
+    """The genome model class registered for a protocol ``kind``.
+
+    Parameters
+    ----------
+    kind : str
+        A protocol's ``experiment.kind``: one of the keys of :data:`MODELS`.
+
+    Raises
+    ------
+    ValueError
+        If no model is registered for ``kind``.
+
+    Examples
+    --------
+    >>> model_class("retina2013").__name__
+    'WeightedNetworkModel'
+    >>> model_class("tetris")
+    Traceback (most recent call last):
+    ...
+    ValueError: no genome model for experiment kind 'tetris'; known: ['circuits', 'retina2005', 'retina2013']
+    """
     try:
         module, name = MODELS[kind]
     except KeyError:
@@ -41,5 +61,15 @@ def model_class(kind: str):
 
 
 def genome_model(protocol):
-    """The genome model of ``protocol`` (bound to its parameters)."""
+    """The genome model of ``protocol`` (bound to its parameters).
+
+    The class is chosen by ``protocol.kind`` (:func:`model_class`) and built with the protocol.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> model = genome_model(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> type(model).__name__, model.n_rows          # 8 pixels: 256 input patterns
+    ('ThresholdNetworkModel', 256)
+    """
     return model_class(protocol.kind)(protocol)

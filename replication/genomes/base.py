@@ -51,6 +51,12 @@ class Evaluation:
         Effective size (gates / neurons with a path to the output), where defined.
     extra : dict
         Model-specific arrays other steps need (e.g. ``connections`` for a cost).
+
+    Examples
+    --------
+    >>> ev = Evaluation(correct=np.array([[16, 12], [10, 16]]), outputs=np.zeros(2))
+    >>> ev.correct.max(axis=1).tolist(), ev.n_effective, ev.extra
+    ([16, 16], None, {})
     """
     correct: np.ndarray
     outputs: np.ndarray

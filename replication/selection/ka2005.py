@@ -165,6 +165,20 @@ def select_elite_offspring(fitness, elite, random_ties, crossover_probability):
 
     Returns ``parents`` (first parent of each slot), ``mates`` (second parent, or -1: no
     crossover) and ``may_vary`` (False for the L unchanged elite).
+    Reference: Kashtan & Alon, PNAS 102:13773 (2005) (one reading of its selection scheme).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fitness = np.array([0.1, 0.7, 0.4, 0.9, 0.3, 0.2])
+    >>> parents, mates, may_vary = select_elite_offspring(fitness, 2, False, 0.0)
+    >>> parents[:2].tolist(), may_vary.tolist()    # the elite first, unchanged
+    ([3, 1], [False, False, True, True, True, True])
+    >>> set(parents[2:].tolist()) <= {3, 1}, mates.tolist() == [-1] * 6   # no crossover at p = 0
+    (True, True)
+    >>> parents, mates, _ = select_elite_offspring(fitness, 2, False, 1.0)
+    >>> all(m in (3, 1) and m != p for p, m in zip(parents[2:], mates[2:]))   # a different elite mate
+    True
     """
     n = fitness.shape[0]
     ranked = rank_descending(fitness, random_ties)
