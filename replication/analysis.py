@@ -519,6 +519,12 @@ def readaptation_times(folder: str | Path) -> float | None:
     >>> readaptation_times(exp / "mvg" / "seed-1") is None
     True
     """
+    res_path = Path(folder) / "result.json"
+    result = read_json(res_path) if res_path.exists() else {}
+    if "readaptation" in result:           # recorded by the run itself (evolve.Readaptation)
+        epoch = read_json(Path(folder) / "protocol.json")["schedule"]["epoch"]
+        gens = [g if g is not None else epoch for g in result["readaptation"]["generations"]]
+        return float(np.median(gens)) if gens else None
     path = Path(folder) / "log.csv"
     if not path.exists():
         return None

@@ -737,9 +737,14 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
         mine = [r for r in data if r.get("claim") in (c.id, ident)
                 or (r.get("claim") == c.quantity and r.get("treatment") == t)]
         if mine:
-            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r.get("verdict") for r in mine}
-            holds = sum(v == REPRODUCED for v in by_reading.values())
-            row.readings = f"{holds} of {len(by_reading)}"
+            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine}
+            verdicts = [r.get("verdict") for r in by_reading.values()]
+            holds = sum(v == REPRODUCED for v in verdicts)
+            ns = sorted({str(r.get("n")) for r in by_reading.values()})
+            undecided = sum(v in (INCONCLUSIVE, NOT_COMPARABLE, NO_DATA) for v in verdicts)
+            row.readings = (f"{holds} of {len(by_reading)}"
+                            + (f" ({undecided} undecided)" if undecided else "")
+                            + f"; n = {'/'.join(ns)} per reading")
 
 
 # --------------------------------------------------------------------------- document
