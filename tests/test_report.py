@@ -148,7 +148,7 @@ def test_multiverse_readings_fill_the_summary_column(runs, tmp_path):
                         "n": 50, "verdict": verdict})
     try:
         rows = {r.claim.id: r for r in R.evaluate_claims(runs)}
-        assert rows["ka2005_logic/mvg/qm"].readings == "2 of 3"
+        assert rows["ka2005_logic/mvg/qm"].readings == "2 of 3; n = 50 per reading"
         assert rows["ka2005_logic/fixed-g1/qm"].readings == "-"
     finally:
         mv.unlink()
