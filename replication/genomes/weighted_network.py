@@ -406,6 +406,8 @@ class WeightedNetworkModel:
         self.output_rule = net.output_rule
         self.n_rows = self.n_patterns * self.n_out
         self.analysis = protocol.analysis
+        from ..modularity import recipe_from_protocol
+        self.recipe = recipe_from_protocol(protocol)      # the one Q recipe (measure: raw Q)
         self._goals = dict(protocol.goals)
 
     # ----- task
@@ -497,12 +499,12 @@ class WeightedNetworkModel:
     def partition(self, genome):
         """(simplified network, Q, modules) with the protocol's ``[analysis]`` recipe (the authors':
         spectral, directed, on the output-simplified network); Q = 0 without edges."""
-        from ..modularity import best_partition
+        from ..modularity import apply_recipe
         g = self.to_networkx(genome)
         if g.number_of_edges() == 0:
             return g, 0.0, []
-        q, parts = best_partition(g, self.analysis.q_method, self.analysis.q_directed)
-        return g, float(q), parts
+        rep = apply_recipe(g, self.recipe, seed=0)        # spectral: deterministic, no random draws
+        return g, float(rep.q), rep.partition
 
     def describe(self, genome, evaluation=None, index=None) -> dict:
         """Q (authors' recipe), cost, connections, left/right split and sub-solutions of a network
