@@ -27,7 +27,6 @@ EXCLUDED_MODULES = {
 TODO_MODULES = {
     "replication.genomes.nand_circuit",
     "replication.genomes.threshold_network",
-    "replication.genomes.weighted_network",
     "replication.bench",
 }
 
