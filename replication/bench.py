@@ -44,7 +44,17 @@ def _run_seconds(proto, seed: int, fused: bool = True, cpu: bool = False) -> flo
 
 
 def load_average() -> float:
-    """The 1-minute load average (what else ran while measuring), or NaN where unknown."""
+    """The 1-minute load average (what else ran while measuring), or NaN where unknown.
+
+    Recorded beside every benchmark: on a shared machine a high load explains slow numbers.
+
+    Examples
+    --------
+    >>> import math
+    >>> la = load_average()
+    >>> math.isnan(la) or la >= 0.0
+    True
+    """
     import os
     try:
         return os.getloadavg()[0]
@@ -53,7 +63,16 @@ def load_average() -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB; Linux reports KiB)."""
+    """Peak resident memory of this process so far (MB; Linux reports KiB).
+
+    Examples
+    --------
+    >>> before = peak_rss_mb()
+    >>> block = np.ones(40_000_000 // 8)         # 40 MB, written
+    >>> after = peak_rss_mb()
+    >>> before > 10, after >= before              # a peak never goes down
+    (True, True)
+    """
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
@@ -64,7 +83,23 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
     Python step per generation) and in fused numba stretches, all measured in this process.
 
     ``loop_time_over_eval_time`` compares a generation of the loop with one full evaluation of
-    an evolved population (the fused loop evaluates only changed circuits, so it can be < 1)."""
+    an evolved population (the fused loop evaluates only changed circuits, so it can be < 1).
+
+    Protocol: ``original_protocol/ka2005_logic.toml`` (Kashtan & Alon 2005), treatment
+    ``fixed-g1``, run for ``generations`` without stopping.  Times are best-of-several in
+    this process; the ratios are the numbers to compare between machines.
+
+    Examples
+    --------
+    A tiny call (the real one is S = 1000 for 2000 generations: minutes):
+
+    >>> r = bench_circuits(population=4, generations=2)
+    >>> r["population"], r["loop_generations"]
+    (4, 2)
+    >>> bool(np.isclose(r["speedup_eval_vs_python_random"],
+    ...                 r["python_us_per_circuit"] * 1e3 / r["eval_ns_per_circuit_random"]))
+    True
+    """
     from .genomes import genome_model as make_model
     from .genomes.nand_circuit import python_reference_output
     from .rng import seed_numba
@@ -133,7 +168,21 @@ def bench_circuits(population: int = 1000, generations: int = 2000) -> dict:
 
 def bench_qmax(population: int = 1000, generations: int = 100) -> dict:
     """One Qmax calibration run of the logic circuits (fitness = Q - size penalty), step by step
-    and fused, in this process; ``seconds_per_500_generations`` is the fused run's pace."""
+    and fused, in this process; ``seconds_per_500_generations`` is the fused run's pace.
+
+    The calibration protocol is :func:`replication.calibration.calibration_protocol` of the
+    logic protocol's ``mvg`` treatment; ``population`` must be at least twice ``qmax_elite``.
+
+    Examples
+    --------
+    A short call (the real one runs 100 generations):
+
+    >>> r = bench_qmax(population=600, generations=2)
+    >>> r["population"], r["generations"]
+    (600, 2)
+    >>> bool(np.isclose(r["seconds_per_500_generations"], 500 / r["loop_generations_per_s"]))
+    True
+    """
     from .calibration import calibration_protocol
     from .protocol import load_protocol
     base = load_protocol(PROTOCOLS / "ka2005_logic.toml", "mvg",
@@ -156,7 +205,20 @@ def bench_qmax(population: int = 1000, generations: int = 100) -> dict:
 
 
 def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
-    """Plain numpy evaluation of a 2005 retina network over all 256 patterns (the reference)."""
+    """Plain numpy evaluation of a 2005 retina network over all 256 patterns (the reference).
+
+    Layer by layer, neuron by neuron, vectorised over the patterns (``at-least`` thresholds):
+    what a straightforward implementation would do, timed against the bit-parallel kernel.
+    Returns the output neuron's value (0 or 1) on each pattern.
+
+    Examples
+    --------
+    >>> from replication.genomes.threshold_network import modular_retina_genome, object_masks
+    >>> left, right = object_masks()
+    >>> out = numpy_retina_output(modular_retina_genome(2))      # the modular L AND R network
+    >>> sum(int(b) << p for p, b in enumerate(out)) == left & right, int(out.sum())
+    (True, 64)
+    """
     from .genomes.threshold_network import GENE, SLOTS
     prev = (np.arange(256)[None, :] >> np.arange(8)[:, None]) & 1
     n = 0
@@ -176,6 +238,23 @@ def numpy_retina_output(genome, layers=(8, 4, 2, 1)) -> np.ndarray:
 
 
 def bench_retina(population: int = 600, generations: int = 1000) -> dict:
+    """The 2005 retina loop at population S: kernel evaluation per network (all 256 patterns)
+    against :func:`numpy_retina_output`, and generations/s of a whole run, in this process.
+
+    Protocol: ``original_protocol/ka2005_retina.toml`` (Kashtan & Alon 2005), treatment
+    ``mvg``, elite S/4, run for ``generations`` without stopping.
+
+    Examples
+    --------
+    A tiny call (the real one is S = 600 for 1000 generations):
+
+    >>> r = bench_retina(population=8, generations=2)
+    >>> r["population"]
+    8
+    >>> bool(np.isclose(r["speedup_eval_vs_numpy"],
+    ...                 r["numpy_us_per_network"] * 1e3 / r["eval_ns_per_network_256_patterns"]))
+    True
+    """
     from .evolve import evolve
     from .genomes import genome_model as make_model
     from .protocol import load_protocol
@@ -217,7 +296,21 @@ def bench_retina(population: int = 600, generations: int = 1000) -> dict:
 
 def bench_qm(samples: int = 1000) -> dict:
     """Qrand (1000 degree-preserving randomisations + greedy Q) of one circuit, against
-    networkx (double_edge_swap + greedy_modularity_communities) on a sample."""
+    networkx (double_edge_swap + greedy_modularity_communities) on a sample.
+
+    The circuit is two XOR modules combined (15 nodes); Qrand is the mean Q of
+    degree-preserving randomisations (Kashtan & Alon 2005's Qm = (Q - Qrand) / (Qmax - Qrand)).
+    ``samples`` sets how many randomisations are timed (the key keeps the name of the
+    default, 1000).
+
+    Examples
+    --------
+    >>> r = bench_qm(samples=5)
+    >>> r["nodes"], r["edges"]
+    (15, 20)
+    >>> bool(np.isclose(r["speedup_vs_networkx"], r["networkx_qrand_1000_seconds_estimate"] / r["qrand_1000_seconds"]))
+    True
+    """
     import networkx as nx
     from .genomes import genome_model as make_model
     from .genomes.nand_circuit import genome_from_gates
@@ -247,7 +340,22 @@ def bench_qm(samples: int = 1000) -> dict:
 
 def bench_retina2013(population: int = 1000, generations: int = 200) -> dict:
     """2013 networks: evaluation per network (the authors report 1.3 ms), the stochastic sort
-    against the literal pairwise sort, and generations per second of P&CC and PA."""
+    against the literal pairwise sort, and generations per second of P&CC and PA.
+
+    Protocol: ``original_protocol/clune2013_retina.toml`` (Clune, Mouret & Lipson 2013); the
+    sorts are :mod:`replication.selection.nsga2`'s (Deb et al. 2002, stochastic variant of
+    the authors' code) on 2N individuals.
+
+    Examples
+    --------
+    A tiny call (the real one is S = 1000, 200 generations per treatment):
+
+    >>> r = bench_retina2013(population=4, generations=2)
+    >>> sorted(k for k in r if k.endswith("_generations_per_s"))
+    ['eval_only_generations_per_s', 'pa_generations_per_s', 'pcc_generations_per_s']
+    >>> bool(np.isclose(r["speedup_vs_authors_1.3ms"], 1.3e3 / r["eval_us_per_network"]))
+    True
+    """
     from .evolve import evolve
     from .genomes.weighted_network import WeightedNetworkModel
     from .protocol import load_protocol
@@ -301,7 +409,17 @@ SUMMARY = (("circuits", "logic loop, S = 1000", "loop_generations_per_s", 10_000
 
 def bench_all() -> dict:
     """Every benchmark, each in this process; returns {name: result} plus ``summary`` rows
-    (what, generations/s, the ratio of a loop generation to evaluation alone, the target)."""
+    (what, generations/s, the ratio of a loop generation to evaluation alone, the target).
+
+    Runs every benchmark at its full size (several minutes); ``meets_target`` is None where
+    :data:`SUMMARY` sets no target.
+
+    Examples
+    --------
+    >>> out = bench_all()                     # doctest: +SKIP
+    >>> [(name, target) for name, _, _, target in SUMMARY]     # the rows it reports
+    [('circuits', 10000), ('qmax', None), ('retina', 8000), ('retina2013', 300)]
+    """
     funcs = {"circuits": bench_circuits, "qmax": bench_qmax, "retina": bench_retina,
              "retina2013": bench_retina2013}
     out, rows = {}, []

@@ -65,6 +65,13 @@ GENE_DTYPE = np.int16
 # --------------------------------------------------------------------------- helpers
 @njit(cache=True, inline="always")
 def popcount64(x):
+    """Number of set bits of a 64-bit word (SWAR bit count; counts right rows of a truth table).
+
+    Examples
+    --------
+    >>> int(popcount64(np.uint64(0b1011))), int(popcount64(~np.uint64(0)))
+    (3, 64)
+    """
     x = np.uint64(x)
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
@@ -155,6 +162,30 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     When they form no cycle and are at most ``sweeps`` in number, the synchronous
     update reaches the combinational value within ``sweeps`` sweeps whatever the start,
     so one pass in dependency order gives exactly the same result.
+
+    The circuits of Kashtan & Alon (2005), all ``2**n_inputs`` rows at once (one bit per
+    row); see the module docstring for the update and settling rules.  ``in_masks``: the
+    inputs' truth tables (:func:`replication.tasks.input_masks`); ``full``: all rows;
+    ``sweeps``: the most synchronous sweeps; ``initial_state``: 0 or 1, the gates' start.
+
+    Returns
+    -------
+    outputs, settled : ndarray of uint64, shape (pop,)
+        The output's truth table, and the rows on which it settled.
+    n_effective : ndarray of int32
+        Gates with a path to the output.
+
+    Examples
+    --------
+    >>> from replication.tasks import input_masks, full_mask
+    >>> masks, full = np.array(input_masks(4), np.uint64), np.uint64(full_mask(4))
+    >>> xor = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)     # X XOR Y, 4 gates
+    >>> ring = genome_from_gates([(4, 4)], 4)          # a gate inverting itself: oscillates
+    >>> out, settled, n_eff = evaluate_population(np.stack([xor, ring]), 4, 12, masks, full, 12, 0)
+    >>> int(out[0]) == int(masks[0] ^ masks[1]), hex(int(settled[0])), hex(int(settled[1]))
+    (True, '0xffff', '0x0')
+    >>> n_eff.tolist()
+    [4, 1]
     """
     pop = genomes.shape[0]
     outputs = np.zeros(pop, np.uint64)
@@ -174,7 +205,20 @@ def evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, init
     into ``outputs``, ``settled``, ``n_effective`` and ``eff_bits`` (bit ``g`` set when gate
     ``g`` is effective; ``n_gates`` <= 64).  A genome's record depends on its own genome only,
     so evaluating a subset gives the same records as evaluating everyone (evaluation caching:
-    a mutation of a non-effective gate's inputs leaves the record as it was)."""
+    a mutation of a non-effective gate's inputs leaves the record as it was).
+
+    Examples
+    --------
+    >>> from replication.tasks import input_masks, full_mask
+    >>> masks, full = np.array(input_masks(4), np.uint64), np.uint64(full_mask(4))
+    >>> xor = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)     # X XOR Y, 4 gates
+    >>> outputs, settled = np.zeros(2, np.uint64), np.zeros(2, np.uint64)
+    >>> n_eff, eff_bits = np.zeros(2, np.int32), np.zeros(2, np.uint64)
+    >>> evaluate_rows(np.stack([xor, xor]), np.array([False, True]), 4, 12, masks, full, 12, 0,
+    ...               outputs, settled, n_eff, eff_bits)
+    >>> n_eff.tolist(), bin(int(eff_bits[1])), int(outputs[0])     # row 0 left untouched
+    ([0, 4], '0b1111', 0)
+    """
     pop = genomes.shape[0]
     n_nodes = n_inputs + n_gates
     vals = np.zeros(n_nodes, np.uint64)
@@ -277,6 +321,18 @@ def evaluate_population_multi(genomes, n_inputs, n_gates, n_outputs, in_masks, f
     output ``o`` is settled when the ancestors of ``o`` are at a fixed point on it.
     Returns ``outputs`` and ``settled`` of shape (pop, n_outputs) and the effective-gate
     count (the union over the outputs, which the size penalty counts).
+
+    Reference: Kashtan & Alon (2005), Fig. 4 (circuits with several outputs).
+
+    Examples
+    --------
+    Two inputs X, Y (truth tables 1100 and 1010); outputs X XOR Y and X NAND Y.
+
+    >>> g = genome_from_gates([(0, 1), (0, 2), (1, 2), (3, 4)], [5, 2], n_inputs=2)
+    >>> out, ok, n_eff = evaluate_population_multi(g[None, :], 2, 12, 2, np.array([0b1100, 0b1010], np.uint64),
+    ...                                            np.uint64(0b1111), 12, 0)
+    >>> [bin(int(v)) for v in out[0]], [bin(int(v)) for v in ok[0]], int(n_eff[0])
+    (['0b110', '0b111'], ['0b1111', '0b1111'], 4)
     """
     pop = genomes.shape[0]
     n_nodes = n_inputs + n_gates
@@ -350,7 +406,20 @@ def evaluate_population_multi(genomes, n_inputs, n_gates, n_outputs, in_masks, f
 @njit(cache=True)
 def correct_pairs(outputs, settled, targets, full):
     """Number of (row, output) pairs on which each circuit's settled outputs equal the targets
-    (``outputs``, ``settled``: (pop, n_outputs); ``targets``: one truth table per output)."""
+    (``outputs``, ``settled``: (pop, n_outputs); ``targets``: one truth table per output).
+
+    An unsettled row counts as wrong.
+
+    Examples
+    --------
+    >>> outputs = np.array([[0b0110, 0b0111]], np.uint64)
+    >>> targets = np.array([0b0110, 0b0111], np.uint64)
+    >>> all_rows = np.array([[0b1111, 0b1111]], np.uint64)
+    >>> correct_pairs(outputs, all_rows, targets, np.uint64(0b1111)).tolist()
+    [8]
+    >>> correct_pairs(outputs, np.array([[0b1111, 0b0011]], np.uint64), targets, np.uint64(0b1111)).tolist()
+    [6]
+    """
     pop, n_out = outputs.shape
     counts = np.zeros(pop, np.int32)
     for k in range(pop):
@@ -363,7 +432,18 @@ def correct_pairs(outputs, settled, targets, full):
 
 @njit(cache=True)
 def correct_rows(outputs, settled, target, full):
-    """Number of rows on which each circuit's settled output equals the target."""
+    """Number of rows on which each circuit's settled output equals the target.
+
+    The circuits' performance (Kashtan & Alon 2005): right rows of the truth table, an
+    unsettled (oscillating) row counting as wrong.
+
+    Examples
+    --------
+    >>> outputs = np.array([0b0110, 0b0111], np.uint64)
+    >>> settled = np.array([0b1111, 0b0011], np.uint64)
+    >>> correct_rows(outputs, settled, np.uint64(0b0110), np.uint64(0b1111)).tolist()
+    [4, 1]
+    """
     pop = outputs.shape[0]
     counts = np.zeros(pop, np.int32)
     for k in range(pop):
@@ -373,7 +453,17 @@ def correct_rows(outputs, settled, target, full):
 
 @njit(cache=True)
 def connection_counts(genomes, n_inputs, n_gates, n_outputs=1):
-    """Distinct connections into the effective gates of each circuit (its wiring cost)."""
+    """Distinct connections into the effective gates of each circuit (its wiring cost).
+
+    A gate reading the same node twice has one connection.
+
+    Examples
+    --------
+    >>> xor = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)
+    >>> inverter = genome_from_gates([(0, 0)], 4)        # NOT x1: one input read twice
+    >>> connection_counts(np.stack([xor, inverter]), 4, 12).tolist()
+    [8, 1]
+    """
     pop = genomes.shape[0]
     out = np.zeros(pop, np.int32)
     is_eff = np.zeros(n_gates, np.bool_)
@@ -390,7 +480,15 @@ def connection_counts(genomes, n_inputs, n_gates, n_outputs=1):
 
 @njit(cache=True)
 def size_penalised_fitness(correct, n_rows, n_effective, penalty, free_gates):
-    """Fraction of rows correct minus ``penalty`` per effective gate above ``free_gates``."""
+    """Fraction of rows correct minus ``penalty`` per effective gate above ``free_gates``.
+
+    The size-penalised fitness of Kashtan & Alon's (2005) circuits.
+
+    Examples
+    --------
+    >>> size_penalised_fitness(np.array([16, 16, 8]), 16, np.array([4, 14, 4]), 0.01, 12).tolist()
+    [1.0, 0.98, 0.5]
+    """
     pop = correct.shape[0]
     fit = np.empty(pop, np.float64)
     for k in range(pop):
@@ -405,7 +503,22 @@ def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, se
                    directed, is_eff, stack, n_outputs=1):
     """Adjacency matrix of the circuit graph over the nodes kept by the rules, isolated
     nodes dropped.  Directed: m[i, j] = 1 for an edge i -> j; undirected: symmetric,
-    self-loops 2 on the diagonal (networkx's convention).  Returns (matrix, node addresses)."""
+    self-loops 2 on the diagonal (networkx's convention).  Returns (matrix, node addresses).
+
+    The rules are the ``[modularity]`` recipe's: ``include_inputs``, ``effective_only`` (only
+    gates with a path to an output), ``self_loops``; ``is_eff`` and ``stack`` are work arrays
+    of ``n_gates``.
+
+    Examples
+    --------
+    >>> xor = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)
+    >>> work = np.zeros(12, np.bool_), np.zeros(12, np.int64)
+    >>> m, nodes = circuit_matrix(xor, 4, 12, True, True, False, True, *work)
+    >>> nodes.tolist(), int(m.sum())            # inputs 2 and 3 are unused: dropped
+    ([0, 1, 4, 5, 6, 7], 8)
+    >>> circuit_matrix(xor, 4, 12, False, True, False, True, *work)[1].tolist()
+    [4, 5, 6, 7]
+    """
     n_nodes = n_inputs + n_gates
     full = np.zeros((n_nodes, n_nodes), np.float64)
     _effective_mask(genome, n_inputs, n_gates, is_eff, stack, n_outputs, -1)
@@ -426,7 +539,23 @@ def circuit_matrix(genome, n_inputs, n_gates, include_inputs, effective_only, se
 @njit(cache=True)
 def population_q(genomes, n_inputs, n_gates, include_inputs, effective_only, self_loops, directed,
                  n_outputs=1):
-    """Greedy-partition Q of every genome's circuit graph (the ``greedy`` recipe, in numba)."""
+    """Greedy-partition Q of every genome's circuit graph (the ``greedy`` recipe, in numba).
+
+    Returns (Q, number of nodes) per genome; graphs of 0 or 1 node have Q = 0.  The graph is
+    :func:`circuit_matrix`'s.
+
+    Examples
+    --------
+    Two XOR modules combined by a third part (Kashtan & Alon 2005's modular solutions) are
+    far more modular than one XOR alone.
+
+    >>> xor = lambda a, b, f: [(a, b), (a, f), (b, f), (f + 1, f + 2)]
+    >>> two = genome_from_gates(xor(0, 1, 4) + xor(2, 3, 8) + [(7, 7), (11, 11), (12, 13)], 14)
+    >>> one = genome_from_gates(xor(0, 1, 4), 7)
+    >>> qs, sizes = population_q(np.stack([two, one]), 4, 12, True, True, False, False)
+    >>> np.round(qs, 3).tolist(), sizes.tolist()
+    ([0.516, 0.117], [15, 6])
+    """
     pop = genomes.shape[0]
     qs = np.zeros(pop)
     sizes = np.zeros(pop, np.int64)
@@ -448,7 +577,19 @@ MUTATION_OPERATORS = {"redraw": 0, "bitflip": 1, "bitflip-locus": 2}
 
 @njit(cache=True)
 def random_population(pop, n_inputs, n_gates, output_any, n_outputs=1):
-    """Random genomes: every address uniform over its allowed range."""
+    """Random genomes: every address uniform over its allowed range.
+
+    Gate inputs may be any node; an output gene any node (``output_any``) or any gate.
+    Draws from numba's generator.
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = random_population(500, 4, 12, False)
+    >>> g.shape, int(g.min()), int(g.max()), int(g[:, -1].min())     # the output is a gate
+    ((500, 25), 0, 15, 4)
+    """
     n_nodes = n_inputs + n_gates
     genomes = np.empty((pop, 2 * n_gates + n_outputs), np.int16)
     for k in range(pop):
@@ -464,7 +605,13 @@ def random_population(pop, n_inputs, n_gates, output_any, n_outputs=1):
 
 @njit(cache=True)
 def address_bits(n_nodes):
-    """Bits of one address field: the smallest ``b`` with ``2**b >= n_nodes``."""
+    """Bits of one address field: the smallest ``b`` with ``2**b >= n_nodes``.
+
+    Examples
+    --------
+    >>> address_bits(16), address_bits(32), address_bits(17)     # 4 + 12 nodes, 6 + 26 nodes
+    (4, 5, 5)
+    """
     n_bits = 0
     while (1 << n_bits) < n_nodes:
         n_bits += 1
@@ -481,6 +628,22 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
     uniformly among the *other* allowed addresses, so a mutation always changes the wiring.
     An output gene restricted to gates keeps its value when a flip would point it at an
     input.  Returns how many genomes were mutated.
+
+    Reference: Kashtan & Alon (2005), Methods (Pm per genome).
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = random_population(5, 4, 12, True); before = g.copy()
+    >>> may = np.array([True, True, True, True, False])
+    >>> mutate_population(g, may, 1.0, 4, 12, True, False)           # redraw
+    4
+    >>> (g != before).sum(axis=1).tolist()                         # one field each, row 4 kept
+    [1, 1, 1, 1, 0]
+    >>> before = g.copy(); _ = mutate_population(g, may, 1.0, 4, 12, True, True)   # bitflip
+    >>> [bin(int(v)).count("1") for v in (g ^ before)[g != before]]  # one bit of one field
+    [1, 1, 1, 1]
     """
     n_nodes = n_inputs + n_gates
     n_fields = 2 * n_gates + n_outputs
@@ -521,6 +684,20 @@ def mutate_population_per_locus(genomes, may_mutate, probability, n_inputs, n_ga
     the same distribution as one Bernoulli draw per bit.  A flipped output gene restricted to
     gates that would point at an input keeps its old value.  Returns how many genomes had
     at least one bit flipped.
+
+    Examples
+    --------
+    With ``probability = B`` every bit flips: each 4-bit address ``a`` becomes ``15 - a``.
+
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = random_population(3, 4, 12, True); before = g.copy()
+    >>> mutate_population_per_locus(g, np.ones(3, bool), 25 * 4.0, 4, 12, True)
+    3
+    >>> bool((g == 15 - before).all())
+    True
+    >>> mutate_population_per_locus(g, np.ones(3, bool), 0.0, 4, 12, True)
+    0
     """
     n_nodes = n_inputs + n_gates
     n_fields = 2 * n_gates + n_outputs
@@ -576,7 +753,17 @@ def genome_to_bits(genome, n_nodes: int) -> np.ndarray:
 
 def bits_to_genome(bits, n_nodes: int) -> np.ndarray:
     """Inverse of :func:`genome_to_bits`; an address >= ``n_nodes`` is an error (it cannot
-    arise when ``n_nodes`` is a power of two, the case of every protocol here)."""
+    arise when ``n_nodes`` is a power of two, the case of every protocol here).
+
+    Examples
+    --------
+    >>> bits_to_genome([0, 1, 0, 1, 1, 0, 1, 1], 16).tolist()     # 0101 -> 5, 1011 -> 11
+    [5, 11]
+    >>> bits_to_genome([1, 1, 1], 6)
+    Traceback (most recent call last):
+    ...
+    ValueError: address 7 is not a node (there are 6)
+    """
     b = int(address_bits(n_nodes))
     bits = np.asarray(bits, np.int64).reshape(-1, b)
     genome = (bits << np.arange(b - 1, -1, -1)).sum(axis=1)
@@ -779,6 +966,18 @@ def python_reference_output(genome, n_inputs, n_gates, sweeps, initial_state):
     """Plain-Python, row-by-row evaluation (the naive reference for tests and benchmarks).
 
     Returns (output bits per row, settled per row) with the same synchronous-update rule.
+
+    Row ``r`` sets input ``i`` to bit ``n_inputs - 1 - i`` of ``r`` (the first input is the
+    most significant bit), as :func:`replication.tasks.input_masks` does.
+
+    Examples
+    --------
+    >>> xor = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)      # X XOR Y of X, Y, Z, W
+    >>> out, ok = python_reference_output(list(xor), 4, 12, 12, 0)
+    >>> out[::4], all(ok)                       # rows 0, 4, 8, 12: XY = 00, 01, 10, 11
+    ([0, 1, 1, 0], True)
+    >>> python_reference_output(list(genome_from_gates([(4, 4)], 4)), 4, 12, 12, 0)[1][:3]   # oscillates
+    [False, False, False]
     """
     rows = 1 << n_inputs
     out_bits, ok_bits = [], []
@@ -817,6 +1016,12 @@ def python_reference_outputs(genome, n_inputs, n_gates, n_outputs, sweeps, initi
     Returns, per output, (output bit per row, settled per row): all gates are updated
     synchronously from ``initial_state`` until none changes or ``sweeps`` sweeps were made;
     a row of an output is settled when one more sweep would change none of its ancestors.
+
+    Examples
+    --------
+    >>> g = genome_from_gates([(0, 1), (0, 2), (1, 2), (3, 4)], [5, 2], n_inputs=2)   # XOR, NAND
+    >>> [out for out, ok in python_reference_outputs(list(g), 2, 12, 2, 12, 0)]
+    [[0, 1, 1, 0], [1, 1, 1, 0]]
     """
     rows = 1 << n_inputs
     outs = [genome[2 * n_gates + o] for o in range(n_outputs)]
@@ -858,6 +1063,16 @@ def genome_from_gates(gates, output, n_inputs: int = 4, n_gates: int = 12) -> np
     Gate ``i`` of the list gets address ``n_inputs + i``.  Unused gate genes read input 0
     twice; they have no path to the output, so they change nothing.  ``output`` may be a
     list of addresses (one output gene each).
+
+    Examples
+    --------
+    >>> g = genome_from_gates([(0, 1), (0, 4), (1, 4), (5, 6)], 7)
+    >>> g.shape, g[:8].tolist(), int(g[-1])
+    ((25,), [0, 1, 0, 4, 1, 4, 5, 6], 7)
+    >>> genome_from_gates([(0, 1)] * 13, 4)
+    Traceback (most recent call last):
+    ...
+    ValueError: 13 gates do not fit in 12 gate genes
     """
     if len(gates) > n_gates:
         raise ValueError(f"{len(gates)} gates do not fit in {n_gates} gate genes")

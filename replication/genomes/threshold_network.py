@@ -55,13 +55,36 @@ NONE = -1
 
 # --------------------------------------------------------------------------- task
 def pixel_masks() -> list[int]:
-    """256-bit mask of the patterns in which each pixel is black."""
+    """256-bit mask of the patterns in which each pixel is black.
+
+    Pattern ``p`` has pixel ``i`` black when bit ``i`` of ``p`` is set (Kashtan & Alon 2005's
+    8-pixel retina); entry ``i`` has bit ``p`` set for every such pattern.
+
+    Examples
+    --------
+    >>> masks = pixel_masks()
+    >>> len(masks), [bin(m).count("1") for m in masks[:2]]       # each pixel is black in half the patterns
+    (8, [128, 128])
+    >>> masks[3] >> 0b1000 & 1, masks[3] >> 0b0111 & 1
+    (1, 0)
+    """
     return [sum(1 << p for p in range(256) if p >> i & 1) for i in range(8)]
 
 
 def is_object(half: tuple[int, int, int, int], outer_index: tuple[int, int]) -> bool:
     """``half`` = black/white of the 4 pixels of one half; ``outer_index``: the 2 positions
-    (within ``half``) of the column that counts for 1-2 black pixels."""
+    (within ``half``) of the column that counts for 1-2 black pixels.
+
+    The object rule of Kashtan & Alon (2005), Fig. 5a: 3 or more black pixels, or 1-2 black
+    pixels all in the given column.
+
+    Examples
+    --------
+    >>> is_object((1, 0, 1, 0), (0, 2)), is_object((1, 1, 1, 0), (0, 2))
+    (True, True)
+    >>> is_object((0, 1, 0, 0), (0, 2)), is_object((0, 0, 0, 0), (0, 2))
+    (False, False)
+    """
     black = sum(half)
     if black >= 3:
         return True
@@ -74,7 +97,18 @@ def object_masks(column: str = "outer") -> tuple[int, int]:
     """256-bit masks of the patterns with a left object and with a right object.
 
     ``column``: which column of each half admits 1-2 black pixels: ``outer`` (left half's
-    column 0, right half's column 3: our reading of the legend of Fig. 5a) or ``inner``."""
+    column 0, right half's column 3: our reading of the legend of Fig. 5a) or ``inner``.
+
+    Reference: Kashtan & Alon (2005), Fig. 5a.  8 of the 16 half-patterns are objects.
+
+    Examples
+    --------
+    >>> left, right = object_masks()
+    >>> [bin(m).count("1") for m in (left, right, left & right, left | right)]
+    [128, 128, 64, 192]
+    >>> object_masks("inner") == (left, right)
+    False
+    """
     left_px, right_px = (0, 1, 4, 5), (2, 3, 6, 7)          # (top-left, top-right, bottom-left, bottom-right)
     left_col = (0, 2) if column == "outer" else (1, 3)      # positions within the half tuple
     right_col = (1, 3) if column == "outer" else (0, 2)
@@ -90,10 +124,29 @@ def object_masks(column: str = "outer") -> tuple[int, int]:
 
 
 def to_words(mask: int) -> np.ndarray:
+    """A 256-bit Python integer as 4 uint64 words, least significant first (the kernels' form).
+
+    Examples
+    --------
+    >>> to_words(1 << 64 | 5).tolist()
+    [5, 1, 0, 0]
+    >>> left, _ = object_masks()
+    >>> from_words(to_words(left)) == left
+    True
+    """
     return np.array([(mask >> (64 * w)) & 0xFFFFFFFFFFFFFFFF for w in range(N_WORDS)], np.uint64)
 
 
 def from_words(words) -> int:
+    """The inverse of :func:`to_words`: 4 (or any number of) 64-bit words -> one Python integer.
+
+    Examples
+    --------
+    >>> from_words([5, 1, 0, 0]) == 1 << 64 | 5
+    True
+    >>> from_words(to_words((1 << 256) - 1)) == (1 << 256) - 1
+    True
+    """
     return sum(int(w) << (64 * i) for i, w in enumerate(words))
 
 
@@ -169,6 +222,31 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least, canc
     weighted sum of that input combination reach the threshold?), then evaluated on all
     patterns with a tree of 7 multiplexers per word.  An absent input is constant 0, so
     the table entries where it would be 1 are never selected.
+
+    Only neurons with a path to the output are evaluated; their number is the network's size
+    in Kashtan & Alon's (2005) size penalty.  ``pixels``: (8, 4) words of
+    :func:`pixel_masks`; ``layer_start``/``neuron_layer``: first neuron of each layer and
+    layer of each neuron; ``at_least``: fire when the sum reaches the threshold (else when it
+    exceeds it); ``cancel``: the binary encoding's rule that +1 and -1 from one source is no
+    connection.
+
+    Returns
+    -------
+    outputs : ndarray, shape (n_genomes, 4), uint64
+    n_effective : ndarray, shape (n_genomes,), int32
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> g = np.stack([modular_retina_genome(2), modular_retina_genome(1)])
+    >>> out, n_eff = evaluate_networks(g, m.pixels, m.layer_start, m.neuron_layer, True)
+    >>> from_words(out[0]) == m.left & m.right, from_words(out[1]) == m.left | m.right
+    (True, True)
+    >>> n_eff.tolist()
+    [15, 15]
+    >>> all(from_words(o) == reference_output(x) for o, x in zip(out, g))   # the plain evaluation agrees
+    True
     """
     pop = genomes.shape[0]
     n_neurons = neuron_layer.shape[0]
@@ -215,7 +293,19 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least, canc
 
 
 def reference_output(genome, layers=(8, 4, 2, 1), at_least=True) -> int:
-    """Plain per-pattern evaluation (the naive reference for tests and benchmarks): 256-bit output."""
+    """Plain per-pattern evaluation (the naive reference for tests and benchmarks): 256-bit output.
+
+    Bit ``p`` of the result is the output neuron's value on pattern ``p``, computed neuron by
+    neuron in Python (no bit-parallel tricks); :func:`evaluate_networks` must agree with it.
+
+    Examples
+    --------
+    >>> left, right = object_masks()
+    >>> reference_output(modular_retina_genome(2)) == left & right
+    True
+    >>> reference_output(modular_retina_genome(1)) == left | right
+    True
+    """
     layers = tuple(layers)
     out_mask = 0
     for p in range(256):
@@ -237,7 +327,22 @@ def reference_output(genome, layers=(8, 4, 2, 1), at_least=True) -> int:
 
 @njit(cache=True)
 def correct_patterns(outputs, target, mask):
-    """Number of patterns (among those in ``mask``) on which each output equals the target."""
+    """Number of patterns (among those in ``mask``) on which each output equals the target.
+
+    ``outputs``: (n_genomes, 4) words; ``target``, ``mask``: 4 words each.
+
+    Examples
+    --------
+    A left-object detector judged against L AND R: wrong exactly on the 64 patterns with a
+    left object but no right one.
+
+    >>> left, right = object_masks()
+    >>> out = to_words(left)[None, :]
+    >>> correct_patterns(out, to_words(left & right), to_words((1 << 256) - 1)).tolist()
+    [192]
+    >>> correct_patterns(out, to_words(left & right), to_words(left)).tolist()   # only patterns with L
+    [64]
+    """
     pop = outputs.shape[0]
     counts = np.zeros(pop, np.int32)
     for k in range(pop):
@@ -250,7 +355,20 @@ def correct_patterns(outputs, target, mask):
 
 @njit(cache=True)
 def sample_mask(n_patterns):
-    """A random set of ``n_patterns`` distinct patterns of 256, as 4 words."""
+    """A random set of ``n_patterns`` distinct patterns of 256, as 4 words.
+
+    The sampled environment of Kashtan & Alon's (2005) retina runs (draws from numba's generator).
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "environment")
+    >>> mask = sample_mask(32)
+    >>> bin(from_words(mask)).count("1")
+    32
+    >>> seed_numba(0, "environment"); bool((sample_mask(32) == mask).all())
+    True
+    """
     perm = np.random.permutation(256)
     mask = np.zeros(N_WORDS, np.uint64)
     for i in range(n_patterns):
@@ -261,6 +379,29 @@ def sample_mask(n_patterns):
 
 @njit(cache=True)
 def random_networks(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
+    """Random genomes of the integer encoding (draws from numba's generator).
+
+    Each of a neuron's first ``fanin`` slots gets a source uniform over the previous layer's
+    nodes and "none" (-1), and a weight of +1 or -1; unused slots stay empty; the threshold is
+    uniform in ``tmin..tmax``.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = random_networks(200, 15, m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    >>> g.shape
+    (200, 105)
+    >>> genes = g.reshape(200, 15, GENE)
+    >>> int(genes[:, :8, 0:6:2].min()), int(genes[:, :8, 0:6:2].max())   # layer 1: none or a pixel
+    (-1, 7)
+    >>> bool((genes[:, 14, 4] == NONE).all())                 # the output neuron has 2 slots
+    True
+    >>> sorted(set(genes[:, :, 6].ravel().tolist())) == list(range(m.tmin, m.tmax + 1))
+    True
+    """
     genomes = np.full((pop, n_neurons * GENE), NONE, np.int16)
     for k in range(pop):
         for n in range(n_neurons):
@@ -280,7 +421,24 @@ def random_networks(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin,
 def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
     """With ``probability`` per genome: one neuron, then one of its fields: a slot's source
     (re-drawn among the other sources and 'none'), a slot's weight (sign flipped) or the
-    threshold (+1 or -1; a step out of range goes the other way)."""
+    threshold (+1 or -1; a step out of range goes the other way).
+
+    The integer encoding's point mutation (Kashtan & Alon 2005, Pm per genome); only the rows
+    where ``may_vary`` change.  Returns the number of genomes mutated.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = m.random(6); before = g.copy()
+    >>> may_vary = np.array([True] * 5 + [False])
+    >>> mutate_networks(g, may_vary, 1.0, m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    5
+    >>> (g != before).sum(axis=1).tolist()                   # one field each; the last row is kept
+    [1, 1, 1, 1, 1, 0]
+    """
     n_neurons = neuron_layer.shape[0]
     done = 0
     for k in range(genomes.shape[0]):
@@ -311,7 +469,25 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
 @njit(cache=True)
 def crossover_networks(genomes, may_vary, probability, uniform):
     """Pair the variable genomes at random; each pair recombines with ``probability``:
-    one-point (a cut between neuron genes) or uniform (each neuron gene swapped w.p. 1/2)."""
+    one-point (a cut between neuron genes) or uniform (each neuron gene swapped w.p. 1/2).
+
+    Genes are exchanged whole (a neuron's slots and threshold travel together), in place;
+    returns the number of pairs that recombined.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = m.random(6); before = g.copy()
+    >>> crossover_networks(g, np.ones(6, bool), 1.0, False)     # 3 pairs, each recombines
+    3
+    >>> bool((np.sort(g, axis=0) == np.sort(before, axis=0)).all())   # genes move, none is made
+    True
+    >>> crossover_networks(g, np.ones(6, bool), 0.0, False)
+    0
+    """
     idx = np.flatnonzero(may_vary)
     idx = idx[np.random.permutation(idx.shape[0])]
     n_genes = genomes.shape[1] // GENE
@@ -335,7 +511,20 @@ def crossover_networks(genomes, may_vary, probability, uniform):
 @njit(cache=True)
 def sample_balanced_mask(n_patterns, classes):
     """A random set of ``n_patterns`` distinct patterns with equal numbers (as equal as
-    ``n_patterns`` allows) from each row of ``classes`` (pattern numbers of one object class)."""
+    ``n_patterns`` allows) from each row of ``classes`` (pattern numbers of one object class).
+
+    The ``balanced`` environment option: classes are, e.g., both objects, left only, right
+    only, neither.
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "environment")
+    >>> classes = np.array([[0, 1, 2, 3], [4, 5, 6, 7]])
+    >>> chosen = from_words(sample_balanced_mask(3, classes))
+    >>> bin(chosen & 0x0F).count("1"), bin(chosen & 0xF0).count("1")    # 2 + 1 of 3
+    (2, 1)
+    """
     k = classes.shape[0]
     mask = np.zeros(N_WORDS, np.uint64)
     for c in range(k):
@@ -349,7 +538,22 @@ def sample_balanced_mask(n_patterns, classes):
 
 @njit(cache=True)
 def random_networks_binary(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
-    """Random genomes of the binary encoding: every slot connected (uniform source, sign +-1)."""
+    """Random genomes of the binary encoding: every slot connected (uniform source, sign +-1).
+
+    As :func:`random_networks`, except that no slot is empty (a binary neuron gene always
+    addresses a source).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = random_networks_binary(100, 15, m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    >>> genes = g.reshape(100, 15, GENE)
+    >>> bool((genes[:, :14, 0:6:2] >= 0).all()), bool((genes[:, 14, 0:4:2] >= 0).all())
+    (True, True)
+    """
     genomes = np.full((pop, n_neurons * GENE), NONE, np.int16)
     for k in range(pop):
         for n in range(n_neurons):
@@ -369,7 +573,22 @@ def genome_bits(layer_sizes_prev, neuron_layer, fanin, tmin, tmax) -> tuple[np.n
 
     A slot is ``log2(previous layer size)`` address bits and a sign bit; a threshold is
     ``ceil(log2(tmax - tmin + 1))`` bits read as ``tmin + code`` (codes above ``tmax - tmin`` are
-    never produced: a flip that would make one is not made)."""
+    never produced: a flip that would make one is not made).
+
+    Raises ``ValueError`` when a previous layer's size is not a power of two.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> addr, tbits, total = genome_bits(m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    >>> addr.tolist(), tbits, total        # 8-4-2-1, thresholds -3..3: B = 211 bits
+    ([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 1], 3, 211)
+    >>> genome_bits(np.array([6]), np.array([0]), np.array([3]), -3, 3)
+    Traceback (most recent call last):
+    ...
+    ValueError: binary encoding: previous-layer sizes [6] must be powers of two
+    """
     sizes = layer_sizes_prev[neuron_layer]
     if np.any(sizes & (sizes - 1)):
         raise ValueError(f"binary encoding: previous-layer sizes {sorted(set(sizes.tolist()))} must be "
@@ -383,7 +602,26 @@ def genome_bits(layer_sizes_prev, neuron_layer, fanin, tmin, tmax) -> tuple[np.n
 @njit(cache=True)
 def mutate_networks_bits(genomes, may_vary, probability, addr_bits, fanin, tbits, tmin, tmax, n_bits):
     """Binary encoding: every bit of a variable genome (address bits and sign bit of every slot,
-    threshold bits) flips with probability ``probability / n_bits``; returns the flips made."""
+    threshold bits) flips with probability ``probability / n_bits``; returns the flips made.
+
+    Examples
+    --------
+    With ``probability = n_bits`` every bit flips: each source address ``s`` becomes its
+    complement ``size - 1 - s`` and each sign is reversed.
+
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> addr, tbits, B = genome_bits(m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    >>> g = random_networks_binary(1, 15, m.prev_sizes, m.neuron_layer, m.fanin, m.tmin, m.tmax)
+    >>> h = g.copy()
+    >>> _ = mutate_networks_bits(h, np.array([True]), float(B), addr, m.fanin, tbits, m.tmin, m.tmax, B)
+    >>> bool((h[0, 0:6:2] == 7 - g[0, 0:6:2]).all()), bool((h[0, 1:6:2] == -g[0, 1:6:2]).all())
+    (True, True)
+    >>> mutate_networks_bits(h, np.array([False]), float(B), addr, m.fanin, tbits, m.tmin, m.tmax, B)
+    0
+    """
     n_neurons = addr_bits.shape[0]
     p = probability / n_bits
     flips = 0
@@ -424,7 +662,23 @@ def _cross_pair(genomes, a, b, uniform, n_genes):
 
 @njit(cache=True)
 def crossover_once(genomes, may_vary, probability, uniform):
-    """With ``probability``: one crossover between two distinct random variable genomes."""
+    """With ``probability``: one crossover between two distinct random variable genomes.
+
+    The ``one-per-generation`` crossover mode; genes are exchanged whole, in place.  Returns
+    1 if a crossover happened, else 0 (always 0 with fewer than two variable genomes).
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = np.repeat(np.arange(4, dtype=np.int16)[:, None], 15 * GENE, axis=1)   # row i all i
+    >>> crossover_once(g, np.ones(4, bool), 1.0, False)
+    1
+    >>> int((g != np.arange(4)[:, None]).any(axis=1).sum())     # two rows changed
+    2
+    >>> crossover_once(g, np.array([True, False, False, False]), 1.0, False)
+    0
+    """
     idx = np.flatnonzero(may_vary)
     if idx.shape[0] < 2 or np.random.random() >= probability:
         return 0
@@ -439,7 +693,24 @@ def crossover_once(genomes, may_vary, probability, uniform):
 @njit(cache=True)
 def recombine_children(genomes, partners, has_partner, uniform):
     """Row i (where ``has_partner[i]``) becomes one child of itself and ``partners[i]``: genes
-    after a random cut (one-point) or each gene with probability 1/2 (uniform) from the partner."""
+    after a random cut (one-point) or each gene with probability 1/2 (uniform) from the partner.
+
+    In place; returns the number of children made.  Used by the ``per-genome`` crossover mode
+    and the ``ka2005-elite-offspring`` scheme.
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> g = np.zeros((2, 15 * GENE), np.int16)
+    >>> partners = np.ones((2, 15 * GENE), np.int16)
+    >>> recombine_children(g, partners, np.array([True, False]), False)
+    1
+    >>> int(g[0, 0]), int(g[0, -1]), bool((np.diff(g[0]) >= 0).all())   # own genes, then the partner's
+    (0, 1, True)
+    >>> bool(g[1].any())
+    False
+    """
     n_genes = genomes.shape[1] // GENE
     made = 0
     for i in range(genomes.shape[0]):
@@ -457,7 +728,18 @@ def recombine_children(genomes, partners, has_partner, uniform):
 
 @njit(cache=True)
 def per_genome_partners(may_vary, probability):
-    """For each variable genome, with ``probability``, a random other variable genome (else -1)."""
+    """For each variable genome, with ``probability``, a random other variable genome (else -1).
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> seed_numba(0, "generation")
+    >>> mates = per_genome_partners(np.array([True, True, True, False]), 1.0)
+    >>> int(mates[3]), bool(all(0 <= j < 3 and j != i for i, j in enumerate(mates[:3])))
+    (-1, True)
+    >>> per_genome_partners(np.array([True, False]), 1.0).tolist()    # nobody to mate with
+    [-1, -1]
+    """
     idx = np.flatnonzero(may_vary)
     mates = np.full(may_vary.shape[0], -1, np.int64)
     if idx.shape[0] < 2:
@@ -475,7 +757,28 @@ def per_genome_partners(may_vary, probability):
 @njit(cache=True)
 def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effective_only,
                    directed, is_eff, stack, cancel=False):
-    """Adjacency over retina pixels (0..7) and neurons (8..), isolated nodes dropped."""
+    """Adjacency over retina pixels (0..7) and neurons (8..), isolated nodes dropped.
+
+    The network as a graph for Q (Kashtan & Alon 2005): an edge from each slot's source to its
+    neuron.  ``include_inputs``: keep the pixels; ``effective_only``: only neurons with a path
+    to the output; ``directed``: else symmetrised; ``is_eff``, ``stack``: work arrays of
+    n_neurons and n_neurons + 1.  Returns (matrix, indices of the kept nodes), as
+    :func:`replication.modularity.compact_matrix`.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> work = np.zeros(15, np.bool_), np.zeros(16, np.int64)
+    >>> a, kept = network_matrix(modular_retina_genome(2), 8, m.layer_start, m.neuron_layer,
+    ...                          True, True, False, *work)
+    >>> a.shape, int(a.sum()) // 2                 # 8 pixels + 15 neurons, 30 edges
+    ((23, 23), 30)
+    >>> a, kept = network_matrix(modular_retina_genome(2), 8, m.layer_start, m.neuron_layer,
+    ...                          False, True, False, *work)
+    >>> len(kept), int(a.sum()) // 2               # without the pixels: 16 pixel edges fewer
+    (15, 14)
+    """
     n_neurons = neuron_layer.shape[0]
     n_nodes = n_in + n_neurons
     full = np.zeros((n_nodes, n_nodes), np.float64)
@@ -501,6 +804,19 @@ def network_matrix(genome, n_in, layer_start, neuron_layer, include_inputs, effe
 @njit(cache=True)
 def population_q_networks(genomes, n_in, layer_start, neuron_layer, include_inputs, effective_only,
                           directed, cancel=False):
+    """Q (greedy, :func:`replication.modularity.greedy_labels`) and graph size of every network.
+
+    Each genome's graph is :func:`network_matrix`'s; a graph of 0 or 1 node has Q = 0.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> qs, sizes = population_q_networks(modular_retina_genome(2)[None, :], 8, m.layer_start,
+    ...                                   m.neuron_layer, True, True, False)
+    >>> round(float(qs[0]), 3), sizes.tolist()      # the modular solution: Q well above 0.3
+    (0.596, [23])
+    """
     pop = genomes.shape[0]
     qs = np.zeros(pop)
     sizes = np.zeros(pop, np.int64)
@@ -738,7 +1054,19 @@ class ThresholdNetworkModel:
 def network_genome(neurons, layers=(8, 4, 2, 1)) -> np.ndarray:
     """A genome from a list, in layer order, of ``(slots, threshold)`` with ``slots`` a list of
     (source index in the previous layer, weight); missing neurons have no inputs and
-    threshold 1 (they never fire)."""
+    threshold 1 (they never fire).
+
+    Unused slots are empty (source -1, weight +1).  Raises ``ValueError`` for a neuron with
+    more than 3 inputs.
+
+    Examples
+    --------
+    >>> g = network_genome([([(0, 1), (1, 1)], 2)])      # neuron 0: pixels 0 AND 1
+    >>> g.shape, g[:GENE].tolist()
+    ((105,), [0, 1, 1, 1, -1, 1, 2])
+    >>> reference_output(g)                            # the output neuron has no inputs
+    0
+    """
     n_neurons = sum(layers)
     genome = np.full(n_neurons * GENE, NONE, np.int16)
     for n in range(n_neurons):
@@ -758,7 +1086,18 @@ def modular_retina_genome(output_threshold: int) -> np.ndarray:
     """The modular solution: a left and a right object detector, combined by the output
     neuron (threshold 2: L AND R; 1: L OR R).  Per half, with outer pixels o and inner
     pixels i: layer 1 computes [o >= 1], [o >= 2], [i >= 1], [i >= 2]; layer 2
-    [o>=2 + i>=2 - i>=1 >= 0] and a copy of [o >= 1]; layer 3 their AND = the object."""
+    [o>=2 + i>=2 - i>=1 >= 0] and a copy of [o >= 1]; layer 3 their AND = the object.
+
+    A hand-built instance of the modular networks of Kashtan & Alon (2005), Fig. 5c.
+
+    Examples
+    --------
+    >>> left, right = object_masks()
+    >>> reference_output(modular_retina_genome(2)) == left & right
+    True
+    >>> reference_output(modular_retina_genome(1)) == left | right
+    True
+    """
     def half(outer, inner):
         return [([(outer[0], 1), (outer[1], 1)], 1), ([(outer[0], 1), (outer[1], 1)], 2),
                 ([(inner[0], 1), (inner[1], 1)], 1), ([(inner[0], 1), (inner[1], 1)], 2)]

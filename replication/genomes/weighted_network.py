@@ -35,7 +35,33 @@ N_IN = 8
 
 
 def connection_table(layers):
-    """(src, dst) node indices of every possible connection, layer by layer."""
+    """(src, dst) node indices of every possible connection, layer by layer.
+
+    Nodes are numbered layer after layer (inputs first); every node of a layer may connect
+    to every node of the next one and to nothing else (Clune, Mouret & Lipson 2013: layers
+    8-8-4-2-1, 106 possible connections).  Connections are listed in the order of their
+    genes: by source layer, then source node, then target node.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Nodes per layer, inputs first.
+
+    Returns
+    -------
+    src, dst : ndarray of int64
+        Source and target node of each possible connection.
+
+    Examples
+    --------
+    >>> src, dst = connection_table((8, 8, 4, 2, 1))
+    >>> len(src)
+    106
+    >>> (int(src[0]), int(dst[0])), (int(src[-1]), int(dst[-1]))
+    ((0, 8), (21, 22))
+    >>> [a.tolist() for a in connection_table((2, 2, 1))]
+    [[0, 0, 1, 1, 2, 3], [2, 3, 2, 3, 4, 4]]
+    """
     starts = np.cumsum((0,) + tuple(layers[:-1]))
     src, dst = [], []
     for l in range(len(layers) - 1):
@@ -47,7 +73,22 @@ def connection_table(layers):
 
 
 def object_mask(values, half_mask) -> int:
-    """256-bit mask of the patterns whose half (``s & half_mask``) is one of ``values``."""
+    """256-bit mask of the patterns whose half (``s & half_mask``) is one of ``values``.
+
+    Bit ``s`` of the result is set when the retina pattern ``s`` (0..255) shows an object on
+    that half: ``s & half_mask`` is in ``values`` (clune2013.md C.1; left half ``0x0F``,
+    right half ``0xF0``, the right half's values shifted accordingly).
+
+    Examples
+    --------
+    >>> m = object_mask([0b0111], 0x0F)
+    >>> bin(m).count("1")          # the 16 patterns whose left half is 0111
+    16
+    >>> m >> 0b0111 & 1, m >> 0b1000 & 1
+    (1, 0)
+    >>> bin(object_mask([0x10, 0x20], 0xF0)).count("1")
+    32
+    """
     vals = set(values)
     return sum(1 << s for s in range(256) if (s & half_mask) in vals)
 
@@ -103,9 +144,37 @@ def _right(o, t, rule):
 def evaluate_2013(genomes, src, dst, layer_end, n_nodes, weights, biases, inputs, targets, n_out, rule):
     """Correct answers (out of n_out x n_patterns) of every network on every target, and the outputs.
 
-    ``inputs``: (n_in, n_patterns) int8 of +-1; ``targets``: (n_goals, n_out * n_patterns)
-    bool, output ``k``'s answer to pattern ``p`` at ``k * n_patterns + p``; the outputs are
-    the last ``n_out`` nodes.  Outputs in {-1, 0, 1}, judged by ``rule`` (see ``_right``)."""
+    Each node computes tanh(20 (sum w y + b)) with integer weights and biases, evaluated
+    exactly as sign(sum w y + b) in integers (Clune, Mouret & Lipson 2013; see the module
+    docstring).  ``inputs``: (n_in, n_patterns) int8 of +-1; ``targets``: (n_goals, n_out *
+    n_patterns) bool, output ``k``'s answer to pattern ``p`` at ``k * n_patterns + p``; the
+    outputs are the last ``n_out`` nodes.  Outputs in {-1, 0, 1}, judged by ``rule`` (0:
+    strict, > 0 true and < 0 false, 0 always wrong; 1: >= 0 true; 2: > 0 true, <= 0 false).
+
+    Returns
+    -------
+    correct : ndarray, shape (n_genomes, n_goals), int32
+    outputs : ndarray, shape (n_genomes, n_out * n_patterns), int8
+
+    Examples
+    --------
+    A 2-1 network (genes: two weight indices into ``weights``, one bias index): weights
+    +1, +1 and bias -1 compute AND; bias 0 outputs 0 when exactly one input is on.
+
+    >>> src, dst = connection_table((2, 1))
+    >>> weights = np.array([-2, -1, 1, 2], np.int16)
+    >>> biases = np.array([-2, -1, 0, 1, 2], np.int16)
+    >>> g = np.array([[3, 3, 1], [3, 3, 2]], np.int8)
+    >>> args = (src, dst, np.array([2, 3]), 3, weights, biases, pattern_inputs(2))
+    >>> AND, OR = [False, False, False, True], [False, True, True, True]
+    >>> correct, outs = evaluate_2013(g, *args, np.array([AND, OR]), 1, 0)
+    >>> outs.tolist()
+    [[-1, -1, -1, 1], [-1, 0, 0, 1]]
+    >>> correct.tolist()             # strict rule: an output of 0 is wrong
+    [[4, 2], [2, 2]]
+    >>> evaluate_2013(g, *args, np.array([AND, OR]), 1, 1)[0].tolist()   # 0 counts as true
+    [[4, 2], [2, 4]]
+    """
     pop = genomes.shape[0]
     n_pat = inputs.shape[1]
     n_goals = targets.shape[0]
@@ -128,7 +197,20 @@ def evaluate_2013(genomes, src, dst, layer_end, n_nodes, weights, biases, inputs
 
 @njit(cache=True)
 def node_outputs_2013(genome, src, dst, layer_end, n_nodes, weights, biases, inputs):
-    """All node outputs (n_nodes, n_patterns) of one network (for sub-solution analysis)."""
+    """All node outputs (n_nodes, n_patterns) of one network (for sub-solution analysis).
+
+    Row ``v`` holds node ``v``'s output (-1, 0 or 1) on every pattern; the input rows are the
+    inputs themselves.  Same arguments as :func:`evaluate_2013`, for one genome.
+
+    Examples
+    --------
+    >>> src, dst = connection_table((2, 1))
+    >>> weights = np.array([-2, -1, 1, 2], np.int16)
+    >>> biases = np.array([-2, -1, 0, 1, 2], np.int16)
+    >>> g = np.array([3, 3, 1], np.int8)          # weights +1, +1, bias -1: AND
+    >>> node_outputs_2013(g, src, dst, np.array([2, 3]), 3, weights, biases, pattern_inputs(2)).tolist()
+    [[-1, 1, -1, 1], [-1, -1, 1, 1], [-1, -1, -1, 1]]
+    """
     acc = np.zeros((n_nodes, inputs.shape[1]), np.int16)
     vals = np.zeros((n_nodes, inputs.shape[1]), np.int8)
     _forward(genome, src, dst, layer_end, n_nodes, weights, biases, inputs, acc, vals)
@@ -154,6 +236,32 @@ def _add_connection(g, pair_start, pair_size, n_nodes):
 
 @njit(cache=True)
 def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size, n_in):
+    """Initial genomes of the 2013 networks, drawn from numba's generator.
+
+    Each genome gets a uniformly random bias index per non-input node, then
+    ``U{0 .. init_max - 1}`` connection-add attempts, each with a random weight index 1..4
+    (the authors' code, Clune, Mouret & Lipson 2013).  ``pair_start``/``pair_size``: first
+    gene and number of genes of each pair of consecutive layers.
+
+    Returns
+    -------
+    ndarray, shape (pop, n_conn + n_nodes - n_in), int8
+        Connection genes (0 = absent, 1..4 = weight index), then bias indices.
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> starts, sizes = np.array([0, 64, 96, 104]), np.array([64, 32, 8, 2])   # 8-8-4-2-1
+    >>> seed_numba(0, "generation", 0)
+    >>> g = random_2013(50, 106, 23, 20, 5, starts, sizes, 8)
+    >>> g.shape, int(g[:, :106].max()) <= 4, int(g[:, 106:].max()) <= 4
+    ((50, 121), True, True)
+    >>> int((g[:, :106] != 0).sum(axis=1).max()) < 20     # at most init_max - 1 connections
+    True
+    >>> seed_numba(0, "generation", 0)
+    >>> bool((random_2013(50, 106, 23, 20, 5, starts, sizes, 8) == g).all())   # reproducible
+    True
+    """
     genomes = np.zeros((pop, n_conn + n_nodes - n_in), np.int8)
     for k in range(pop):
         for v in range(n_nodes - n_in):
@@ -166,6 +274,27 @@ def random_2013(pop, n_conn, n_nodes, init_max, n_biases, pair_start, pair_size,
 @njit(cache=True)
 def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate,
                 n_biases, pair_start, pair_size, n_in):
+    """Mutate every genome in place, as the authors' code does (Clune, Mouret & Lipson 2013).
+
+    Per genome: each existing connection's weight index moves one step up or down with
+    probability ``weight_mut / n_connections`` (clamped to 1..4); each bias index with
+    probability ``bias_rate`` is redrawn (or, with ``bias_step``, moved by +-1, out-of-range
+    steps ignored); then with probability ``add_rate`` one connection is added, and with
+    probability ``del_rate`` one existing connection (counted before the addition) is removed.
+
+    Examples
+    --------
+    >>> from replication.rng import seed_numba
+    >>> starts, sizes = np.array([0, 64, 96, 104]), np.array([64, 32, 8, 2])   # 8-8-4-2-1
+    >>> seed_numba(0, "generation", 0)
+    >>> g = np.zeros((3, 121), np.int8)
+    >>> mutate_2013(g, 106, 23, 0.0, 0.0, False, 1.0, 0.0, 5, starts, sizes, 8)   # add only
+    >>> (g[:, :106] != 0).sum(axis=1).tolist()
+    [1, 1, 1]
+    >>> mutate_2013(g, 106, 23, 0.0, 0.0, False, 0.0, 1.0, 5, starts, sizes, 8)   # remove only
+    >>> (g[:, :106] != 0).sum(axis=1).tolist()
+    [0, 0, 0]
+    """
     for k in range(genomes.shape[0]):
         g = genomes[k]
         n_edges = 0
@@ -205,7 +334,24 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
 def simplified_edges(genome, src, dst, n_nodes, n_in=8, n_out=1):
     """Edges of the simplified network: hidden nodes without a directed path to an output
     are removed (inputs stay); returns a mask over connections and a node mask (nodes left
-    with at least one edge).  Inputs are the first ``n_in`` nodes, outputs the last ``n_out``."""
+    with at least one edge).  Inputs are the first ``n_in`` nodes, outputs the last ``n_out``.
+
+    The authors measure Q and connection cost on this simplified network (Clune, Mouret &
+    Lipson 2013).
+
+    Examples
+    --------
+    Layers 2-2-1 (inputs 0, 1; hidden 2, 3; output 4): node 3 has an input but no path to
+    the output, so its connection goes.
+
+    >>> src, dst = connection_table((2, 2, 1))
+    >>> g = np.array([3, 0, 0, 3, 3, 0, 1, 1, 1], np.int8)   # 0->2, 1->3, 2->4; three biases
+    >>> keep, nodes = simplified_edges(g, src, dst, 5, 2, 1)
+    >>> [(int(a), int(b)) for a, b in zip(src[keep], dst[keep])]
+    [(0, 2), (2, 4)]
+    >>> np.flatnonzero(nodes).tolist()
+    [0, 2, 4]
+    """
     n_conn = src.shape[0]
     reach = np.zeros(n_nodes, np.bool_)
     for v in range(n_nodes - n_out, n_nodes):
@@ -250,7 +396,22 @@ def _solve2(a, bx, by, n):
 def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal, n_in=8, n_out=1):
     """Summed squared length of the simplified network's connections.  ``optimal``: hidden
     nodes placed where that sum is smallest (each at the mean of its neighbours; inputs and
-    outputs fixed), a linear solve per axis; else at their layer coordinates."""
+    outputs fixed), a linear solve per axis; else at their layer coordinates.
+
+    The connection cost of Clune, Mouret & Lipson (2013), computed on the simplified network
+    (:func:`simplified_edges`); ``xs``, ``ys``: each node's layer coordinates.
+
+    Examples
+    --------
+    A chain 0 -> 2 -> 4 (layers 2-2-1): at the layer coordinates it costs 1 + 2 = 3; the
+    hidden node placed at the mean of its neighbours, (-0.5, 1), costs 1.25 + 1.25.
+
+    >>> src, dst = connection_table((2, 2, 1))
+    >>> g = np.array([3, 0, 0, 3, 3, 0, 1, 1, 1], np.int8)   # 1->3 is simplified away
+    >>> xs = np.array([-1., 1., -1., 1., 0.]); ys = np.array([0., 0., 1., 1., 2.])
+    >>> placement_cost(g, src, dst, 5, xs, ys, False, 2, 1), placement_cost(g, src, dst, 5, xs, ys, True, 2, 1)
+    (3.0, 2.5)
+    """
     keep, nodes = simplified_edges(genome, src, dst, n_nodes, n_in, n_out)
     n_conn = src.shape[0]
     px = xs.copy()
@@ -294,8 +455,19 @@ def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal, n_in=8, n_out=1):
 
 @njit(cache=True)
 def population_costs(genomes, src, dst, n_nodes, xs, ys, kind, n_in=8, n_out=1):
-    """kind 0: squared length, optimal placement; 1: squared length, fixed coordinates;
-    2: number of connections of the simplified network."""
+    """Connection cost of every genome: one of three measures, all on the simplified network.
+
+    kind 0: squared length, optimal placement; 1: squared length, fixed coordinates;
+    2: number of connections of the simplified network (see :func:`placement_cost`).
+
+    Examples
+    --------
+    >>> src, dst = connection_table((2, 2, 1))
+    >>> g = np.array([[3, 0, 0, 3, 3, 0, 1, 1, 1]], np.int8)   # 0->2->4 kept, 1->3 dropped
+    >>> xs = np.array([-1., 1., -1., 1., 0.]); ys = np.array([0., 0., 1., 1., 2.])
+    >>> [population_costs(g, src, dst, 5, xs, ys, kind, 2, 1).tolist() for kind in (0, 1, 2)]
+    [[2.5], [3.0], [2.0]]
+    """
     pop = genomes.shape[0]
     out = np.zeros(pop)
     for k in range(pop):
@@ -312,7 +484,17 @@ RULES = {"strict": 0, "non-negative-true": 1, "positive-true": 2}
 
 
 def pattern_inputs(n_in: int) -> np.ndarray:
-    """(n_in, 2**n_in) int8: input ``i`` is +1 on pattern ``s`` when bit ``i`` of ``s`` is set, else -1."""
+    """(n_in, 2**n_in) int8: input ``i`` is +1 on pattern ``s`` when bit ``i`` of ``s`` is set, else -1.
+
+    The 2013 networks see a pixel as +1 (on) or -1 (off) (Clune, Mouret & Lipson 2013).
+
+    Examples
+    --------
+    >>> pattern_inputs(2).tolist()
+    [[-1, 1, -1, 1], [-1, -1, 1, 1]]
+    >>> pattern_inputs(8).shape
+    (8, 256)
+    """
     s = np.arange(1 << n_in)
     return np.array([np.where(s >> i & 1, 1, -1) for i in range(n_in)], np.int8)
 
