@@ -571,7 +571,7 @@ class WeightedNetworkModel:
         self.pair_size = np.array(sizes, np.int64)
         self.pair_start = np.cumsum([0] + sizes[:-1]).astype(np.int64)
         self.n_conn = len(self.src)
-        self.genome_length = self.n_conn + self.n_nodes
+        self.genome_length = self.n_conn + self.n_nodes - self.n_in      # a weight per slot, a bias per non-input node
         self.weights = np.array(net.weights, np.int16)
         self.biases = np.array(net.biases, np.int16)
         if len(self.weights) != 4:
