@@ -40,6 +40,14 @@ NOT_COMPARABLE = "not comparable"
 NO_DATA = "no data"
 QUALITATIVE = "not tested (qualitative statement)"
 
+# Reduced pilot tables kept beside the figures (made by hand-run commands recorded in the ledger)
+PILOT_TABLES = {
+    "ka2005_retina": (("retina_multiverse_pilot.csv",
+                       "Retina readings (pilot multiverse: one key at a time, 4 runs x 10,000 generations)"),),
+    "clune2013_retina": (("clune2013_original_vs_ours_early.csv",
+                          "The authors' program beside ours: early P&CC dynamics (pilot)"),),
+}
+
 VERDICT_RULES = f"""\
 - Every verdict first checks that the runs are comparable: runs with fewer generations than the
   protocol file's `run.max_generations` make every claim about them **{NOT_COMPARABLE}** (a time,
@@ -425,7 +433,9 @@ def verdict_contrast(a, b, direction: str, effect: float | None = None, counts: 
         ma, mb = float(np.median(a)), float(np.median(b))
         sign = (ma > mb) - (ma < mb)
         if sign == 0:
-            sign = float(np.mean(a) - np.mean(b)) if np.isfinite(np.mean(a) - np.mean(b)) else 0
+            with np.errstate(invalid="ignore"):            # inf - inf: both groups unsolved
+                diff = float(np.mean(a) - np.mean(b))
+            sign = diff if np.isfinite(diff) else 0
         test = f"rank-sum p = {p:.2g} (medians {ma:.3g} vs {mb:.3g}; n = {len(a)}, {len(b)})"
         na, nb = len(a), len(b)
     want = 1 if direction == "greater" else -1
@@ -930,7 +940,18 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
         out.append(markdown_table(summary_rows_2013(results, exp) if exp.startswith("clune")
                                   else summary_rows(results, exp)))
         exp_rows = [r for r in rows if r.claim.experiment == exp]
+        contrasts = [r for r in exp_rows if r.claim.kind == "contrast"]
+        if contrasts:
+            out.append("**Does the paper's central contrast replicate here?** " + " ".join(
+                f"{r.claim.statement}: **{r.verdict.label}** (ours: {r.ours})." for r in contrasts) + "\n")
         out.append("\n" + claim_detail(exp_rows))
+        for name, title in PILOT_TABLES.get(exp, ()):
+            path = figures / name
+            if path.exists():
+                table = list(csv.DictReader(open(path, newline="")))
+                out.append(f"\n### {title}\n\nFrom `figures/{name}` (a reduced pilot: its runs, sizes and "
+                           f"commands are in `original_protocol/LEDGER.md`; not the decision runs).\n")
+                out.append(markdown_table(table))
         extra = [(t, e) for (x, t), e in ext.items() if x == exp and e.get("qm")]
         if extra:
             out.append("\nNetworks from other programs (`replication compare`): " + "; ".join(
