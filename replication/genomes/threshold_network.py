@@ -495,15 +495,7 @@ def crossover_networks(genomes, may_vary, probability, uniform):
     for p in range(0, idx.shape[0] - 1, 2):
         if np.random.random() >= probability:
             continue
-        a, b = idx[p], idx[p + 1]
-        cut = np.random.randint(1, n_genes)
-        for gi in range(n_genes):
-            swap = (np.random.random() < 0.5) if uniform else gi >= cut
-            if swap:
-                for j in range(gi * GENE, (gi + 1) * GENE):
-                    tmp = genomes[a, j]
-                    genomes[a, j] = genomes[b, j]
-                    genomes[b, j] = tmp
+        _cross_pair(genomes, idx[p], idx[p + 1], uniform, n_genes)
         pairs += 1
     return pairs
 
