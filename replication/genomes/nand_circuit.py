@@ -979,34 +979,7 @@ def python_reference_output(genome, n_inputs, n_gates, sweeps, initial_state):
     >>> python_reference_output(list(genome_from_gates([(4, 4)], 4)), 4, 12, 12, 0)[1][:3]   # oscillates
     [False, False, False]
     """
-    rows = 1 << n_inputs
-    out_bits, ok_bits = [], []
-    gates = range(n_gates)
-    for r in range(rows):
-        vals = [(r >> (n_inputs - 1 - i)) & 1 for i in range(n_inputs)] + [initial_state] * n_gates
-        for _ in range(sweeps):
-            new = [1 - (vals[genome[2 * g]] & vals[genome[2 * g + 1]]) for g in gates]
-            changed = new != vals[n_inputs:]
-            vals[n_inputs:] = new
-            if not changed:
-                break
-        nxt = [1 - (vals[genome[2 * g]] & vals[genome[2 * g + 1]]) for g in gates]
-        # effective gates: ancestors of the output
-        eff, stack = set(), []
-        o = genome[2 * n_gates]
-        if o >= n_inputs:
-            eff.add(o - n_inputs)
-            stack.append(o - n_inputs)
-        while stack:
-            g = stack.pop()
-            for j in range(2):
-                s = genome[2 * g + j]
-                if s >= n_inputs and s - n_inputs not in eff:
-                    eff.add(s - n_inputs)
-                    stack.append(s - n_inputs)
-        settled = all(nxt[g] == vals[n_inputs + g] for g in eff)
-        out_bits.append(vals[o])
-        ok_bits.append(settled)
+    out_bits, ok_bits = python_reference_outputs(genome, n_inputs, n_gates, 1, sweeps, initial_state)[0]
     return out_bits, ok_bits
 
 
