@@ -15,11 +15,14 @@ JOBS   ?= $(shell nproc 2>/dev/null || echo 2)
 REDUCED   := $(filter-out 50,$(RUNS))
 QMAX_RUNS ?= $(if $(REDUCED),10,)
 RUNS_SET  := $(if $(REDUCED),--runs $(RUNS),)
+# ka2005_logic6 runs 20 (its own run.runs) unless RUNS= is reduced below that
+RUNS6_SET := $(if $(REDUCED),--runs $(shell [ $(RUNS) -lt 20 ] && echo $(RUNS) || echo 20),)
+LOGIC_CONTROLS ?= rvg-g1-random rvg-random rvg-random-redraw q-only
 QMAX_SET  := $(if $(QMAX_RUNS),--runs $(QMAX_RUNS),)
 # Numba's on-disk cache lives next to the sources (replication/__pycache__), so a
 # command pays the compile time once, not on every start.
 
-.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-retina replicate-2013 bench figures
+.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-logic6 replicate-2005-retina replicate-2013 bench figures
 
 install: $(STAMP)
 
@@ -37,10 +40,19 @@ replicate-2005-logic: $(STAMP)
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t decay-g2 -t mvg-sustained \
 	    $(RUNS_SET) --jobs $(JOBS) --out $(RUNS_DIR)
+	# the controls of the 2005 paper: random goals (three readings) and Q-only fitness
+	$(PY) -m replication replicate original_protocol/ka2005_logic.toml $(foreach t,$(LOGIC_CONTROLS),-t $(t)) \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication calibrate original_protocol/ka2005_logic.toml -t fixed-g1 -t decay-g2 --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_logic --size 3 --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_logic --csv $(RUNS_DIR)/ka2005_logic/table.csv
+
+# Fig. 4: 6-input, 3-output circuits under MVG (20 runs: the legend gives no number)
+replicate-2005-logic6: $(STAMP)
+	$(PY) -m replication replicate original_protocol/ka2005_logic6.toml -t mvg \
+	    $(RUNS6_SET) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic6
 
 replicate-2005-retina: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml \
@@ -50,7 +62,7 @@ replicate-2005-retina: $(STAMP)
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_retina --size 4
 	$(PY) -m replication summary $(RUNS_DIR)/ka2005_retina --csv $(RUNS_DIR)/ka2005_retina/table.csv
 
-replicate-2005: replicate-2005-logic replicate-2005-retina
+replicate-2005: replicate-2005-logic replicate-2005-logic6 replicate-2005-retina
 	$(MAKE) figures
 
 # ---- Clune, Mouret & Lipson 2013 -----------------------------------------------------

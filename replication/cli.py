@@ -668,6 +668,46 @@ def compare(folder, runs_dir, nrand):
         click.echo(f"{a['experiment']} {a['treatment']}: n = {a['n']}, {shown}")
 
 
+@main.command("original2013")
+@click.option("--original", "originals", multiple=True, metavar="TREATMENT=PATH", required=True,
+              help="a modularity.dat of the authors' program (or a folder holding vm_*/modularity.dat), "
+                   "one per seed; repeatable")
+@click.option("--runs", "runs_dir", type=click.Path(exists=True, file_okay=False), required=True,
+              help="our experiment folder, e.g. runs/clune2013_retina (its <treatment>/seed-N runs)")
+@click.option("-g", "--generation", "generations", type=click.IntRange(min=0), multiple=True, required=True,
+              help="generations to compare at (ours: where log.csv has a Q)")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="summary CSV (median and range per program, treatment, generation); the per-seed "
+                   "rows go beside it as <name>-rows.csv")
+def original2013(originals, runs_dir, generations, out):
+    """The authors' 2013 program beside our runs at matched generations (best network's performance, Q, cost).
+
+    The report's "original code" column reads the summary from figures/original2013/summary.csv."""
+    from .original2013 import early_dynamics, summarise, write_csv
+    orig = {}
+    for item in originals:
+        treatment, _, path = item.partition("=")
+        if not path:
+            raise click.BadParameter(f"{item!r}: expected TREATMENT=PATH", param_hint="--original")
+        path = Path(path)
+        found = sorted(path.glob("vm_*/modularity.dat")) if path.is_dir() else [path]
+        if not found or not found[0].exists():
+            raise click.BadParameter(f"{path}: no modularity.dat there", param_hint="--original")
+        orig.setdefault(treatment, []).extend(found)
+    ours = {t: sorted(p for p in Path(runs_dir, t).glob("seed-*") if (p / "log.csv").exists())
+            for t in orig}
+    rows = early_dynamics(orig, ours, sorted(generations))
+    if not rows:
+        raise click.ClickException("no generation of those asked is in the logs")
+    out = Path(out)
+    write_csv(rows, out.with_name(out.stem + "-rows.csv"))
+    write_csv(summarise(rows), out)
+    for r in summarise(rows):
+        click.echo(f"{r['program']:>11} {r['treatment']:>4} gen {r['generation']:>5}: n = {r['n']}, "
+                   f"performance {r['best_performance_median']:.3f}, Q {r['q_best_median']:.3f}, "
+                   f"cost {r['cost_median']:.1f}")
+
+
 # --------------------------------------------------------------------------- bench
 @main.command()
 @click.argument("what", type=click.Choice(["circuits", "qmax", "retina", "retina2013", "qm", "all"]))

@@ -44,9 +44,11 @@ QUALITATIVE = "not tested (qualitative statement)"
 PILOT_TABLES = {
     "ka2005_retina": (("retina_multiverse_pilot.csv",
                        "Retina readings (pilot multiverse: one key at a time, 4 runs x 10,000 generations)"),),
-    "clune2013_retina": (("clune2013_original_vs_ours_early.csv",
-                          "The authors' program beside ours: early P&CC dynamics (pilot)"),),
+    "clune2013_retina": (("original2013/summary.csv",
+                          "The authors' program beside ours at matched generations (PA and P&CC)"),),
 }
+# Written by `replication original2013`: the authors' program and ours at matched generations
+ORIGINAL_SUMMARY = "original2013/summary.csv"
 
 VERDICT_RULES = f"""\
 - Every verdict first checks that the runs are comparable: runs with fewer generations than the
@@ -548,6 +550,7 @@ class Row:
     ours: str
     verdict: Verdict
     readings: str = "-"
+    original: str = "-"
 
 
 def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path = PROTOCOLS) -> str | None:
@@ -851,14 +854,76 @@ def claim_summary(rows: list[Row]) -> str:
     | fixed goal G1: a perfect circuit within 10^5 generations in 36 of 50 runs | 36/50 | - | **no data** | - |
     <BLANKLINE>
     """
-    lines = ["| claim | paper | ours | verdict | holds under N of M readings |", "|---|---|---|---|---|"]
+    original = any(r.original != "-" for r in rows)
+    head = "| claim | paper | ours | verdict | holds under N of M readings |"
+    lines = [head + (" original code vs ours, matched generation |" if original else ""),
+             "|---|---|---|---|---|" + ("---|" if original else "")]
     for r in rows:
         c = r.claim
         paper = c.published.get("published", format_published(c.published)) if c.kind == "contrast" \
             else format_published(c.published)
         lines.append(f"| {_cell(c.statement)} | {_cell(paper)} | {_cell(r.ours)} | **{r.verdict.label}** "
-                     f"| {r.readings} |")
+                     f"| {r.readings} |" + (f" {_cell(r.original)} |" if original else ""))
     return "\n".join(lines) + "\n"
+
+
+# The claims the authors' program can speak to: its log gives the best network's performance and Q
+ORIGINAL_QUANTITIES = {"q": "q_best", "performance": "best_performance"}
+
+
+def fill_original(rows: list[Row], summary_csv: Path) -> None:
+    """The "original code" cell of the 2013 claims on Q and performance (single treatments and
+    contrasts) from a summary of the authors' program beside ours at a matched generation
+    (``replication original2013``, columns program, treatment, generation, n, <field>_median,
+    <field>_min, <field>_max).  The latest generation both programs have is used; the cell gives
+    the original's median [range] (n) and ours at the same generation.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "summary.csv"
+    >>> _ = path.write_text("program,treatment,generation,n,q_best_median,q_best_min,q_best_max\\n"
+    ...                     "original,pcc,100,3,0.45,0.4,0.5\\nreplication,pcc,100,20,0.2,0.1,0.3\\n")
+    >>> c = next(c for c in load_claims() if c.id == "clune2013_retina/pcc/q")
+    >>> rows = evaluate_results([c], [])
+    >>> fill_original(rows, path)
+    >>> rows[0].original
+    'gen 100: original 0.45 [0.4-0.5] (n = 3) vs ours 0.2 [0.1-0.3] (n = 20)'
+    """
+    path = Path(summary_csv)
+    if not path.exists():
+        return
+    table = list(csv.DictReader(open(path, newline="")))
+
+    def cell(treatment, field):
+        have = {}
+        for r in table:
+            if r["treatment"] == treatment and r.get(f"{field}_median") not in (None, ""):
+                have.setdefault(int(r["generation"]), {})[r["program"]] = r
+        both = [g for g, progs in have.items() if {"original", "replication"} <= set(progs)]
+        if not both:
+            return None
+        g = max(both)
+
+        def one(r):
+            return (f"{float(r[f'{field}_median']):.3g} [{float(r[f'{field}_min']):.3g}-"
+                    f"{float(r[f'{field}_max']):.3g}] (n = {r['n']})")
+        return g, one(have[g]["original"]), one(have[g]["replication"])
+
+    for row in rows:
+        c = row.claim
+        field = ORIGINAL_QUANTITIES.get(c.quantity)
+        if c.experiment != "clune2013_retina" or field is None:
+            continue
+        if c.kind == "contrast":
+            a, b = cell(c.a, field), cell(c.b, field)
+            if a and b:
+                row.original = (f"gen {min(a[0], b[0])}: original {a[1]} vs {b[1]}; "
+                                f"ours {a[2]} vs {b[2]}")
+        else:
+            got = cell(c.treatment, field)
+            if got:
+                row.original = f"gen {got[0]}: original {got[1]} vs ours {got[2]}"
 
 
 def claim_detail(rows: list[Row]) -> str:
@@ -905,6 +970,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
         raise ValueError(f"no finished runs under {runs}: no report written")
     ext = load_external(external)
     rows = evaluate_claims(runs, protocols=protocols)
+    fill_original(rows, figures / ORIGINAL_SUMMARY)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     present = {}
     for exp, _ in EXPERIMENTS:

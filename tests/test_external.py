@@ -1,3 +1,4 @@
+import csv
 import json
 
 import networkx as nx
@@ -94,3 +95,35 @@ def test_cli_prints_the_2013_measure_and_errors_without_traceback(tmp_path):
                         'treatment = "pa"\nouptut = 7\n')
     bad = CliRunner().invoke(main, ["compare", str(tmp_path)])
     assert bad.exit_code == 1 and "unknown key 'ouptut'" in bad.output and "Traceback" not in bad.output
+
+
+def test_original2013_command_matches_generations_and_feeds_the_report(tmp_path):
+    """`replication original2013` puts the authors' log beside our runs at the generations asked,
+    and the report's "original code" cell reads its summary (both programs at the same generation)."""
+    from click.testing import CliRunner
+    from replication.cli import main
+    from replication.report import evaluate_results, fill_original, load_claims
+    orig = tmp_path / "orig" / "seed1" / "vm_1"
+    orig.mkdir(parents=True)
+    (orig / "modularity.dat").write_text("0 0.70 0.10 0.1 600 200\n100 0.95 0.45 0.4 300 40\n")
+    run = tmp_path / "runs" / "pcc" / "seed-1"
+    run.mkdir(parents=True)
+    (run / "log.csv").write_text("generation,best_performance,best_cost,q_best\n"
+                                 "0,0.75,410.0,0.3\n50,0.8,300.0,\n100,0.9,200.0,0.25\n")
+    out = tmp_path / "summary.csv"
+    res = CliRunner().invoke(main, ["original2013", "--original", f"pcc={orig.parent}",
+                                    "--runs", str(tmp_path / "runs"), "-g", "0", "-g", "100",
+                                    "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(open(out)))
+    got = {(r["program"], int(r["generation"])): float(r["q_best_median"]) for r in rows}
+    assert got == {("original", 0): 0.10, ("original", 100): 0.45,
+                   ("replication", 0): 0.3, ("replication", 100): 0.25}
+    claim = next(c for c in load_claims() if c.id == "clune2013_retina/pcc/q")
+    report_rows = evaluate_results([claim], [])
+    fill_original(report_rows, out)
+    assert report_rows[0].original.startswith("gen 100: original 0.45")
+    assert "ours 0.25" in report_rows[0].original
+    bad = CliRunner().invoke(main, ["original2013", "--original", "pcc", "--runs", str(tmp_path / "runs"),
+                                    "-g", "0", "--out", str(out)])
+    assert bad.exit_code != 0 and "TREATMENT=PATH" in bad.output
