@@ -749,7 +749,9 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
         t = c.treatment or f"{c.a}-vs-{c.b}"
         mine = [r for r in data if r.get("claim") in (c.id, ident)
                 or (r.get("claim") == c.quantity and r.get("treatment") == t)]
-        if mine:
+        if mine and all(r.get("verdict") == NO_DATA and str(r.get("n")) in ("0", "") for r in mine):
+            row.readings = "not in the multiverse runs"
+        elif mine:
             by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine}
             verdicts = [r.get("verdict") for r in by_reading.values()]
             holds = sum(v == REPRODUCED for v in verdicts)
@@ -1029,7 +1031,11 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
                        "changed at a time, all others at their defaults); each cell the verdict under "
                        "that reading, our value and n. *holds*: readings under which the claim is "
                        "reproduced, of those tested.\n")
-            out.append(multiverse_section(list(csv.DictReader(open(mv, newline="")))))
+            mv_rows = list(csv.DictReader(open(mv, newline="")))
+            answer = plain_answer(mv_rows, {r.claim.id: r.claim.statement for r in contrasts})
+            if answer:
+                out.append("**Plain answer, over the readings tested:**\n\n" + answer)
+            out.append(multiverse_section(mv_rows))
         for png, caption in figure_captions(figures, exp):
             out.append(f"\n![{png.stem}]({png.name})\n\n*{png.stem}.* {caption}\n")
     return "\n".join(out)
@@ -1170,6 +1176,54 @@ def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
 
 
 
+def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
+    """One plain sentence per central contrast of an experiment: under which tested readings it
+    is reproduced (or that none reproduces it), and the reading that reproduces the most claims.
+
+    ``rows``: multiverse.csv rows; ``contrasts``: claim id -> its statement.  ``""`` without rows.
+
+    Examples
+    --------
+    >>> rows = [{"claim": "e/fast", "reading": "default", "verdict": "not reproduced"},
+    ...         {"claim": "e/fast", "reading": "k=v", "verdict": "reproduced"},
+    ...         {"claim": "e/q", "reading": "default", "verdict": "reproduced"},
+    ...         {"claim": "e/q", "reading": "k=v", "verdict": "reproduced"}]
+    >>> print(plain_answer(rows, {"e/fast": "MVG is faster"}))
+    - MVG is faster: reproduced under 1 of 2 tested readings (`k=v`).
+    - Closest reading overall: `k=v` (2 of 2 tested claims reproduced; the default reading 1).
+    <BLANKLINE>
+    >>> print(plain_answer(rows[:1], {"e/fast": "MVG is faster"}))
+    - MVG is faster: reproduced under none of the 1 tested readings.
+    - Closest reading overall: `default` (0 of 1 tested claims reproduced; the default reading 0).
+    <BLANKLINE>
+    """
+    if not rows:
+        return ""
+    verdicts: dict[str, dict[str, str]] = {}
+    for r in rows:
+        reading = r.get("reading") or f"{r['key']}={r['value']}"
+        verdicts.setdefault(reading, {})[r["claim"]] = r["verdict"]
+    lines = []
+    for claim, statement in contrasts.items():
+        tested = [x for x, by in verdicts.items() if claim in by]
+        if not tested:
+            continue
+        ok = [x for x in tested if verdicts[x][claim] == REPRODUCED]
+        lines.append(f"- {statement}: reproduced under "
+                     + (f"{len(ok)} of {len(tested)} tested readings ("
+                        + ", ".join(f"`{x}`" for x in ok) + ")." if ok
+                        else f"none of the {len(tested)} tested readings."))
+
+    def score(x):
+        by = verdicts[x]
+        return (sum(v == REPRODUCED for v in by.values()), -sum(v == NOT for v in by.values()))
+    best = max(verdicts, key=score)
+    default = verdicts.get("default", {})
+    lines.append(f"- Closest reading overall: `{best}` ({score(best)[0]} of {len(verdicts[best])} tested claims "
+                 f"reproduced; the default reading {sum(v == REPRODUCED for v in default.values())}).")
+    return "\n".join(lines) + "\n"
+
+
 def multiverse_section(rows: list[dict]) -> str:
     """The report's "Does the conclusion depend on our choices?" table: claims as rows, readings as
     columns, verdict and our value in each cell.
@@ -1188,6 +1242,10 @@ def multiverse_section(rows: list[dict]) -> str:
     >>> multiverse_section([])
     ''
     """
+    # claims whose treatments the multiverse did not run (no data, n = 0 everywhere) are left out
+    untested = {r["claim"] for r in rows} - {r["claim"] for r in rows
+                                             if not (r["verdict"] == NO_DATA and str(r.get("n")) in ("0", ""))}
+    rows = [r for r in rows if r["claim"] not in untested]
     if not rows:
         return ""
     readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
