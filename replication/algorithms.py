@@ -358,6 +358,9 @@ class Nsga2Algorithm:
     """
 
     name = "nsga2"
+    #: run a generation as one numba call (:meth:`_fused_generation`) where the genome model has
+    #: the kernels; False: step by step (the reference it equals, bit for bit)
+    fused = True
 
     def __init__(self, protocol, model, goals, seed: int):
         self.protocol, self.model = protocol, model
@@ -375,6 +378,8 @@ class Nsga2Algorithm:
             self.xs = model.xs.copy()
             self.xs[:n_in] = numpy_generator(seed, "coordinates").uniform(-obj.random_input_range,
                                                                           obj.random_input_range, n_in)
+        self._fused = self._fused_kernel_args()
+        self._cache = None
 
     def objectives(self, genomes, heritable=None):
         """(correct per goal, cost) of genomes; the cost is minimised (a random objective is
@@ -402,6 +407,8 @@ class Nsga2Algorithm:
         if crowd is None:                       # first generation: rank the initial population
             order, crowd = nsga2.survivors(f0, f1, self.p, self.n_obj, self.n)
             pop, correct, cost, f0, f1 = pop[order], correct[order], cost[order], f0[order], f1[order]
+        if self.fused and self._fused is not None:
+            return self._fused_generation(goal, state, pop, correct, cost, crowd)
         parents = nsga2.tournament_parents(f0, f1, crowd, self.p, self.n_obj)
         children = pop[parents]
         self.model.vary(children)
@@ -417,6 +424,50 @@ class Nsga2Algorithm:
         perf = state["correct"][:, goal] / n_rows
         return Assessment(state["population"], state["correct"], perf >= self.threshold, perf,
                           extra={"cost": state["cost"]})
+
+    # ----- the whole generation in one numba call (replication.fused.nsga2_generation_2013)
+    def _fused_kernel_args(self):
+        """The fixed arguments of :func:`replication.fused.nsga2_generation_2013`, or None when
+        the genome model has no such kernel (then :meth:`assess` runs the steps one by one)."""
+        from .fused import COST_HERITABLE, COST_NONE, COST_RANDOM
+        m = self.model
+        if not hasattr(m, "loop_arrays"):
+            return None
+        modes = {"length-optimal": 0, "length-fixed": 1, "connections": 2, "random": COST_RANDOM,
+                 "random-heritable": COST_HERITABLE}
+        mut = m.mut
+        return dict(n_rows=m.n_rows, p=float(self.p), n_obj=self.n_obj, cost_mode=modes.get(self.cost_kind, COST_NONE),
+                    n_conn=m.n_conn, n_nodes=m.n_nodes, weight_mut=float(mut.weight_mutations),
+                    bias_rate=float(mut.bias_rate), bias_step=mut.bias_mutation == "step",
+                    add_rate=float(mut.add_connection), del_rate=float(mut.remove_connection),
+                    n_biases=len(m.biases), pair_start=m.pair_start, pair_size=m.pair_size, n_in=m.n_in,
+                    **m.loop_arrays(self.targets, self.xs))
+
+    def _fused_generation(self, goal: int, state: dict, pop, correct, cost, crowd) -> Assessment:
+        """:meth:`assess` after the ranking of the initial population, in one numba call.  Kept
+        between generations (not in ``state``, so not in checkpoints): the population's simplified
+        networks as bits, work arrays, the run's memo of costs; rebuilt for a population this
+        kernel did not produce (the first generation, a resumed run)."""
+        from .fused import nsga2_generation_2013
+        from .genomes.weighted_network import new_cost_memo, simplified_words
+        c = self._cache
+        if c is None or c["pop"] is not pop:    # a population this kernel did not produce (start, resume)
+            n = pop.shape[0]
+            f = self._fused
+            c = self._cache = dict(
+                pop=pop, words=simplified_words(pop, f["src"], f["dst"], f["n_nodes"], f["n_out"]),
+                all_pop=np.empty((2 * n, pop.shape[1]), pop.dtype),
+                all_correct=np.empty((2 * n, correct.shape[1]), correct.dtype),
+                all_cost=np.empty(2 * n), all_words=np.empty((2 * n, (f["n_conn"] + 63) // 64), np.uint64),
+                memo=c["memo"] if c is not None else new_cost_memo(f["n_conn"], 4096 if f["cost_mode"] <= 2 else 1))
+        pop, correct, cost, crowd, words, _, _ = nsga2_generation_2013(
+            pop, correct, cost, crowd, c["words"], goal, **self._fused, all_pop=c["all_pop"],
+            all_correct=c["all_correct"], all_cost=c["all_cost"], all_words=c["all_words"],
+            memo_keys=c["memo"][0], memo_costs=c["memo"][1])
+        c["pop"], c["words"] = pop, words
+        state.update(population=pop, correct=correct, cost=cost, crowd=crowd)
+        perf = correct[:, goal] / self.model.n_rows
+        return Assessment(pop, correct, perf >= self.threshold, perf, extra={"cost": cost})
 
     def advance(self, a: Assessment, state: dict) -> None:
         """Nothing: ``assess`` already produced this generation's survivors."""

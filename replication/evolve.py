@@ -17,7 +17,8 @@ advances (selection, variation) -> optional trace -> checkpoint every
 as an uninterrupted one would, and ``result.json`` is written last.  Where the algorithm
 offers it (``algo.stretch``: the 2005 NAND circuits), the generations between the loop's
 bookkeeping events run as stretches in numba (:mod:`.fused`): the same draws, populations and
-log rows, without a Python step per generation.
+log rows, without a Python step per generation.  The 2013 NSGA-II runs each generation as one
+numba call (:func:`.fused.nsga2_generation_2013`), with the same results.
 
 Stop rules (``run.stop``): ``never`` (run ``max_generations``), ``all-goals-solved`` (every
 goal of the schedule has been solved once), ``first-solution`` (a solved individual for the
@@ -150,8 +151,9 @@ def _all_solved_at(solved: dict):
     return max(solved.values()) if all(v is not None for v in solved.values()) else None
 
 
-#: Run stretches of generations in numba where the algorithm offers it (``algo.stretch``); the
-#: results are identical either way (the benchmark turns it off to measure the step-by-step loop).
+#: Run stretches of generations in numba where the algorithm offers it (``algo.stretch``), and
+#: the 2013 generation as one numba call (``algo.fused``); the results are identical either way
+#: (the benchmark turns it off to measure the step-by-step loop).
 FUSED = True
 #: The most generations one stretch runs (bounds the log arrays; a stretch is ~0.1 s at most).
 MAX_STRETCH = 1000
@@ -238,6 +240,8 @@ def evolve(protocol, seed: int, out_dir, overrides=(), halt_after: int | None = 
     schedule = schedule_from(protocol)
     goals = list(dict.fromkeys(schedule.goals))
     algo = make_algorithm(protocol, model, goals, seed)
+    if not FUSED and hasattr(algo, "fused"):
+        algo.fused = False                  # the 2013 generation step by step too
     run = protocol.run
     n = protocol.selection.population
 

@@ -22,6 +22,11 @@ solution of a goal the loop is watching, an epoch start or an unresolved epoch o
 re-adaptation record, the stop rule, a checkpoint, the last generation.  The loop then runs
 that generation step by step as before.
 
+The 2013 NSGA-II loop runs one generation per numba call (:func:`nsga2_generation_2013`):
+tournaments, mutation, the children's objectives and the survivors, with the draws and results
+of :meth:`replication.algorithms.Nsga2Algorithm.assess` done step by step
+(``tests/test_weighted_network.py`` checks it generation by generation).
+
 Examples
 --------
 >>> from replication.rng import derive
@@ -38,8 +43,10 @@ from numba import njit
 
 from .genomes.nand_circuit import (_effective_mask, circuit_matrix, evaluate_rows, mutate_population,
                                    mutate_population_per_locus, popcount64)
+from .genomes.weighted_network import children_objectives_2013, mutate_2013
 from .modularity import greedy_labels
 from .selection.ka2005 import select
+from .selection.nsga2 import survivors, tournament_parents
 
 _M = np.uint64(0xFFFFFFFF)
 
@@ -412,3 +419,105 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
         swapped = not swapped
         g += 1
     return g, swapped
+
+
+# --------------------------------------------------------------------------- one NSGA-II generation (2013)
+#: the second objective of :func:`nsga2_generation_2013`: the structural costs are
+#: :func:`replication.genomes.weighted_network.population_costs`' kinds 0-2
+COST_NONE, COST_RANDOM, COST_HERITABLE = 3, 4, 5
+
+
+@njit(cache=True)
+def nsga2_generation_2013(pop, correct, cost, crowd, words, goal, n_rows, p, n_obj, cost_mode,
+                          n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate, n_biases,
+                          pair_start, pair_size, n_in,
+                          src, dst, in_start, in_conn, weights, biases, inputs, want, flip, n_out, xs, ys,
+                          all_pop, all_correct, all_cost, all_words, memo_keys, memo_costs):
+    """One generation of the 2013 loop (:meth:`replication.algorithms.Nsga2Algorithm.assess`
+    after the first) in one numba call, with the same draws in the same order and the same
+    results: N parents by tournaments, N mutated children, their objectives, N survivors of
+    the 2N by stochastic non-dominated sorting and crowding.
+
+    ``pop``, ``correct``, ``cost``, ``crowd``: the current population and its values;
+    ``words``: its simplified networks as bits (children whose simplified network or whole
+    function is their parent's take the parent's cost or answers, see
+    :func:`~replication.genomes.weighted_network.children_objectives_2013`); ``cost_mode``:
+    0-2 a structural cost, :data:`COST_NONE` (PA), :data:`COST_RANDOM` (drawn afresh),
+    :data:`COST_HERITABLE` (the parent's value + gaussian(0, 0.1), as the authors' code); the
+    mutation and network arguments as :func:`~replication.genomes.weighted_network.mutate_2013`
+    and ``children_objectives_2013`` take them; ``all_*``: work arrays for the 2N (reused
+    from one generation to the next); ``memo_*``: the run's memo of costs by simplified network
+    (:func:`~replication.genomes.weighted_network.new_cost_memo`).  Returns the survivors'
+    population, correct answers, costs, crowding distances and words, and how many children
+    were evaluated and costed.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> from replication.rng import seed_numba
+    >>> from replication.algorithms import make_algorithm
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("selection.population", 8)])
+    >>> algo = make_algorithm(p, genome_model(p), ["AND"], seed=1)
+    >>> seed_numba(1, "init"); state = algo.initial(algo.model.random(8))
+    >>> seed_numba(1, "generation", 0); a = algo.assess(0, 0, state)    # ranks, then this kernel
+    >>> a.population.shape, state["crowd"].shape
+    ((8, 121), (8,))
+    """
+    n = pop.shape[0]
+    f0 = correct[:, goal] / n_rows
+    f1 = -cost
+    parents = tournament_parents(f0, f1, crowd, p, n_obj)
+    children = all_pop[n:]
+    L = pop.shape[1]
+    for k in range(n):                  # explicit loops: numba's row assignment is slow for short rows
+        pk = parents[k]
+        for f in range(L):
+            children[k, f] = pop[pk, f]
+    mutate_2013(children, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate, n_biases,
+                pair_start, pair_size, n_in)
+    inherited = np.empty(0)
+    if cost_mode == COST_HERITABLE:                  # drawn after the mutation, as the step-by-step loop
+        gauss = np.random.standard_normal(n)
+        inherited = np.empty(n)
+        for k in range(n):
+            inherited[k] = -cost[parents[k]] + 0.1 * gauss[k]
+    n_eval, n_cost = children_objectives_2013(children, parents, pop, correct, cost, words, src, dst, in_start,
+                                              in_conn, weights, biases, inputs, want, flip, n_out, xs, ys,
+                                              cost_mode if cost_mode <= 2 else -1, all_correct[n:],
+                                              all_cost[n:], all_words[n:], memo_keys, memo_costs)
+    if cost_mode == COST_RANDOM:
+        u = np.random.random(n)
+        for k in range(n):
+            all_cost[n + k] = -u[k]
+    elif cost_mode == COST_HERITABLE:
+        for k in range(n):
+            all_cost[n + k] = -inherited[k]
+    elif cost_mode == COST_NONE:
+        for k in range(n):
+            all_cost[n + k] = 0.0
+    n_goals = correct.shape[1]
+    n_words = words.shape[1]
+    for k in range(n):
+        for f in range(L):
+            all_pop[k, f] = pop[k, f]
+        for t in range(n_goals):
+            all_correct[k, t] = correct[k, t]
+        all_cost[k] = cost[k]
+        for w in range(n_words):
+            all_words[k, w] = words[k, w]
+    keep, new_crowd = survivors(all_correct[:, goal] / n_rows, -all_cost, p, n_obj, n)
+    new_pop = np.empty_like(pop)
+    new_correct = np.empty_like(correct)
+    new_cost = np.empty_like(cost)
+    new_words = np.empty_like(words)
+    for k in range(n):
+        j = keep[k]
+        for f in range(L):
+            new_pop[k, f] = all_pop[j, f]
+        for t in range(n_goals):
+            new_correct[k, t] = all_correct[j, t]
+        new_cost[k] = all_cost[j]
+        for w in range(n_words):
+            new_words[k, w] = all_words[j, w]
+    return new_pop, new_correct, new_cost, new_crowd, new_words, n_eval, n_cost

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
+from numba import njit
 
-from replication.rng import seed_numba
+from replication.rng import _draw, seed_numba
 from replication.selection import nsga2 as N
 
 
@@ -107,3 +108,95 @@ def test_tournaments_prefer_dominating_parents():
     parents = N.tournament_parents(f0, f1, np.zeros(100), 1.0, 1)
     assert len(parents) == 100
     assert (f0[parents] == 1.0).mean() > 0.7          # a good one wins every mixed pair
+
+
+# ----- the fast sort and survivors make the very draws of the plain scan (bit-identical runs)
+@njit
+def _reference_crowding(f0, f1, n_obj, members):
+    """The crowding distance as first written (a fresh sort per objective)."""
+    m = members.shape[0]
+    dist = np.zeros(m)
+    for o in range(n_obj):
+        vals = np.empty(m)
+        for k in range(m):
+            vals[k] = f0[members[k]] if o == 0 else f1[members[k]]
+        order = np.argsort(vals, kind="mergesort")
+        lo, hi = vals[order[0]], vals[order[m - 1]]
+        dist[order[0]] = N.BIG
+        dist[order[m - 1]] = N.BIG
+        if hi > lo:
+            for k in range(1, m - 1):
+                if dist[order[k]] < N.BIG:
+                    dist[order[k]] += (vals[order[k + 1]] - vals[order[k - 1]]) / (hi - lo)
+    return dist
+
+
+@njit
+def _reference_survivors(f0, f1, p, n_obj, n_keep):
+    """survivors() as first written: the plain scan, a sort by front, a crowding per front."""
+    front = N.scan_fronts(f0, f1, p, n_obj, n_keep)
+    ranked = np.flatnonzero(front >= 0)
+    by_front = ranked[np.argsort(front[ranked], kind="mergesort")]
+    chosen = np.empty(n_keep, np.int64)
+    crowd_out = np.empty(n_keep)
+    filled = 0
+    start = 0
+    while filled < n_keep:
+        stop = start
+        while stop < by_front.shape[0] and front[by_front[stop]] == front[by_front[start]]:
+            stop += 1
+        members = by_front[start:stop]
+        d = _reference_crowding(f0, f1, n_obj, members)
+        if filled + members.shape[0] <= n_keep:
+            for k in range(members.shape[0]):
+                chosen[filled] = members[k]
+                crowd_out[filled] = d[k]
+                filled += 1
+        else:
+            perm = np.random.permutation(members.shape[0])
+            order = perm[np.argsort(-d[perm], kind="mergesort")]
+            for k in range(n_keep - filled):
+                chosen[filled] = members[order[k]]
+                crowd_out[filled] = d[order[k]]
+                filled += 1
+        start = stop
+    return chosen, crowd_out
+
+
+def _random_objectives(rng, trial):
+    n = int(rng.integers(1, 400))
+    f0 = rng.integers(0, int(rng.integers(1, 30)), n) / 16
+    f1 = -rng.integers(0, int(rng.integers(1, 60)), n).astype(float) if trial % 3 else rng.random(n)
+    if trial % 7 == 0:
+        f1[rng.random(n) < 0.3] = -0.0              # -0.0 and 0.0 compare equal: ties
+    if trial % 13 == 0:
+        f1[rng.random(n) < 0.1] = np.nan            # the walk falls back to the scan
+    p = [0.0, 0.25, 0.5, 1.0, 0.9][trial % 5]
+    return f0, f1, p, 1 if trial % 11 == 0 else 2, int(rng.integers(1, n + 1))
+
+
+def test_the_walk_makes_the_draws_of_the_plain_scan():
+    rng = np.random.default_rng(11)
+    for trial in range(600):
+        f0, f1, p, n_obj, need = _random_objectives(rng, trial)
+        seed_numba(trial, "generation", 0)
+        a, after_a = N.scan_fronts(f0, f1, p, n_obj, need), _draw()
+        seed_numba(trial, "generation", 0)
+        b, after_b = N.stochastic_fronts(f0, f1, p, n_obj, need), _draw()
+        assert np.array_equal(a, b) and after_a == after_b, trial
+
+
+def test_survivors_and_crowding_equal_their_first_form_bit_for_bit():
+    rng = np.random.default_rng(12)
+    for trial in range(600):
+        f0, f1, p, n_obj, keep = _random_objectives(rng, trial)
+        seed_numba(trial, "generation", 0)
+        a, crowd_a = _reference_survivors(f0, f1, p, n_obj, keep)
+        after_a = _draw()
+        seed_numba(trial, "generation", 0)
+        b, crowd_b = N.survivors(f0, f1, p, n_obj, keep)
+        assert np.array_equal(a, b) and after_a == _draw(), trial
+        assert np.array_equal(crowd_a.view(np.int64), crowd_b.view(np.int64)), trial
+        members = rng.permutation(len(f0))[:int(rng.integers(1, len(f0) + 1))]
+        assert np.array_equal(_reference_crowding(f0, f1, n_obj, members).view(np.int64),
+                              N.crowding(f0, f1, n_obj, members).view(np.int64)), trial

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from numba import njit
 
 from conftest import ROOT
 from replication.evolve import evolve
@@ -173,3 +174,148 @@ def test_added_connections_pick_a_layer_pair_uniformly(model):
     per_pair = [counts[s:s + n].sum() / 20000 for s, n in zip(model.pair_start, model.pair_size)]
     assert np.allclose(per_pair, 0.25, atol=0.02)
     assert counts[-2:].sum() / 20000 == pytest.approx(0.25, abs=0.02)     # the 2 slots into the output
+
+
+# ----- the NSGA-II loop's kernels give what the plain kernels give, bit for bit
+PROBLEMS = [(C13, "pcc"), (ROOT / "original_protocol" / "clune2013_xor5.toml", "pcc"),
+            (ROOT / "original_protocol" / "clune2013_hxor.toml", "pcc")]
+
+
+@pytest.mark.parametrize("path,treatment", PROBLEMS)
+def test_children_objectives_equal_the_plain_kernels(path, treatment):
+    from replication.genomes.weighted_network import (RULES, children_objectives_2013, evaluate_2013,
+                                                      new_cost_memo, population_costs)
+    m = genome_model(load_protocol(path, treatment))
+    targets = m.targets(list(m._goals.values()))
+    rng = np.random.default_rng(0)
+    moved = m.xs.copy()
+    moved[:m.n_in] = rng.uniform(-4, 4, m.n_in)                # P&CC-randcoords
+    for rule in RULES:
+        m.output_rule = rule
+        for xs, acc in ((m.xs, None), (moved, np.int16)):      # int16: the accumulator's other type
+            arrays = m.loop_arrays(targets, xs)
+            if acc is not None:
+                arrays["weights"] = arrays["weights"].astype(acc)
+            seed_numba(7, "init")
+            parents = m.random(120)
+            memos = {kind: new_cost_memo(m.n_conn, 64) for kind in (0, 1, 2)}
+            for step in range(6):
+                plain = evaluate_2013(parents, m.src, m.dst, m.layer_end, m.n_nodes, m.weights, m.biases,
+                                      m.inputs, targets, m.n_out, RULES[rule])[0]
+                of = rng.integers(0, 120, 120)
+                children = parents[of].copy()
+                m.vary(children)
+                want = evaluate_2013(children, m.src, m.dst, m.layer_end, m.n_nodes, m.weights, m.biases,
+                                     m.inputs, targets, m.n_out, RULES[rule])[0]
+                for kind in (0, 1, 2):
+                    p_cost = population_costs(parents, m.src, m.dst, m.n_nodes, xs, m.ys, kind, m.n_in, m.n_out)
+                    p_words = np.zeros((120, (m.n_conn + 63) // 64), np.uint64)
+                    scratch = np.zeros_like(plain), np.zeros(120)
+                    children_objectives_2013(parents, np.full(120, -1), parents, plain, p_cost, p_words,
+                                             *arrays.values(), kind, *scratch, p_words, *memos[kind])
+                    assert np.array_equal(scratch[0], plain)
+                    assert np.array_equal(scratch[1].view(np.int64), p_cost.view(np.int64))
+                    correct, cost = np.zeros_like(want), np.zeros(120)
+                    words = np.zeros_like(p_words)
+                    children_objectives_2013(children, of, parents, plain, p_cost, p_words, *arrays.values(),
+                                             kind, correct, cost, words, *memos[kind])
+                    assert np.array_equal(correct, want), (rule, step, kind)
+                    want_cost = population_costs(children, m.src, m.dst, m.n_nodes, xs, m.ys, kind, m.n_in, m.n_out)
+                    assert np.array_equal(cost.view(np.int64), want_cost.view(np.int64)), (rule, step, kind)
+                parents = children
+
+
+@njit
+def _reference_mutate(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate,
+                      n_biases, pair_start, pair_size, n_in):
+    """mutate_2013 as first written: np.random for every draw, every add try drawn."""
+    for k in range(genomes.shape[0]):
+        g = genomes[k]
+        n_edges = 0
+        for c in range(n_conn):
+            if g[c] != 0:
+                n_edges += 1
+        if n_edges > 0:
+            pw = weight_mut / n_edges
+            for c in range(n_conn):
+                if g[c] != 0 and np.random.random() < pw:
+                    step = 1 if np.random.random() < 0.5 else -1
+                    v = g[c] + step
+                    if 1 <= v <= 4:
+                        g[c] = v
+        for v in range(n_nodes - n_in):
+            if np.random.random() < bias_rate:
+                if bias_step:
+                    b = g[n_conn + v] + (1 if np.random.random() < 0.5 else -1)
+                    if 0 <= b < n_biases:
+                        g[n_conn + v] = b
+                else:
+                    g[n_conn + v] = np.random.randint(0, n_biases)
+        if np.random.random() < add_rate:
+            for _ in range(n_nodes * n_nodes):
+                l = np.random.randint(0, pair_start.shape[0])
+                c = pair_start[l] + np.random.randint(0, pair_size[l])
+                if g[c] == 0:
+                    g[c] = np.random.randint(1, 5)
+                    break
+        if np.random.random() < del_rate and n_edges > 0:
+            pick = np.random.randint(0, n_edges)
+            for c in range(n_conn):
+                if g[c] != 0:
+                    if pick == 0:
+                        g[c] = 0
+                        break
+                    pick -= 1
+
+
+@pytest.mark.parametrize("path,treatment", PROBLEMS)
+def test_mutation_draws_what_np_random_draws(path, treatment):
+    """The mutation draws through a cursor and skips the draws of the add tries on a full
+    network: the same genomes, and the generator left in the same state."""
+    from replication.genomes.weighted_network import mutate_2013
+    m = genome_model(load_protocol(path, treatment))
+    seed_numba(5, "init")
+    start = m.random(300)
+    start[::3, :m.n_conn] = 4                   # full networks: every add try fails
+    start[1::7, :m.n_conn] = 0                  # empty ones: nothing to remove
+    for trial, (wm, br, step, add, rem) in enumerate([(2.0, 1 / 24, False, 0.2, 0.2), (50.0, 0.9, True, 1.0, 0.0),
+                                                      (0.0, 0.0, False, 1.0, 1.0)]):
+        args = (m.n_conn, m.n_nodes, wm, br, step, add, rem, len(m.biases), m.pair_start, m.pair_size, m.n_in)
+        a, b = start.copy(), start.copy()
+        seed_numba(trial, "generation", 3)
+        _reference_mutate(a, *args)
+        after_a = _draws_after()
+        seed_numba(trial, "generation", 3)
+        mutate_2013(b, *args)
+        assert np.array_equal(a, b) and _draws_after() == after_a, trial
+
+
+def _draws_after():
+    from replication.rng import _draw
+    return [_draw() for _ in range(3)]
+
+
+@pytest.mark.parametrize("treatment", ["pa", "pcc", "pcc-nc", "pro", "pro-fresh", "mvg-pcc", "pcc-randcoords"])
+def test_fused_generation_equals_the_steps(treatment):
+    """A generation in one numba call (with its parent and memo shortcuts) leaves the state the
+    step-by-step generation leaves, bit for bit, generation after generation."""
+    from replication.algorithms import make_algorithm
+    from replication.tasks import schedule_from
+    p = load_protocol(C13, treatment, [("selection.population", 60), ("schedule.epoch", 3)])
+    m = genome_model(p)
+    goals = list(dict.fromkeys(p.schedule.goals))
+    runs = []
+    for fused in (False, True):
+        algo = make_algorithm(p, m, goals, seed=3)
+        algo.fused = fused
+        seed_numba(3, "init")
+        state = algo.initial(m.random(60))
+        seen = []
+        for g in range(25):
+            seed_numba(3, "generation", g)
+            algo.assess(g, goals.index(schedule_from(p).goal_at(g)), state)
+            seen.append({k: v.copy() for k, v in state.items()})
+        runs.append(seen)
+    for g, (a, b) in enumerate(zip(*runs)):
+        for key in ("population", "correct", "cost", "crowd"):
+            assert np.array_equal(np.asarray(a[key]).view(np.uint8), np.asarray(b[key]).view(np.uint8)), (g, key)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..rng import mt_begin, mt_below, mt_chance, mt_end, mt_skip
 from .base import Evaluation
 
 N_IN = 8
@@ -219,19 +220,61 @@ def node_outputs_2013(genome, src, dst, layer_end, n_nodes, weights, biases, inp
 
 # --------------------------------------------------------------------------- variation
 @njit(cache=True)
+def _draws_per_try(n_pairs, pair_size):
+    """32-bit outputs one try of :func:`_add_connection` takes when it fails, or -1 when that
+    depends on the values drawn: ``np.random.randint(0, n)`` takes none for n = 1, exactly one
+    for a power of two n >= 2, a random number otherwise (rejection)."""
+    if n_pairs & (n_pairs - 1) != 0:
+        return -1
+    per = 1 if n_pairs > 1 else 0
+    for l in range(n_pairs):
+        size = pair_size[l]
+        if size < 2 or size & (size - 1) != 0:
+            return -1
+    return per + 1
+
+
+@njit(cache=True)
+def _add_connection_at(g, pair_start, pair_size, n_nodes, mt, i):
+    """:func:`_add_connection` drawing through the cursor ``(mt, i)`` of
+    :mod:`replication.rng`; returns (added, the cursor's new index)."""
+    n_pairs = pair_start.shape[0]
+    tries = n_nodes * n_nodes
+    for t in range(tries):
+        l, i = mt_below(mt, i, n_pairs)
+        r, i = mt_below(mt, i, pair_size[l])
+        c = pair_start[l] + r
+        if g[c] == 0:
+            w, i = mt_below(mt, i, 4)            # np.random.randint(1, 5)
+            g[c] = 1 + w
+            return True, i
+        if t == 0:
+            per = _draws_per_try(n_pairs, pair_size)
+            if per >= 0:
+                full = True
+                for c in range(pair_start[n_pairs - 1] + pair_size[n_pairs - 1]):
+                    if g[c] == 0:
+                        full = False
+                        break
+                if full:                         # every other try fails too: skip their draws
+                    return False, mt_skip(i, per * (tries - 1))
+    return False, i
+
+
+@njit(cache=True)
 def _add_connection(g, pair_start, pair_size, n_nodes):
     """Add one connection as the authors' code does: a pair of consecutive layers chosen
     uniformly, then a source and a target in them uniformly; retried (all three draws) while
     the chosen connection exists, at most n_nodes**2 times.  (Not uniform over the 106 slots:
-    each of the 2 slots into the output is drawn with probability 1/8.)"""
-    n_pairs = pair_start.shape[0]
-    for _ in range(n_nodes * n_nodes):
-        l = np.random.randint(0, n_pairs)
-        c = pair_start[l] + np.random.randint(0, pair_size[l])
-        if g[c] == 0:
-            g[c] = np.random.randint(1, 5)
-            return True
-    return False
+    each of the 2 slots into the output is drawn with probability 1/8.)
+
+    On a full network every try fails: after the first, the draws of the other tries are
+    skipped (:func:`replication.rng.mt_skip`) where their number is fixed, leaving the
+    generator as the tries would."""
+    mt, i = mt_begin()
+    added, i = _add_connection_at(g, pair_start, pair_size, n_nodes, mt, i)
+    mt_end(i)
+    return added
 
 
 @njit(cache=True)
@@ -295,6 +338,10 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
     >>> (g[:, :106] != 0).sum(axis=1).tolist()
     [0, 0, 0]
     """
+    # every draw through one cursor on numba's generator (replication.rng): the same numbers as
+    # np.random.random() / randint, in the same order, without a memory round trip per draw;
+    # mt_chance(p) is np.random.random() < p, computing the number only as far as it matters
+    mt, i = mt_begin()
     for k in range(genomes.shape[0]):
         g = genomes[k]
         n_edges = 0
@@ -304,29 +351,37 @@ def mutate_2013(genomes, n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_
         if n_edges > 0:
             pw = weight_mut / n_edges
             for c in range(n_conn):
-                if g[c] != 0 and np.random.random() < pw:
-                    step = 1 if np.random.random() < 0.5 else -1
-                    v = g[c] + step
-                    if 1 <= v <= 4:             # ordered list, clamped at the ends
-                        g[c] = v
+                if g[c] != 0:
+                    hit, i = mt_chance(mt, i, pw)
+                    if hit:
+                        up, i = mt_chance(mt, i, 0.5)
+                        v = g[c] + (1 if up else -1)
+                        if 1 <= v <= 4:             # ordered list, clamped at the ends
+                            g[c] = v
         for v in range(n_nodes - n_in):
-            if np.random.random() < bias_rate:
+            hit, i = mt_chance(mt, i, bias_rate)
+            if hit:
                 if bias_step:
-                    b = g[n_conn + v] + (1 if np.random.random() < 0.5 else -1)
+                    up, i = mt_chance(mt, i, 0.5)
+                    b = g[n_conn + v] + (1 if up else -1)
                     if 0 <= b < n_biases:        # out-of-range steps are ignored (paper)
                         g[n_conn + v] = b
                 else:
-                    g[n_conn + v] = np.random.randint(0, n_biases)
-        if np.random.random() < add_rate:
-            _add_connection(g, pair_start, pair_size, n_nodes)
-        if np.random.random() < del_rate and n_edges > 0:
-            pick = np.random.randint(0, n_edges)
+                    r, i = mt_below(mt, i, n_biases)
+                    g[n_conn + v] = r
+        hit, i = mt_chance(mt, i, add_rate)
+        if hit:
+            added, i = _add_connection_at(g, pair_start, pair_size, n_nodes, mt, i)
+        hit, i = mt_chance(mt, i, del_rate)
+        if hit and n_edges > 0:
+            pick, i = mt_below(mt, i, n_edges)
             for c in range(n_conn):
                 if g[c] != 0:
                     if pick == 0:
                         g[c] = 0
                         break
                     pick -= 1
+    mt_end(i)
 
 
 # --------------------------------------------------------------------------- structure + cost
@@ -479,6 +534,371 @@ def population_costs(genomes, src, dst, n_nodes, xs, ys, kind, n_in=8, n_out=1):
     return out
 
 
+# --------------------------------------------------------------------------- the NSGA-II loop's kernels
+# A generation of the 2013 loop evaluates N children, each a mutated copy of one parent.  These
+# kernels give exactly what evaluate_2013 and population_costs give, faster:
+# * only nodes with a path to an output are computed (no other node can change an output);
+# * node values are int8 rows, a node's inputs summed into one int8 row when no sum can leave
+#   [-127, 127] (integer sums: the order of the additions cannot matter), so the pattern loops
+#   are plain SIMD over contiguous bytes;
+# * a child whose output-relevant genes (the simplified network's connections, their weights,
+#   the biases of its nodes) equal its parent's has its parent's correct answers, and one whose
+#   simplified network is its parent's has its parent's cost (the cost depends on that
+#   network alone); nothing is recomputed then;
+# * other costs come from a memo by simplified network kept over the run, else are computed
+#   in buffers allocated once per call, with the very arithmetic, in the same order, of
+#   placement_cost (the same float64 bits).
+# (Tried and dropped, no faster on this machine: branch-free structure and comparison loops,
+# gathering a node's connections to add four rows at a time, rows pre-multiplied by each
+# weight.  The pattern loops run at the SIMD units' pace already.)
+
+
+def input_table(src, dst, n_nodes):
+    """Incoming connections of every node: ``conn[start[v]:start[v + 1]]`` are the genes of the
+    connections into node ``v``, in gene order.
+
+    Examples
+    --------
+    >>> src, dst = connection_table((2, 2, 1))
+    >>> start, conn = input_table(src, dst, 5)
+    >>> start.tolist(), conn.tolist()
+    ([0, 0, 0, 2, 4, 6], [0, 2, 1, 3, 4, 5])
+    """
+    order = np.argsort(dst, kind="stable")
+    start = np.zeros(n_nodes + 1, np.int64)
+    np.add.at(start, dst + 1, 1)
+    return np.cumsum(start), order.astype(np.int64)
+
+
+def target_codes(targets, rule):
+    """(want, flip) such that output ``o`` is right exactly when ``(o == want) != flip``.
+
+    Encodes :func:`_right`'s rules for the outputs -1, 0, 1 as byte arrays the scoring loop
+    compares in SIMD: strict (rule 0) wants +1 for true and -1 for false; "non-negative true"
+    (1) is right unless ``o == -1`` for a true answer or ``o != -1`` for a false one; "positive
+    true" (2) is right when ``o == 1`` matches the answer.
+
+    Examples
+    --------
+    >>> t = np.array([[True, False]])
+    >>> [(w.tolist(), f.tolist()) for w, f in (target_codes(t, r) for r in (0, 1, 2))]
+    [([[1, -1]], [[False, False]]), ([[-1, -1]], [[True, False]]), ([[1, 1]], [[False, True]])]
+    """
+    targets = np.asarray(targets, np.bool_)
+    if rule == 0:
+        return np.where(targets, 1, -1).astype(np.int8), np.zeros(targets.shape, np.bool_)
+    if rule == 1:
+        return np.full(targets.shape, -1, np.int8), targets.copy()
+    return np.ones(targets.shape, np.int8), ~targets
+
+
+@njit(cache=True)
+def _structure(g, src, dst, n_nodes, n_out, reach, keep, words):
+    """The simplified network of genome ``g`` (as :func:`simplified_edges`): ``reach[v]``, node
+    v has a path to an output; ``keep[c]``, connection c is present and ends at such a node;
+    ``words``, ``keep`` as bits."""
+    n_conn = src.shape[0]
+    for v in range(n_nodes - n_out):
+        reach[v] = False
+    for v in range(n_nodes - n_out, n_nodes):
+        reach[v] = True
+    for w in range(words.shape[0]):
+        words[w] = 0
+    for c in range(n_conn - 1, -1, -1):          # later layers first: reach[dst] is final
+        if g[c] != 0 and reach[dst[c]]:
+            reach[src[c]] = True
+            keep[c] = True
+            words[c >> 6] |= np.uint64(1) << np.uint64(c & 63)
+        else:
+            keep[c] = False
+
+
+@njit(cache=True)
+def _same_function(g, parent, keep, reach, n_in, n_nodes):
+    """With the parent's simplified network: are the weights of its connections and the
+    biases of its nodes the parent's too (then every output is the parent's)?"""
+    n_conn = keep.shape[0]
+    for c in range(n_conn):
+        if keep[c] and g[c] != parent[c]:
+            return False
+    for v in range(n_in, n_nodes):
+        if reach[v] and g[n_conn + v - n_in] != parent[n_conn + v - n_in]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _output_correct(g, src, in_start, in_conn, weights, biases, n_in, n_out, reach, vals, acc, want, flip,
+                    out):
+    """Correct answers of one network per goal into ``out``, computing only the nodes that
+    reach an output (``vals``: node rows, the inputs' rows already filled; ``acc``: one row
+    of the accumulator type, ``weights`` of that type)."""
+    n_conn = src.shape[0]
+    n_nodes = vals.shape[0]
+    n_pat = vals.shape[1]
+    for v in range(n_in, n_nodes):
+        if not reach[v]:
+            continue
+        b = biases[g[n_conn + v - n_in]]
+        for p in range(n_pat):
+            acc[p] = b
+        for j in range(in_start[v], in_start[v + 1]):
+            c = in_conn[j]
+            wi = g[c]
+            if wi == 0:
+                continue
+            w = weights[wi - 1]
+            vs = vals[src[c]]
+            for p in range(n_pat):
+                acc[p] += w * vs[p]
+        row = vals[v]
+        for p in range(n_pat):
+            a = acc[p]
+            row[p] = (a > 0) - (a < 0)
+    for t in range(want.shape[0]):
+        cnt = 0
+        for j in range(n_out):
+            o = vals[n_nodes - n_out + j]
+            x = want[t, j * n_pat:(j + 1) * n_pat]
+            f = flip[t, j * n_pat:(j + 1) * n_pat]
+            for p in range(n_pat):
+                cnt += (o[p] == x[p]) != f[p]
+        out[t] = cnt
+
+
+@njit(cache=True)
+def simplified_words(genomes, src, dst, n_nodes, n_out):
+    """Each genome's simplified network (:func:`simplified_edges`' connections) as bits:
+    bit ``c % 64`` of word ``c // 64`` is set when connection ``c`` is kept.
+
+    Examples
+    --------
+    >>> src, dst = connection_table((2, 2, 1))
+    >>> g = np.array([[3, 0, 0, 3, 3, 0, 1, 1, 1]], np.int8)   # 0->2->4 kept, 1->3 dropped
+    >>> simplified_words(g, src, dst, 5, 1).tolist()             # connections 0 and 4
+    [[17]]
+    """
+    n_conn = src.shape[0]
+    words = np.zeros((genomes.shape[0], (n_conn + 63) // 64), np.uint64)
+    reach = np.zeros(n_nodes, np.bool_)
+    keep = np.zeros(n_conn, np.bool_)
+    for k in range(genomes.shape[0]):
+        _structure(genomes[k], src, dst, n_nodes, n_out, reach, keep, words[k])
+    return words
+
+
+@njit(cache=True)
+def _kept_cost(keep, reach, src, dst, xs, ys, kind, n_in, n_out, hidden, lap, bx, by, px, py):
+    """:func:`population_costs`' value for one simplified network (``keep``, ``reach`` from
+    :func:`_structure`), in the caller's buffers: the same operations in the same order as
+    :func:`placement_cost`, so the same float64 result."""
+    n_conn = src.shape[0]
+    n_nodes = reach.shape[0]
+    if kind == 2:
+        n = 0
+        for c in range(n_conn):
+            if keep[c]:
+                n += 1
+        return float(n)
+    for v in range(n_nodes):
+        px[v] = xs[v]
+        py[v] = ys[v]
+    if kind == 0:
+        h = 0
+        for v in range(n_nodes):
+            hidden[v] = -1
+        for v in range(n_in, n_nodes - n_out):
+            if reach[v]:                 # a hidden node of the simplified network
+                hidden[v] = h
+                h += 1
+        if h > 0:
+            for i in range(h):
+                bx[i] = 0.0
+                by[i] = 0.0
+                for j in range(h):
+                    lap[i, j] = 0.0
+            for c in range(n_conn):
+                if not keep[c]:
+                    continue
+                a, b = src[c], dst[c]
+                if hidden[a] >= 0:
+                    lap[hidden[a], hidden[a]] += 1.0
+                    if hidden[b] >= 0:
+                        lap[hidden[a], hidden[b]] -= 1.0
+                    else:
+                        bx[hidden[a]] += xs[b]
+                        by[hidden[a]] += ys[b]
+                if hidden[b] >= 0:
+                    lap[hidden[b], hidden[b]] += 1.0
+                    if hidden[a] >= 0:
+                        lap[hidden[b], hidden[a]] -= 1.0
+                    else:
+                        bx[hidden[b]] += xs[a]
+                        by[hidden[b]] += ys[a]
+            _solve2(lap, bx, by, h)
+            for v in range(n_nodes):
+                if hidden[v] >= 0:
+                    px[v] = bx[hidden[v]]
+                    py[v] = by[hidden[v]]
+    cost = 0.0
+    for c in range(n_conn):
+        if keep[c]:
+            dx = px[src[c]] - px[dst[c]]
+            dy = py[src[c]] - py[dst[c]]
+            cost += dx * dx + dy * dy
+    return cost
+
+
+def new_cost_memo(n_conn: int, slots: int = 4096) -> tuple:
+    """An empty memo of connection costs by simplified network, for
+    :func:`children_objectives_2013`: (keys, costs), a slot empty while its cost is NaN.
+
+    The cost of a network is a function of its simplified network alone (for fixed input
+    coordinates), so a memo kept across generations gives the same costs; late in a P&CC run
+    most children's networks are one of a few hundred neighbours of the population's.
+
+    Examples
+    --------
+    >>> keys, costs = new_cost_memo(106, slots=8)
+    >>> keys.shape, bool(np.isnan(costs).all())
+    ((8, 2), True)
+    """
+    if slots & (slots - 1):
+        raise ValueError("the memo needs a power-of-two number of slots")
+    return np.zeros((slots, (n_conn + 63) // 64), np.uint64), np.full(slots, np.nan)
+
+
+@njit(cache=True)
+def _memo_slot(keys, costs, words):
+    """The slot of ``words`` in the memo: where they are stored, else an empty slot to store
+    them in (open addressing, 8 probes), else the first probe (to overwrite)."""
+    n_words = words.shape[0]
+    h = np.uint64(0x9E3779B97F4A7C15)
+    for w in range(n_words):
+        h = (h ^ words[w]) * np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(31)
+    mask = keys.shape[0] - 1
+    home = np.int64(h & np.uint64(mask))
+    for probe in range(8):
+        slot = (home + probe) & mask
+        if np.isnan(costs[slot]):
+            return slot
+        same = True
+        for w in range(n_words):
+            if keys[slot, w] != words[w]:
+                same = False
+                break
+        if same:
+            return slot
+    return home
+
+
+@njit(cache=True)
+def children_objectives_2013(genomes, parent_of, parents, parent_correct, parent_cost, parent_words,
+                             src, dst, in_start, in_conn, weights, biases, inputs, want, flip, n_out,
+                             xs, ys, kind, correct, cost, words, memo_keys, memo_costs):
+    """Correct answers, connection cost and simplified network of every genome, reusing a
+    parent's values where they cannot differ: what :func:`evaluate_2013` (its ``correct``) and
+    :func:`population_costs` give, bit for bit.
+
+    ``parent_of[k]``: the row of ``parents`` that genome k was copied from before its mutation
+    (-1: none, evaluate afresh); ``parent_correct``, ``parent_cost``, ``parent_words``: that
+    population's values.  ``weights``: the weight values in the accumulator's integer type
+    (int8 when no node's sum can leave [-127, 127]); ``want``, ``flip``: :func:`target_codes`;
+    ``kind``: 0, 1, 2 as :func:`population_costs`, -1 for no cost (``cost`` left as it is);
+    ``memo_keys``, ``memo_costs``: :func:`new_cost_memo` (no rows: no memo).
+    Fills ``correct`` (n, n_goals), ``cost`` (n,) and ``words`` (n, ceil(n_conn / 64)): the
+    simplified network's connections as bits.  Returns how many networks were evaluated and
+    how many costs computed (the others were their parents').
+
+    Examples
+    --------
+    Layers 2-1 with AND's weights; the child differs only in a bias, so it is evaluated, but
+    its cost is its parent's:
+
+    >>> src, dst = connection_table((2, 1))
+    >>> start, conn = input_table(src, dst, 3)
+    >>> weights = np.array([-2, -1, 1, 2], np.int8); biases = np.array([-2, -1, 0, 1, 2], np.int16)
+    >>> want, flip = target_codes(np.array([[False, False, False, True]]), 0)
+    >>> xs = np.array([-1.0, 1.0, 0.0]); ys = np.array([0.0, 0.0, 1.0])
+    >>> args = (src, dst, start, conn, weights, biases, pattern_inputs(2), want, flip, 1, xs, ys, 0)
+    >>> g = np.array([[3, 3, 1]], np.int8)
+    >>> c, k, w = np.zeros((1, 1), np.int32), np.zeros(1), np.zeros((1, 1), np.uint64)
+    >>> memo = new_cost_memo(2, slots=4)
+    >>> children_objectives_2013(g, np.array([-1]), g, c, k, w, *args, c, k, w, *memo)
+    (1, 1)
+    >>> c.tolist(), k.tolist(), w.tolist()
+    ([[4]], [4.0], [[3]])
+    >>> child = np.array([[3, 3, 2]], np.int8)
+    >>> c2, k2, w2 = np.zeros((1, 1), np.int32), np.zeros(1), np.zeros((1, 1), np.uint64)
+    >>> children_objectives_2013(child, np.array([0]), g, c, k, w, *args, c2, k2, w2, *memo)
+    (1, 0)
+    >>> c2.tolist(), k2.tolist()
+    ([[2]], [4.0])
+    """
+    n = genomes.shape[0]
+    n_conn = src.shape[0]
+    n_nodes = xs.shape[0]
+    n_in = inputs.shape[0]
+    n_pat = inputs.shape[1]
+    n_words = words.shape[1]
+    reach = np.zeros(n_nodes, np.bool_)
+    keep = np.zeros(n_conn, np.bool_)
+    vals = np.zeros((n_nodes, n_pat), np.int8)
+    for i in range(n_in):
+        for p in range(n_pat):
+            vals[i, p] = inputs[i, p]
+    acc = np.zeros(n_pat, weights.dtype)
+    hidden = np.empty(n_nodes, np.int64)
+    lap = np.empty((n_nodes, n_nodes))
+    bx = np.empty(n_nodes)
+    by = np.empty(n_nodes)
+    px = np.empty(n_nodes)
+    py = np.empty(n_nodes)
+    n_eval = 0
+    n_cost = 0
+    for k in range(n):
+        g = genomes[k]
+        _structure(g, src, dst, n_nodes, n_out, reach, keep, words[k])
+        pk = parent_of[k]
+        same = pk >= 0
+        if same:
+            for w in range(n_words):
+                if words[k, w] != parent_words[pk, w]:
+                    same = False
+                    break
+        if same and _same_function(g, parents[pk], keep, reach, n_in, n_nodes):
+            for t in range(correct.shape[1]):
+                correct[k, t] = parent_correct[pk, t]
+        else:
+            _output_correct(g, src, in_start, in_conn, weights, biases, n_in, n_out, reach, vals, acc,
+                            want, flip, correct[k])
+            n_eval += 1
+        if kind >= 0:
+            if same:
+                cost[k] = parent_cost[pk]
+                continue
+            slot = -1
+            if memo_keys.shape[0] > 0:
+                slot = _memo_slot(memo_keys, memo_costs, words[k])
+                if not np.isnan(memo_costs[slot]):
+                    hit = True
+                    for w in range(n_words):
+                        if memo_keys[slot, w] != words[k, w]:
+                            hit = False
+                            break
+                    if hit:
+                        cost[k] = memo_costs[slot]
+                        continue
+            cost[k] = _kept_cost(keep, reach, src, dst, xs, ys, kind, n_in, n_out, hidden, lap, bx, by, px, py)
+            n_cost += 1
+            if slot >= 0:
+                for w in range(n_words):
+                    memo_keys[slot, w] = words[k, w]
+                memo_costs[slot] = cost[k]
+    return n_eval, n_cost
+
+
 # --------------------------------------------------------------------------- python side
 RULES = {"strict": 0, "non-negative-true": 1, "positive-true": 2}
 
@@ -626,6 +1046,19 @@ class WeightedNetworkModel:
                                       self.weights, self.biases, self.inputs, targets, self.n_out,
                                       RULES[self.output_rule])
         return Evaluation(correct=correct, outputs=outs)
+
+    def loop_arrays(self, targets: np.ndarray, xs=None) -> dict:
+        """The fixed arguments of :func:`children_objectives_2013` for these targets and input
+        coordinates (``xs``: None for the protocol's).  The accumulator is int8 when no node's
+        sum can leave [-127, 127] (largest |bias| + most inputs x largest |weight|), else int16
+        as in :func:`evaluate_2013`."""
+        start, conn = input_table(self.src, self.dst, self.n_nodes)
+        bound = int(np.abs(self.biases).max()) + int(np.diff(start).max()) * int(np.abs(self.weights).max())
+        want, flip = target_codes(targets, RULES[self.output_rule])
+        return dict(src=self.src, dst=self.dst, in_start=start, in_conn=conn,
+                    weights=self.weights.astype(np.int8 if bound <= 127 else np.int16), biases=self.biases,
+                    inputs=self.inputs, want=want, flip=flip, n_out=self.n_out,
+                    xs=self.xs if xs is None else np.asarray(xs, np.float64), ys=self.ys)
 
     def costs(self, genomes, kind: str, xs=None) -> np.ndarray:
         code = {"length-optimal": 0, "length-fixed": 1, "connections": 2}[kind]

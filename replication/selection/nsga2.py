@@ -12,8 +12,10 @@ with probability 1 (f0_j > f0_i and f1_j >= f1_i), 1 - p (f0_j > f0_i and f1_j <
 p (f0_j == f0_i and f1_j > f1_i), else 0.  So in one round i is kept with probability
 p^A_i (1 - p)^B_i (A_i, B_i the counts of the second and third kinds), or surely dropped if
 the first kind exists.  ``stochastic_fronts`` samples exactly this distribution with sorting
-and counting, O(n) per round after one sort, instead of the O(n^2) pairwise loop
-(``literal_fronts``, kept as the reference the tests compare against).
+and counting instead of the O(n^2) pairwise loop (``literal_fronts``, kept as the reference the
+tests compare against): per round it visits only the individuals that can join the front
+(O(f0 values + candidates)), making the same random draws in the same order as the plain O(n)
+scan of all remaining individuals (``scan_fronts``), so the same fronts.
 
 Survivors: whole fronts in order, the last one cut by crowding distance (largest first).
 Parents: binary tournaments as in sferes: two random permutations, four tournaments per
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+
+from ..rng import mt_begin, mt_chance, mt_end
 
 BIG = 1e14          # crowding distance of a front's extremes (sferes' value)
 
@@ -40,6 +44,13 @@ def _dominates(a0, a1, b0, b1, p, n_obj):
 
 
 @njit(cache=True)
+def _sorted_order(f0, g1):
+    """Indices by f0 descending, then g1 descending, then index (two stable sorts)."""
+    order = np.argsort(-g1, kind="mergesort")
+    return order[np.argsort(-f0[order], kind="mergesort")]
+
+
+@njit(cache=True)
 def stochastic_fronts(f0, f1, p, n_obj, n_needed):
     """Front index of each individual (-1: not reached) until ``n_needed`` are ranked.
 
@@ -52,6 +63,13 @@ def stochastic_fronts(f0, f1, p, n_obj, n_needed):
     Samples the same distribution of fronts as :func:`literal_fronts` (the non-dominated
     sorting of NSGA-II, Deb et al., IEEE TEC 6:182 (2002), with the stochastic dominance of
     Clune, Mouret & Lipson, Proc. R. Soc. B 280:20122863 (2013)).
+
+    The walk visits only what can join a front: the remaining individuals are kept in
+    linked lists, one per f0 value (f1 descending), and within a list the candidates are a
+    prefix (once the largest f1 of higher f0 is >= f1_i, it is >= every later f1), so a
+    round costs O(f0 values + candidates) instead of O(n).  It makes the same random draws
+    in the same order, and so gives the same fronts, as the plain scan over all remaining
+    individuals (:func:`scan_fronts`, which it falls back to when an objective is NaN).
 
     Parameters
     ----------
@@ -77,6 +95,130 @@ def stochastic_fronts(f0, f1, p, n_obj, n_needed):
     [0, 1, 2, 1]
     >>> stochastic_fronts(f0, f1, 1.0, 2, 2).tolist()     # stops once 2 are ranked
     [0, 0, 0, -1]
+    """
+    n = f0.shape[0]
+    g1 = f1 if n_obj > 1 else np.zeros(n)
+    if np.isnan(f0).any() or np.isnan(g1).any():
+        return scan_fronts(f0, f1, p, n_obj, n_needed)   # the sort order below assumes no NaN
+    pp = p if n_obj > 1 else 0.0
+    front = np.full(n, -1, np.int64)
+    order = _sorted_order(f0, g1)
+    v1 = np.empty(n)                    # g1 in sorted order (contiguous)
+    nxt = np.empty(n, np.int64)         # next remaining position with the same f0, -1 at the end
+    # the f0 values with anyone remaining, descending: first position, how many, largest g1
+    head = np.empty(n, np.int64)
+    size = np.empty(n, np.int64)
+    top = np.empty(n)
+    n_groups = 0
+    q = 0
+    while q < n:
+        s = q
+        f = f0[order[q]]
+        while q < n and f0[order[q]] == f:
+            v1[q] = g1[order[q]]
+            nxt[q] = q + 1
+            q += 1
+        nxt[q - 1] = -1
+        head[n_groups] = s
+        size[n_groups] = q - s
+        top[n_groups] = v1[s]
+        n_groups += 1
+    # pp ** k and (1 - pp) ** k, each computed once when first needed (same expression, same value)
+    pow_a = np.full(n + 1, -1.0)
+    pow_b = np.full(n + 1, -1.0)
+    n_live = n
+    ranked = 0
+    level = 0
+    mt, i = mt_begin()                  # draws through a cursor: np.random's numbers, faster
+    while ranked < n_needed and n_live > 0:
+        best1 = -np.inf                 # largest f1 among remaining with strictly higher f0
+        higher = 0                      # how many remain with strictly higher f0
+        n_new = 0
+        for k in range(n_groups):
+            group_best = top[k]
+            sz = size[k]                # as the round started
+            if group_best > best1:      # else every member is surely dominated: no draw
+                # prob = 1.0, times pp ** higher if higher > 0, times (1 - pp) ** b if b > 0: as a
+                # product of two factors that are 1.0 when absent (x * 1.0 == x exactly)
+                fa = 1.0
+                if higher > 0:
+                    if pow_a[higher] < 0.0:
+                        pow_a[higher] = pp ** higher
+                    fa = pow_a[higher]
+                fb = 1.0
+                q = head[k]
+                pq = -1
+                b = 0
+                run = 0
+                prev1 = np.nan
+                while q != -1:
+                    v = v1[q]
+                    if v != prev1:
+                        b += run
+                        run = 0
+                        prev1 = v
+                        if b > 0:
+                            if pow_b[b] < 0.0:
+                                pow_b[b] = (1.0 - pp) ** b
+                            fb = pow_b[b]
+                    run += 1
+                    if best1 >= v:
+                        break                              # surely dominated, and so is the rest
+                    prob = fa * fb
+                    nq = nxt[q]
+                    joins = prob >= 1.0
+                    if not joins:
+                        joins, i = mt_chance(mt, i, prob)   # np.random.random() < prob
+                    if joins:
+                        front[order[q]] = level
+                        n_new += 1
+                        if pq == -1:                       # unlink: it is ranked
+                            head[k] = nq
+                        else:
+                            nxt[pq] = nq
+                        size[k] -= 1
+                    else:
+                        pq = q
+                    q = nq
+                best1 = group_best
+            higher += sz
+        if n_new > 0:                   # drop emptied f0 values; the others' largest g1 now
+            m = 0
+            for k in range(n_groups):
+                q = head[k]
+                if q != -1:
+                    head[m] = q
+                    size[m] = size[k]
+                    top[m] = v1[q]
+                    m += 1
+            n_groups = m
+        n_live -= n_new
+        ranked += n_new
+        level += 1
+    mt_end(i)
+    return front
+
+
+@njit(cache=True)
+def scan_fronts(f0, f1, p, n_obj, n_needed):
+    """Front index of each individual by scanning all remaining ones each round: the reference.
+
+    The plain form of :func:`stochastic_fronts` (same arguments, same result, the same random
+    draws in the same order; O(n) per round): every round walks all remaining individuals
+    sorted by f0 then f1 (both descending), skips the surely dominated, and draws for the
+    others (Deb et al. 2002 with the stochastic dominance of Clune, Mouret & Lipson 2013).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from replication.rng import seed_numba
+    >>> f0 = np.array([3.0, 2.0, 1.0, 2.0, 2.0]); f1 = np.array([0.0, 1.0, 2.0, 0.0, 1.0])
+    >>> scan_fronts(f0, f1, 1.0, 2, 5).tolist()
+    [0, 0, 0, 1, 0]
+    >>> seed_numba(3, "generation", 0); a = scan_fronts(f0, f1, 0.25, 2, 5)
+    >>> seed_numba(3, "generation", 0); b = stochastic_fronts(f0, f1, 0.25, 2, 5)
+    >>> bool((a == b).all())
+    True
     """
     n = f0.shape[0]
     front = np.full(n, -1, np.int64)
@@ -207,12 +349,42 @@ def crowding(f0, f1, n_obj, members):
     [100000000000000.0, 1.5, 1.5, 100000000000000.0]
     """
     m = members.shape[0]
-    dist = np.zeros(m)
+    dist = np.empty(m)
+    _crowding_into(f0, f1, n_obj, members, dist, np.empty(m), np.empty(m, np.int64))
+    return dist
+
+
+@njit(cache=True)
+def _stable_argsort_into(vals, m, order):
+    """``order[:m]`` = np.argsort(vals[:m], kind="mergesort") (the same permutation: a stable
+    sort's order is unique), by insertion for short arrays without NaN, else by that call."""
+    if m > 24:
+        order[:m] = np.argsort(vals[:m], kind="mergesort")
+        return
+    for k in range(m):
+        if vals[k] != vals[k]:                  # NaN: let NumPy's rule place it
+            order[:m] = np.argsort(vals[:m], kind="mergesort")
+            return
+    for k in range(m):
+        v = vals[k]
+        j = k
+        while j > 0 and vals[order[j - 1]] > v:     # strictly greater: equal values keep their order
+            order[j] = order[j - 1]
+            j -= 1
+        order[j] = k
+
+
+@njit(cache=True)
+def _crowding_into(f0, f1, n_obj, members, dist, vals, order):
+    """:func:`crowding` of ``members`` into ``dist[:m]``, with the caller's work arrays
+    (``vals``, ``order``: at least m long), so that a generation's many fronts allocate nothing."""
+    m = members.shape[0]
+    for k in range(m):
+        dist[k] = 0.0
     for o in range(n_obj):
-        vals = np.empty(m)
         for k in range(m):
             vals[k] = f0[members[k]] if o == 0 else f1[members[k]]
-        order = np.argsort(vals, kind="mergesort")
+        _stable_argsort_into(vals, m, order)
         lo, hi = vals[order[0]], vals[order[m - 1]]
         dist[order[0]] = BIG
         dist[order[m - 1]] = BIG
@@ -220,7 +392,6 @@ def crowding(f0, f1, n_obj, members):
             for k in range(1, m - 1):
                 if dist[order[k]] < BIG:
                     dist[order[k]] += (vals[order[k + 1]] - vals[order[k - 1]]) / (hi - lo)
-    return dist
 
 
 @njit(cache=True)
@@ -245,31 +416,49 @@ def survivors(f0, f1, p, n_obj, n_keep):
     [0, 1, 2, 3]
     """
     front = stochastic_fronts(f0, f1, p, n_obj, n_keep)
-    ranked = np.flatnonzero(front >= 0)
-    by_front = ranked[np.argsort(front[ranked], kind="mergesort")]   # members grouped by front
+    n = front.shape[0]
+    # members grouped by front, each front in index order (a counting sort: what a stable sort
+    # of the ranked indices by front gives)
+    n_levels = 0
+    for i in range(n):
+        if front[i] + 1 > n_levels:
+            n_levels = front[i] + 1
+    first = np.zeros(n_levels + 1, np.int64)
+    for i in range(n):
+        if front[i] >= 0:
+            first[front[i] + 1] += 1
+    for lv in range(n_levels):
+        first[lv + 1] += first[lv]
+    by_front = np.empty(first[n_levels], np.int64)
+    fill = first[:n_levels].copy()
+    for i in range(n):
+        if front[i] >= 0:
+            by_front[fill[front[i]]] = i
+            fill[front[i]] += 1
     chosen = np.empty(n_keep, np.int64)
     crowd_out = np.empty(n_keep)
+    d = np.empty(n)                     # work arrays shared by every front's crowding
+    vals = np.empty(n)
+    work = np.empty(n, np.int64)
     filled = 0
-    start = 0
-    while filled < n_keep:
-        stop = start
-        while stop < by_front.shape[0] and front[by_front[stop]] == front[by_front[start]]:
-            stop += 1
-        members = by_front[start:stop]
-        d = crowding(f0, f1, n_obj, members)
-        if filled + members.shape[0] <= n_keep:
-            for k in range(members.shape[0]):
+    lv = 0
+    while filled < n_keep and lv < n_levels:
+        members = by_front[first[lv]:first[lv + 1]]
+        m = members.shape[0]
+        _crowding_into(f0, f1, n_obj, members, d, vals, work)
+        if filled + m <= n_keep:
+            for k in range(m):
                 chosen[filled] = members[k]
                 crowd_out[filled] = d[k]
                 filled += 1
         else:
-            perm = np.random.permutation(members.shape[0])     # random order among equal distances
-            order = perm[np.argsort(-d[perm], kind="mergesort")]
+            perm = np.random.permutation(m)     # random order among equal distances
+            order = perm[np.argsort(-d[:m][perm], kind="mergesort")]
             for k in range(n_keep - filled):
                 chosen[filled] = members[order[k]]
                 crowd_out[filled] = d[order[k]]
                 filled += 1
-        start = stop
+        lv += 1
     return chosen, crowd_out
 
 
