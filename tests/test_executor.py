@@ -38,8 +38,21 @@ def run_files(root: Path) -> dict:
 
 
 # ---------------------------------------------------------------------------- local backends
-def test_results_come_back_in_task_order_from_the_pool():
-    tasks = [Task(square_after, (x, 0.3 if x == 0 else 0.0)) for x in range(5)]   # the first finishes last
+def square_when(x, wait_for=None, touch=None):
+    """x * x, after ``wait_for`` exists (at most 60 s), creating ``touch`` first."""
+    if touch:
+        Path(touch).write_text("done")
+    end = time.monotonic() + 60
+    while wait_for and not Path(wait_for).exists() and time.monotonic() < end:
+        time.sleep(0.01)
+    return x * x
+
+
+def test_results_come_back_in_task_order_from_the_pool(tmp_path):
+    # the first task finishes last: it waits for a file the last task writes (no timing assumption)
+    flag = str(tmp_path / "last-done")
+    tasks = ([Task(square_when, (0, flag))] + [Task(square_when, (x,)) for x in (1, 2, 3)]
+             + [Task(square_when, (4, None, flag))])
     finished = []
     got = run_tasks(tasks, Backend(jobs=2), on_done=lambda i, _r: finished.append(i))
     assert got == [0, 1, 4, 9, 16]
