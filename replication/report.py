@@ -665,17 +665,21 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
         vb = _contrast_values(c.quantity, rb, adapt, c.b)
         counts = isinstance(va, tuple)
         ours = (f"{va[0]}/{va[1]} vs {vb[0]}/{vb[1]}" if counts else f"{_short(va)} vs {_short(vb)}")
+        capped = ""
         for t, rs in ((c.a, ra), (c.b, rb)):
             why = shortened(rs, c.experiment, t, protocols) if not c.quantity.startswith("adapt_") else None
-            if why:
+            if why and not (c.quantity in CAP_TOLERANT and _common_cap(ra + rb)):
                 return Row(c, ours, Verdict(NOT_COMPARABLE, why))
+            if why:
+                capped = (f"; both treatments capped at {_common_cap(ra + rb):,} generations (unsolved runs "
+                          f"ranked as slower than every solved one), shorter than the protocol's")
         pa, pb = pub_all.get(c.a, {}).get(c.quantity), pub_all.get(c.b, {}).get(c.quantity)
         effect = None if counts else _published_effect(c.quantity, pa, pb)
         ns = [p.get("n", p.get("of")) for p in (pa, pb) if p]
         pn = min(ns) if len(ns) == 2 and None not in ns else None
         rates = (tuple(_rate(p) for p in (pa, pb)) if counts and pa and pb else None)
-        return Row(c, ours, verdict_contrast(va, vb, c.direction, effect=effect, counts=counts,
-                                             published_n=pn, rates=rates))
+        v = verdict_contrast(va, vb, c.direction, effect=effect, counts=counts, published_n=pn, rates=rates)
+        return Row(c, ours, Verdict(v.label, v.why + capped) if capped else v)
     source = c.published.get("runs_of", c.treatment)
     rs = groups.get(source, [])
     if not rs:
@@ -685,6 +689,13 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
                    Verdict(QUALITATIVE, "the paper states it in words; no statistical rule applies"))
     why = shortened(rs, c.experiment, source, protocols) if not c.quantity.startswith("adapt_") else None
     vals = values_of(c.quantity, rs, adapt, source)
+    if c.quantity == "generations_to_solution":
+        censored = verdict_censored([r.get("solved_generation") for r in rs], [_cap(r) for r in rs], c.published)
+        if censored is not None:
+            return Row(c, f"{len(_solved(rs))}/{len(rs)} solved within {min(_cap(r) for r in rs):,}", censored)
+    capped = ""
+    if why and c.quantity in CAP_TOLERANT:      # a solved network is the same whatever the cap
+        capped, why = f"; {why} (solved runs only)", None
     if isinstance(vals, list) and not [v for v in vals if v is not None]:
         return Row(c, "-", Verdict(NO_DATA, NO_VALUES.get(c.quantity, f"no {c.quantity} in the runs of {source}")))
     if source != c.treatment:
@@ -703,7 +714,55 @@ def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
         verdict = verdict_spread(vals, c.published)
     else:
         verdict = verdict_value(vals, c.published)
-    return Row(c, ours, verdict)
+    return Row(c, ours, Verdict(verdict.label, verdict.why + capped) if capped else verdict)
+
+
+# Quantities that stay comparable under a shorter cap: the Qm of a *solved* network does not
+# depend on how long unsolved runs would have gone on; times do when every run shares one cap
+# (unsolved runs are then censored at the same point and rank as slower than any solved run).
+CAP_TOLERANT = ("qm", "generations_to_solution")
+
+
+def _common_cap(rs) -> int | None:
+    caps = {_cap(r) for r in rs}
+    return caps.pop() if len(caps) == 1 and None not in caps else None
+
+
+def verdict_censored(times, caps, pub: dict) -> Verdict | None:
+    """"Not reproduced" from unsolved runs alone, when it is decidable: if the published median
+    time (centre + plus: the top of its stated range) lies below every run's cap, each run would
+    solve within the cap with probability >= 1/2 were the published value right; so k unsolved
+    runs of n give the one-sided binomial p = P(X >= k | n, 1/2).  p < ALPHA: not reproduced
+    (our median is above the cap, hence above the published range).  None when that does not
+    apply (fewer than half unsolved, a cap inside the published range, no range published), so
+    the ordinary rules decide.
+
+    Examples
+    --------
+    >>> pub = {"centre": 2800, "plus": 9500, "minus": 600}
+    >>> v = verdict_censored([None] * 6, [20000] * 6, pub)
+    >>> v.label, v.why.split(";")[0]
+    ('not reproduced', '6 of 6 runs unsolved at 20,000 generations, above the published 2,800 (+9,500)')
+    >>> verdict_censored([None] * 5 + [900], [20000] * 6, pub).label      # p = 7/64: cannot tell
+    'inconclusive (n too small)'
+    >>> verdict_censored([None, 900, 1200], [20000] * 3, pub) is None     # most runs solved
+    True
+    >>> verdict_censored([None] * 6, [10000] * 6, pub) is None            # cap inside the range
+    True
+    """
+    centre = pub.get("centre", pub.get("value"))
+    if centre is None or not times or None in caps:
+        return None
+    upper = centre + pub.get("plus", 0)
+    n, k = len(times), sum(t is None for t in times)
+    cap = min(caps)
+    if 2 * k <= n or cap <= upper:
+        return None
+    p = sum(math.comb(n, j) for j in range(k, n + 1)) / 2 ** n
+    why = (f"{k} of {n} runs unsolved at {cap:,} generations, above the published {centre:,} "
+           f"(+{pub.get('plus', 0):,}); were the published median right, each run would solve within "
+           f"{cap:,} with probability >= 1/2: binomial p = {p:.2g}")
+    return Verdict(NOT if p < ALPHA else INCONCLUSIVE, why)
 
 
 def _rate(pub: dict) -> float:

@@ -96,7 +96,10 @@ def test_three_runs_per_treatment_never_reproduce_a_count_time_or_qm(runs, proto
     for row in _logic_rows(runs):
         assert row.verdict.label != R.REPRODUCED, row
         if row.ours != "-":
-            assert row.verdict.label == R.NOT_COMPARABLE and "100,000" in row.verdict.why
+            # times and solved networks' Qm stay comparable under one common cap, and say it
+            tolerant = row.claim.quantity in R.CAP_TOLERANT
+            assert (row.verdict.label == R.NOT_COMPARABLE or tolerant) and (
+                "100,000" in row.verdict.why or "capped at 1,000" in row.verdict.why), row
     # the same runs judged as complete: 3 runs still cannot support "reproduced", and each row says why
     rows = _logic_rows(runs, protocols_at_our_cap)
     judged = [r for r in rows if r.claim.quantity in COUNT_TIME_QM and r.verdict.label != R.NO_DATA]
