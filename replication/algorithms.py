@@ -210,17 +210,36 @@ class Ka2005Algorithm:
         return fields
     # ----- whole stretches of generations in numba (replication.fused)
     def _fused_kernel_args(self):
-        """The fixed arguments of :func:`replication.fused.ka2005_circuit_stretch`, or None when
-        this run cannot use it (not one-output NAND circuits, random goals)."""
-        from .genomes.nand_circuit import MUTATION_OPERATORS, NandCircuitModel
-        m, p = self.model, self.protocol
-        if not isinstance(m, NandCircuitModel) or m.n_outputs != 1 or self.schedule.random \
-                or self.schedule.kind not in ("fixed", "mvg") or m.n_gates > 64 or m.n_nodes >= 255:
+        """``(kind, fixed arguments)`` of the fused kernel of this run
+        (:func:`replication.fused.ka2005_circuit_stretch` or
+        :func:`replication.fused.ka2005_retina_stretch`), or None when it cannot use one."""
+        from .genomes.nand_circuit import NandCircuitModel
+        from .genomes.threshold_network import ThresholdNetworkModel
+        if self.schedule.random or self.schedule.kind not in ("fixed", "mvg") \
+                or type(self).advance is not Ka2005Algorithm.advance:    # another selection scheme
             return None
+        if isinstance(self.model, NandCircuitModel):
+            args = self._fused_circuit_args()
+            return None if args is None else ("circuit", args)
+        if isinstance(self.model, ThresholdNetworkModel):
+            args = self._fused_retina_args()
+            return None if args is None else ("retina", args)
+        return None
+
+    def _sched_args(self) -> dict:
         sched_map = np.array([self.goals.index(g) for g in self.schedule.goals], np.int64)
-        graph = m.graph_options(p) if self.modularity else (False, True, False, False)
         return dict(sched_epoch=0 if self.schedule.kind == "fixed" else int(self.schedule.epoch),
-                    sched_map=sched_map, targets=np.ascontiguousarray(self.targets, np.uint64),
+                    sched_map=sched_map)
+
+    def _fused_circuit_args(self):
+        """The fixed arguments of :func:`replication.fused.ka2005_circuit_stretch`, or None (not
+        one-output NAND circuits of at most 64 gates)."""
+        from .genomes.nand_circuit import MUTATION_OPERATORS
+        m, p = self.model, self.protocol
+        if m.n_outputs != 1 or m.n_gates > 64 or m.n_nodes >= 255:
+            return None
+        graph = m.graph_options(p) if self.modularity else (False, True, False, False)
+        return dict(**self._sched_args(), targets=np.ascontiguousarray(self.targets, np.uint64),
                     n_inputs=m.n_inputs, n_gates=m.n_gates, in_masks=m.in_masks, full=m.full,
                     sweeps=m.sweeps, initial_state=m.initial_state, n_rows=m.n_rows,
                     penalty=float(m.penalty), free_gates=int(m.free_gates),
@@ -230,6 +249,30 @@ class Ka2005Algorithm:
                     by_fitness=bool(self.by_fitness), threshold=float(self.threshold),
                     mutation_mode=MUTATION_OPERATORS[m.mutation_operator],
                     probability=float(m.mutation_probability), output_any=bool(m.output_any))
+
+    def _fused_retina_args(self):
+        """The fixed arguments of :func:`replication.fused.ka2005_retina_stretch`, or None where
+        it does not apply: the Qmax calibration (fitness = Q), the binary encoding (its per-bit
+        mutation and cancelling weights are not in the kernel), networks too large for the bit masks
+        of the kernel (more than 62 neurons, or a layer of more than 62)."""
+        from .fused import CROSSOVER_MODES, ENVIRONMENTS
+        m = self.model
+        if self.modularity or m.binary or m.n_neurons > 62 or max(m.prev_sizes) > 62 \
+                or m.crossover_mode not in CROSSOVER_MODES or m.pattern_mode not in ENVIRONMENTS \
+                or self.solved_on not in ("all", "environment"):
+            return None
+        classes = m.classes if m.pattern_mode == "balanced" else np.zeros((1, 1), np.int64)
+        return dict(**self._sched_args(), targets=np.ascontiguousarray(self.targets, np.uint64),
+                    layer_start=m.layer_start, neuron_layer=m.neuron_layer,
+                    prev_sizes=m.prev_sizes, fanin=m.fanin, tmin=int(m.tmin), tmax=int(m.tmax),
+                    at_least=bool(m.at_least), env_mode=ENVIRONMENTS[m.pattern_mode],
+                    n_patterns=int(m.n_patterns), classes=np.ascontiguousarray(classes, np.int64),
+                    penalty=float(m.penalty), free_neurons=int(m.free), cost_weight=float(m.cost_weight),
+                    elite=int(self.elite), random_ties=bool(self.random_ties), by_fitness=bool(self.by_fitness),
+                    threshold=float(self.threshold), solved_on_env=self.solved_on == "environment",
+                    track_other=not self.by_fitness, track_solutions=bool(self.track_solutions),
+                    pm=float(m.pm), pc=float(m.pc), crossover_mode=CROSSOVER_MODES[m.crossover_mode],
+                    uniform=bool(m.uniform))
 
     def stretch(self, gen: int, end: int, state: dict, watch, resume_at: int = -1) -> tuple | None:
         """Run generations ``gen .. end-1`` in numba as :meth:`assess` + :meth:`advance` would,
@@ -244,6 +287,30 @@ class Ka2005Algorithm:
         None when this run has no fused kernel."""
         if self._fused is None:
             return None
+        kind, args = self._fused
+        k = end - gen
+        n_goals = len(self.goals)
+        logs = dict(log_best=np.empty(k), log_mean=np.empty(k), log_solved=np.empty(k, np.int64),
+                    log_correct=np.empty((k, n_goals), np.int64))
+        run = dict(gen=gen, end=end, seed=self.seed, needs_solved=np.asarray(watch["needs_solved"], np.bool_),
+                   readapt_epoch=int(watch["readapt_epoch"]), watch_until=int(watch["watch_until"]),
+                   resume_at=int(resume_at), **logs, **args)
+        step = self._circuit_stretch if kind == "circuit" else self._retina_stretch
+        g = step(state, run)
+        # the log values as log_row gives them: Python floats and ints; the fraction right is the
+        # same correctly rounded division in NumPy as int(v) / n_rows (done in bulk: this is per
+        # generation, so it counts)
+        n = g - gen + (1 if g < end else 0)
+        best, mean = logs["log_best"][:n].tolist(), logs["log_mean"][:n].tolist()
+        n_solved = logs["log_solved"][:n].tolist()
+        accuracy = (logs["log_correct"][:n] / self.model.n_rows).tolist()
+
+        def values(i):
+            return [best[i], mean[i], n_solved[i]] + accuracy[i]
+        rows = [(t, values(t - gen)) for t in range(gen, g) if self.logs_generation(t)]
+        return g, rows, ((n_solved[g - gen], values(g - gen)) if g < end else None)
+
+    def _circuit_stretch(self, state: dict, run: dict) -> int:
         from .fused import N_RECORD, ka2005_circuit_stretch, new_memo
         pop = state["population"]
         c = self._cache
@@ -253,27 +320,49 @@ class Ka2005Algorithm:
                                    rec2=np.zeros((n, N_RECORD), np.uint64), q=np.zeros(n), q2=np.zeros(n),
                                    dirty=np.ones(n, np.bool_), dirty_q=np.ones(n, np.bool_),
                                    memo=c["memo"] if c is not None else new_memo(pop.shape[1]))
-        k = end - gen
-        n_goals = len(self.goals)
-        best, mean = np.empty(k), np.empty(k)
-        n_solved, correct = np.empty(k, np.int64), np.empty((k, n_goals), np.int64)
-        g, swapped = ka2005_circuit_stretch(
-            c["pop"], c["spare"], c["rec"], c["rec2"], c["q"], c["q2"], c["dirty"], c["dirty_q"], **c["memo"],
-            gen=gen, end=end, seed=self.seed, needs_solved=np.asarray(watch["needs_solved"], np.bool_),
-            readapt_epoch=int(watch["readapt_epoch"]), watch_until=int(watch["watch_until"]),
-            resume_at=int(resume_at),
-            log_best=best, log_mean=mean, log_solved=n_solved, log_correct=correct, **self._fused)
+        g, swapped = ka2005_circuit_stretch(c["pop"], c["spare"], c["rec"], c["rec2"], c["q"], c["q2"],
+                                            c["dirty"], c["dirty_q"], **c["memo"], **run)
         if swapped:
             for a, b in (("pop", "spare"), ("rec", "rec2"), ("q", "q2")):
                 c[a], c[b] = c[b], c[a]
         state["population"] = c["pop"]
-        n_rows = self.model.n_rows
+        return g
 
-        def values(t):
-            return ([float(best[t - gen]), float(mean[t - gen]), int(n_solved[t - gen])]
-                    + [int(v) / n_rows for v in correct[t - gen]])
-        rows = [(t, values(t)) for t in range(gen, g) if self.logs_generation(t)]
-        return g, rows, ((int(n_solved[g - gen]), values(g)) if g < end else None)
+    def _retina_stretch(self, state: dict, run: dict) -> int:
+        from .fused import N_RETINA_RECORD, ka2005_retina_stretch, new_value_store, retina_records
+        m = self.model
+        if m.pattern_mode == "fixed" and m.fixed_mask is None:
+            m.environment()                         # raises: start_run was not called
+        pop = state["population"]
+        c = self._cache
+        if c is None or c["pop"] is not pop:
+            # the record of a population the loop has not seen (the first stretch, after a step
+            # of assess + advance, after a resume): every neuron of every network evaluated once
+            n, n_nodes = pop.shape[0], m.n_inputs + m.n_neurons
+            store = new_value_store(n, n_nodes, len(self.goals))
+            c = self._cache = dict(pop=pop, spare=np.empty_like(pop), nptr=np.zeros((n, n_nodes), np.int32),
+                                   nptr2=np.zeros((n, n_nodes), np.int32),
+                                   rec=np.zeros((n, N_RETINA_RECORD), np.int64),
+                                   rec2=np.zeros((n, N_RETINA_RECORD), np.int64), store=store)
+            retina_records(pop, c["nptr"], c["rec"], **store, pixels=m.pixels, layer_start=m.layer_start,
+                           neuron_layer=m.neuron_layer, at_least=m.at_least)
+        n_goals, n_fields = len(self.goals), pop.shape[1]
+        kept = {}                                   # the 2005 retina's records the kernel keeps up to date
+        for key, shape, dtype in (("other_solved_at", (n_goals,), np.int64), ("solution_at", (n_goals,), np.int64),
+                                  ("solutions", (n_goals, n_fields), pop.dtype)):
+            if key in state:
+                state[key] = np.ascontiguousarray(state[key], dtype)
+                kept[key] = state[key]
+            else:                                   # not kept by this run: scratch
+                kept[key] = np.zeros(shape, dtype) if key == "solutions" else np.full(shape, -1, dtype)
+        env_mask = m.fixed_mask if m.pattern_mode == "fixed" else m.all_mask
+        g, swapped = ka2005_retina_stretch(c["pop"], c["spare"], c["nptr"], c["nptr2"], c["rec"], c["rec2"],
+                                           **c["store"], env_mask=env_mask, **kept, **run)
+        if swapped:
+            for a, b in (("pop", "spare"), ("nptr", "nptr2"), ("rec", "rec2")):
+                c[a], c[b] = c[b], c[a]
+        state["population"] = c["pop"]
+        return g
 
     def log_header(self) -> list[str]:
         return ["best_fitness", "mean_fitness", "n_solved"] + [f"best_accuracy_{g}" for g in self.goals]

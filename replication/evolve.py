@@ -15,10 +15,11 @@ population -> first-solution bookkeeping and the log row -> stop rule -> the alg
 advances (selection, variation) -> optional trace -> checkpoint every
 ``run.checkpoint_every`` generations.  A run resumed from a checkpoint continues bit for bit
 as an uninterrupted one would, and ``result.json`` is written last.  Where the algorithm
-offers it (``algo.stretch``: the 2005 NAND circuits), the generations between the loop's
-bookkeeping events run as stretches in numba (:mod:`.fused`): the same draws, populations and
-log rows, without a Python step per generation.  The 2013 NSGA-II runs each generation as one
-numba call (:func:`.fused.nsga2_generation_2013`), with the same results.
+offers it (``algo.stretch``: the 2005 elite scheme over NAND circuits or retina threshold
+networks), the generations between the loop's bookkeeping events run as stretches in numba
+(:mod:`.fused`): the same draws, populations and log rows, without a Python step per
+generation.  The 2013 NSGA-II runs each generation as one numba call
+(:func:`.fused.nsga2_generation_2013`), with the same results.
 
 Stop rules (``run.stop``): ``never`` (run ``max_generations``), ``all-goals-solved`` (every
 goal of the schedule has been solved once), ``first-solution`` (a solved individual for the

@@ -1,4 +1,4 @@
-"""Whole stretches of generations of the 2005 elite scheme over NAND circuits, inside numba.
+"""Whole stretches of generations of the 2005 elite scheme (NAND circuits, retina threshold networks), inside numba.
 
 The generation loop (:mod:`replication.evolve`) is one Python step per generation: seed the
 generation's stream, assess, log, stop rule, select, mutate.  For the logic circuits a
@@ -27,6 +27,14 @@ tournaments, mutation, the children's objectives and the survivors, with the dra
 of :meth:`replication.algorithms.Nsga2Algorithm.assess` done step by step
 (``tests/test_weighted_network.py`` checks it generation by generation).
 
+The 2005 retina (:func:`ka2005_retina_stretch`) works the same way, with its own record: the
+value of every neuron of every network, interned in a store of distinct values, so that a
+varied network re-evaluates only the neurons whose gene was mutated or whose inputs changed
+(a neuron's value is a function of its gene and inputs: this is exact), and the retina's
+bookkeeping (the environment's draw, the other solved criterion, the latest solutions of an
+MVG run) in the kernel, in the order :meth:`replication.algorithms.Ka2005Algorithm.assess`
+has it.
+
 Examples
 --------
 >>> from replication.rng import derive
@@ -43,6 +51,9 @@ from numba import njit
 
 from .genomes.nand_circuit import (_effective_mask, circuit_matrix, evaluate_rows, mutate_population,
                                    mutate_population_per_locus, popcount64)
+from .genomes.threshold_network import (GENE, N_WORDS, SLOTS, _neuron_table, _neuron_word, crossover_networks,
+                                        crossover_once, mutate_networks, per_genome_partners,
+                                        recombine_children, sample_balanced_mask, sample_mask)
 from .genomes.weighted_network import children_objectives_2013, mutate_2013
 from .modularity import greedy_labels
 from .selection.ka2005 import select
@@ -416,6 +427,531 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
         pop, spare = spare, pop
         rec, rec2 = rec2, rec
         q, q2 = q2, q
+        swapped = not swapped
+        g += 1
+    return g, swapped
+
+
+# ============================================================================ the 2005 retina
+# The fused retina loop keeps, for every network, the value (256 bits) of every neuron, so that
+# a varied network re-evaluates only the neurons its variation can change.  Values are
+# *interned*: a store holds each distinct value once, and a network holds, per node (the 8
+# pixels, then the neurons), the index of its value's entry.  Equal values have equal indices,
+# so "did this input change?" is an integer comparison, a copied network copies 23 integers,
+# and a population's few hundred distinct values stay in cache.  Each entry also caches its
+# patterns right per goal and, for the generation being assessed, on the environment (an
+# output value is shared by many networks).
+#
+# Helpers inlined into the loops take scalars only: an inlined helper that takes arrays costs
+# two atomic reference-count operations per array and call, which here cost more than the work.
+
+# record columns (int64) of a retina network: effective neurons, effective connections
+_R_NEFF, _R_CONN = 0, 1
+N_RETINA_RECORD = 2
+# columns of a store entry's ``info`` (int64): patterns right per goal known, the generation whose
+# environment ``right`` counts, then the patterns right per goal
+_I_OK, _I_STAMP, _I_RIGHT, _I_CORRECT = 0, 1, 2, 3
+# crossover modes of the retina (variation.crossover_mode)
+CROSSOVER_MODES = {"pairs": 0, "one-per-generation": 1, "per-genome": 2}
+# environments (retina.patterns): a constant mask ("all", "fixed"), a fresh sample, a balanced sample
+ENVIRONMENTS = {"all": 0, "fixed": 0, "resample": 1, "balanced": 2}
+#: the smallest hash table of the value store (entries; it grows with the values held)
+MIN_TABLE_BITS = 10
+#: values held before the first collection of unreferenced ones (then 3x the values still used)
+MIN_COLLECT = 2048
+
+
+def new_value_store(n_rows: int, n_nodes: int, n_goals: int) -> dict:
+    """An empty store of interned neuron values for populations of ``n_rows`` networks of
+    ``n_nodes`` nodes: ``values`` (entry -> 4 words: 32 bytes, half a cache line), ``alive``,
+    ``info`` (see ``_I_*``), and a hash ``table`` (-1: empty) of which the first ``2**meta[1]``
+    slots are in use.  Entries from ``meta[3]`` on were never used; below it, the free ones are
+    a stack (``free``, ``meta[0]`` of them, the lowest on top).
+
+    The capacity (a power of two, at least twice ``n_rows * n_nodes``) leaves room for every
+    value a generation can make besides those its parents hold.  A population holds a few
+    hundred distinct values; entries no network refers to any more are collected
+    (:func:`_collect_values`) once ``meta[2]`` entries are in use (or too few are free), so
+    that the entries in use, and the hash table (sized for at most half full until the next
+    collection), stay small enough to be in cache, and collecting costs little.
+
+    Examples
+    --------
+    >>> st = new_value_store(600, 23, 2)
+    >>> st["values"].shape, st["info"].shape, st["table"].shape, st["meta"].tolist()
+    ((32768, 4), (32768, 5), (65536,), [0, 12, 2048, 0])
+    """
+    cap = 1
+    while cap < 2 * n_rows * n_nodes + 64:
+        cap *= 2
+    info = np.zeros((cap, _I_CORRECT + n_goals), np.int64)
+    info[:, _I_STAMP] = -1
+    return dict(values=np.zeros((cap, N_WORDS), np.uint64), alive=np.zeros(cap, np.bool_), info=info,
+                table=np.full(2 * cap, -1, np.int32), free=np.zeros(cap, np.int32),
+                meta=np.array([0, _table_bits(MIN_COLLECT, 2 * cap), MIN_COLLECT, 0], np.int64))
+
+
+def _table_bits(entries: int, most: int) -> int:
+    """log2 of the hash table for up to ``entries`` entries (at most half full), at most ``most``."""
+    bits = MIN_TABLE_BITS
+    while (1 << bits) < 2 * entries and (2 << bits) <= most:
+        bits += 1
+    return bits
+
+
+@njit(cache=True, inline="always")
+def _hash4(w0, w1, w2, w3):
+    """A 64-bit hash of a value (independent multiplies, then a mix that moves high bits down)."""
+    h = (w0 * np.uint64(0x9E3779B97F4A7C15) + w1 * np.uint64(0xBF58476D1CE4E5B9)
+         + w2 * np.uint64(0x94D049BB133111EB) + w3 * np.uint64(0xD1B54A32D192ED03))
+    return h ^ (h >> np.uint64(32))
+
+
+@njit(cache=True)
+def _rehash(values, alive, table, bits, top):
+    """Rebuild the first ``2**bits`` slots of the hash table from the entries in use (below ``top``)."""
+    size = 1 << bits
+    for pos in range(size):
+        table[pos] = -1
+    for e in range(top):
+        if alive[e]:
+            pos = np.int64(_hash4(values[e, 0], values[e, 1], values[e, 2], values[e, 3]) & np.uint64(size - 1))
+            while table[pos] >= 0:
+                pos = (pos + 1) & (size - 1)
+            table[pos] = e
+
+
+@njit(cache=True)
+def _store_new(w0, w1, w2, w3, h, pos, values, alive, info, table, free, meta):
+    """A new entry for the value (w0, w1, w2, w3), at the empty table slot ``pos`` (h: its hash)."""
+    if meta[0] > 0:
+        meta[0] -= 1
+        e = free[meta[0]]
+    else:
+        e = meta[3]
+        meta[3] += 1
+    values[e, 0], values[e, 1], values[e, 2], values[e, 3] = w0, w1, w2, w3
+    alive[e] = True
+    info[e, _I_OK] = 0
+    info[e, _I_STAMP] = -1
+    table[pos] = e
+    size = 1 << meta[1]
+    if 2 * (meta[3] - meta[0]) > size and 2 * size <= table.shape[0]:   # keep it at most half full
+        meta[1] += 1
+        _rehash(values, alive, table, meta[1], meta[3])
+    return e
+
+
+@njit(cache=True)
+def _intern(w0, w1, w2, w3, values, alive, info, table, free, meta):
+    """The entry of the value (w0, w1, w2, w3), made if new (linear probing).  (The loop of
+    :func:`_update_varied` has this look-up written out: a call passes every array.)"""
+    h = _hash4(w0, w1, w2, w3)
+    size = 1 << meta[1]
+    pos = np.int64(h & np.uint64(size - 1))
+    e = table[pos]
+    while e >= 0:
+        if values[e, 0] == w0 and values[e, 1] == w1 and values[e, 2] == w2 and values[e, 3] == w3:
+            return e
+        pos = (pos + 1) & (size - 1)
+        e = table[pos]
+    return _store_new(w0, w1, w2, w3, h, pos, values, alive, info, table, free, meta)
+
+
+@njit(cache=True)
+def _collect_values(nptr, values, alive, table, free, meta):
+    """Free every entry no network of ``nptr`` refers to; the hash table shrinks to fit."""
+    top = meta[3]
+    for e in range(top):
+        alive[e] = False
+    for k in range(nptr.shape[0]):
+        for j in range(nptr.shape[1]):
+            alive[nptr[k, j]] = True
+    while top > 0 and not alive[top - 1]:
+        top -= 1
+    n_free = 0
+    for e in range(top - 1, -1, -1):                # the lowest free entry goes first
+        if not alive[e]:
+            free[n_free] = e
+            n_free += 1
+    meta[0] = n_free
+    meta[3] = top
+    used = top - n_free
+    meta[2] = max(MIN_COLLECT, 3 * used)
+    bits = MIN_TABLE_BITS
+    while (1 << bits) < 2 * meta[2] and (2 << bits) <= table.shape[0]:
+        bits += 1
+    meta[1] = bits
+    _rehash(values, alive, table, bits, top)
+
+
+@njit(cache=True)
+def _source_base(layer_start, neuron_layer, n_in):
+    """Column of ``nptr`` where the sources of each neuron start (its previous layer's first node)."""
+    base = np.empty(neuron_layer.shape[0], np.int64)
+    for j in range(neuron_layer.shape[0]):
+        lay = neuron_layer[j]
+        base[j] = 0 if lay == 0 else n_in + layer_start[lay - 1]
+    return base
+
+
+@njit(cache=True, inline="always")
+def _slot(src, first):
+    """Column and keep-mask of an input slot: its source's column, or (an empty slot, src = -1)
+    any valid column with a mask of 0 (an absent input is constant 0)."""
+    return first + (src if src > 0 else 0), np.uint64(0) - np.uint64(src >= 0)
+
+
+@njit(cache=True)
+def _network_record(genomes, k, layer_start, neuron_layer, rec, row):
+    """``rec[row]`` <- effective neurons and effective connections (distinct sources of each
+    effective neuron: the edges :meth:`ThresholdNetworkModel.edges` lists) of the integer-encoded
+    network ``genomes[k]``, as bit masks: a neuron's sources have lower numbers, so one pass
+    from the output down finds every neuron with a path to it (the set
+    :func:`threshold_network._effective` marks)."""
+    n_neurons = neuron_layer.shape[0]
+    eff = 1 << (n_neurons - 1)
+    count = 0
+    conn = 0
+    for j in range(n_neurons - 1, -1, -1):
+        if not (eff >> j) & 1:
+            continue
+        count += 1
+        bits = 0
+        for s in range(SLOTS):
+            src = genomes[k, j * GENE + 2 * s]
+            if src >= 0:
+                bits |= 1 << src
+        conn += popcount64(np.uint64(bits))
+        lay = neuron_layer[j]
+        if lay > 0:
+            eff |= bits << layer_start[lay - 1]
+    rec[row, _R_NEFF] = count
+    rec[row, _R_CONN] = conn
+
+
+@njit(cache=True)
+def retina_records(pop, nptr, rec, values, alive, info, table, free, meta, pixels, layer_start, neuron_layer, at_least):
+    """The fused retina loop's record of a population: the entry (in an empty store,
+    :func:`new_value_store`) of the value of every node of every network, the 8 pixels first,
+    then the neurons (``nptr``), and per network its effective neurons and effective
+    connections (``rec``).
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> from replication.genomes.threshold_network import neuron_values
+    >>> from replication.rng import seed_numba
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg")
+    >>> m = genome_model(p); seed_numba(1, "init"); pop = m.random(30)
+    >>> st = new_value_store(30, 23, 2)
+    >>> nptr, rec = np.zeros((30, 23), np.int32), np.zeros((30, 2), np.int64)
+    >>> retina_records(pop, nptr, rec, **st, pixels=m.pixels, layer_start=m.layer_start,
+    ...                neuron_layer=m.neuron_layer, at_least=True)
+    >>> v = neuron_values(pop, m.pixels, m.layer_start, m.neuron_layer, True)
+    >>> bool((st["values"][nptr[:, 8:], :4] == v).all())   # every neuron's value, through its entry
+    True
+    >>> bool((rec[:, 0] == m.evaluate(pop, m.targets(["L & R"])).n_effective).all())
+    True
+    >>> len(np.unique(nptr)) < nptr.size                   # equal values share an entry
+    True
+    """
+    n_in = pixels.shape[0]
+    first = _source_base(layer_start, neuron_layer, n_in)
+    for k in range(pop.shape[0]):
+        for i in range(n_in):
+            nptr[k, i] = _intern(pixels[i, 0], pixels[i, 1], pixels[i, 2], pixels[i, 3], values, alive, info,
+                                 table, free, meta)
+        for j in range(neuron_layer.shape[0]):
+            w0, w1, w2, w3 = _eval_through(pop, k, j, first[j], at_least, values, nptr, k)
+            nptr[k, n_in + j] = _intern(w0, w1, w2, w3, values, alive, info, table, free, meta)
+        _network_record(pop, k, layer_start, neuron_layer, rec, k)
+
+
+@njit(cache=True)
+def _eval_through(genomes, k, j, first, at_least, values, nptr, row):
+    """Neuron j's value (4 words) in network ``genomes[k]``, its inputs read through the
+    entries ``nptr[row]`` (columns ``first + source``): the neuron function of
+    :mod:`..genomes.threshold_network` (:func:`_neuron_table`, :func:`_neuron_word`)."""
+    base = j * GENE
+    m0, m2, m4, m6, d0, d1, d2, d3 = _neuron_table(genomes[k, base + 1], genomes[k, base + 3],
+                                                   genomes[k, base + 5], genomes[k, base + 6], at_least)
+    ca, ka = _slot(genomes[k, base], first)
+    cb, kb = _slot(genomes[k, base + 2], first)
+    cc, kc = _slot(genomes[k, base + 4], first)
+    ea, eb, ec = nptr[row, ca], nptr[row, cb], nptr[row, cc]
+    return (_neuron_word(values[ea, 0] & ka, values[eb, 0] & kb, values[ec, 0] & kc, m0, m2, m4, m6, d0, d1, d2, d3),
+            _neuron_word(values[ea, 1] & ka, values[eb, 1] & kb, values[ec, 1] & kc, m0, m2, m4, m6, d0, d1, d2, d3),
+            _neuron_word(values[ea, 2] & ka, values[eb, 2] & kb, values[ec, 2] & kc, m0, m2, m4, m6, d0, d1, d2, d3),
+            _neuron_word(values[ea, 3] & ka, values[eb, 3] & kb, values[ec, 3] & kc, m0, m2, m4, m6, d0, d1, d2, d3))
+
+
+@njit(cache=True)
+def _update_varied(parents, partner, taken, touched, nptr, nptr2, rec2, spare, values, alive, info, table, free,
+                   meta, first_col, layer_start, neuron_layer, at_least):
+    """The records of the varied rows of the new generation (``spare``, ``nptr2``, ``rec2``,
+    which start as copies of their parents').
+
+    A neuron's value is a function of its gene and its inputs only, so each neuron of a varied
+    network keeps the entry it has in the network its gene came from (the parent, or for the
+    genes of mask ``taken[k]`` the crossover partner ``partner[k]``) unless its gene was
+    mutated or one of its inputs differs from that network's: only such neurons are evaluated
+    again (this is exact).  The effective set and connections change only with a source.
+
+    The neuron evaluation (:func:`_eval_through`), the look-up in the store (:func:`_intern`)
+    and the wiring (:func:`_network_record`) are written out here: this is the hot loop (about
+    half of a generation's time), and a call to a helper, inlined or not, costs more than the
+    work (the arrays passed on are reference-counted, with atomic operations)."""
+    n = parents.shape[0]
+    n_neurons = neuron_layer.shape[0]
+    n_in = nptr.shape[1] - n_neurons
+    for k in range(n):
+        t = taken[k]
+        if t == 0 and touched[k] < 0:
+            continue
+        p = parents[k]
+        r = parents[partner[k]] if partner[k] >= 0 else p
+        mutated = touched[k] // GENE if touched[k] >= 0 else -1
+        # neurons before the first changed gene keep the parent's entries
+        first = mutated if mutated >= 0 else n_neurons
+        cross = t != 0 and r != p      # (two copies of one network exchange identical genes)
+        if cross:
+            bits = t
+            while bits:                # the genes taken from the partner, lowest first
+                j = popcount64((bits & (np.uint64(0) - bits)) - np.uint64(1))
+                bits &= bits - np.uint64(1)
+                nptr2[k, n_in + j] = nptr[r, n_in + j]
+                if j < first:
+                    first = j
+        for j in range(first, n_neurons):
+            orow = r if cross and (t >> np.uint64(j)) & np.uint64(1) else p
+            base = j * GENE
+            c0 = first_col[j]
+            ca, ka = _slot(spare[k, base], c0)
+            cb, kb = _slot(spare[k, base + 2], c0)
+            cc, kc = _slot(spare[k, base + 4], c0)
+            # does an input differ from that of the network the gene came from?  (a layer-1 neuron's
+            # inputs are pixels, never different)
+            if not (j == mutated or ((nptr2[k, ca] != nptr[orow, ca]) and ka)
+                    or ((nptr2[k, cb] != nptr[orow, cb]) and kb) or ((nptr2[k, cc] != nptr[orow, cc]) and kc)):
+                continue
+            # the neuron's value (as _eval_through)
+            m0, m2, m4, m6, d0, d1, d2, d3 = _neuron_table(spare[k, base + 1], spare[k, base + 3],
+                                                           spare[k, base + 5], spare[k, base + 6], at_least)
+            ea, eb, ec = nptr2[k, ca], nptr2[k, cb], nptr2[k, cc]
+            w0 = _neuron_word(values[ea, 0] & ka, values[eb, 0] & kb, values[ec, 0] & kc, m0, m2, m4, m6, d0, d1, d2, d3)
+            w1 = _neuron_word(values[ea, 1] & ka, values[eb, 1] & kb, values[ec, 1] & kc, m0, m2, m4, m6, d0, d1, d2, d3)
+            w2 = _neuron_word(values[ea, 2] & ka, values[eb, 2] & kb, values[ec, 2] & kc, m0, m2, m4, m6, d0, d1, d2, d3)
+            w3 = _neuron_word(values[ea, 3] & ka, values[eb, 3] & kb, values[ec, 3] & kc, m0, m2, m4, m6, d0, d1, d2, d3)
+            o = nptr2[k, n_in + j]         # the value in the network the gene came from
+            if values[o, 0] == w0 and values[o, 1] == w1 and values[o, 2] == w2 and values[o, 3] == w3:
+                if not cross and j == mutated:
+                    break                  # a silent mutation: nothing else can change
+                continue
+            # its entry (as _intern)
+            h = _hash4(w0, w1, w2, w3)
+            size = 1 << meta[1]
+            pos = np.int64(h & np.uint64(size - 1))
+            e = table[pos]
+            while e >= 0:
+                if values[e, 0] == w0 and values[e, 1] == w1 and values[e, 2] == w2 and values[e, 3] == w3:
+                    break
+                pos = (pos + 1) & (size - 1)
+                e = table[pos]
+            if e < 0:
+                e = _store_new(w0, w1, w2, w3, h, pos, values, alive, info, table, free, meta)
+            nptr2[k, n_in + j] = e
+        # the wiring (effective set, connections) changes only with a source (as _network_record)
+        field = touched[k] % GENE if touched[k] >= 0 else -1
+        if cross or (0 <= field < 2 * SLOTS and field % 2 == 0):
+            eff = 1 << (n_neurons - 1)
+            count = 0
+            conn = 0
+            for j in range(n_neurons - 1, -1, -1):
+                if not (eff >> j) & 1:
+                    continue
+                count += 1
+                bits = 0
+                for s in range(SLOTS):
+                    src = spare[k, j * GENE + 2 * s]
+                    if src >= 0:
+                        bits |= 1 << src
+                conn += popcount64(np.uint64(bits))
+                lay = neuron_layer[j]
+                if lay > 0:
+                    eff |= bits << layer_start[lay - 1]
+            rec2[k, _R_NEFF] = count
+            rec2[k, _R_CONN] = conn
+
+
+@njit(cache=True)
+def ka2005_retina_stretch(pop, spare, nptr, nptr2, rec, rec2, values, alive, info, table, free, meta, gen, end,
+                          seed, sched_epoch, sched_map, targets, layer_start, neuron_layer, prev_sizes, fanin,
+                          tmin, tmax, at_least,
+                          env_mode, env_mask, n_patterns, classes, penalty, free_neurons, cost_weight, elite,
+                          random_ties, by_fitness, threshold, solved_on_env, track_other, other_solved_at,
+                          track_solutions, solutions, solution_at, pm, pc, crossover_mode, uniform,
+                          needs_solved, readapt_epoch, watch_until, resume_at,
+                          log_best, log_mean, log_solved, log_correct):
+    """Run generations ``gen, gen+1, ...`` of the 2005 retina (assess + advance each) until
+    ``end`` or an event, as :func:`ka2005_circuit_stretch` does for the circuits.
+
+    The population's evaluation record: ``nptr[k, i]`` is the entry, in the value store
+    (:func:`new_value_store`), of the value of node i of network k (the 8 pixels, then the
+    neurons: :func:`retina_records`), ``rec[k]`` its effective neurons and connections.  A
+    varied network re-evaluates only the neurons whose gene was mutated or whose inputs changed
+    (:func:`_update_varied`).  Per generation, as
+    :meth:`replication.algorithms.Ka2005Algorithm.assess` and ``advance`` with the genome model
+    :class:`replication.genomes.threshold_network.ThresholdNetworkModel` (integer encoding):
+    the environment's draw, fitness, the solved criterion (and the other criterion's first
+    solutions, ``other_solved_at``), the latest solution of the goal (``solutions``,
+    ``solution_at``), the log values, then selection, crossover, mutation: the same kernels in
+    the same order.  Returns ``(g, swapped)`` as :func:`ka2005_circuit_stretch` (``swapped``:
+    the population, entries and records now live in ``spare``, ``nptr2``, ``rec2``).
+
+    Examples
+    --------
+    Called through :meth:`replication.algorithms.Ka2005Algorithm.stretch`; five fused
+    generations leave the same population as five steps of assess + advance:
+
+    >>> from replication.protocol import load_protocol
+    >>> from replication.genomes import genome_model
+    >>> from replication.algorithms import make_algorithm
+    >>> from replication.rng import seed_numba
+    >>> p = load_protocol("original_protocol/ka2005_retina.toml", "mvg",
+    ...                   [("selection.population", 20), ("selection.elite", 5)])
+    >>> model = genome_model(p)
+    >>> seed_numba(3, "init"); pop0 = model.random(20)
+    >>> watch = dict(needs_solved=[False, False], readapt_epoch=0, watch_until=0)
+    >>> fused = make_algorithm(p, model, ["AND", "OR"], seed=3); s1 = fused.initial(pop0.copy())
+    >>> g, rows, event = fused.stretch(0, 5, s1, watch)
+    >>> g, len(rows)
+    (5, 5)
+    >>> step = make_algorithm(p, model, ["AND", "OR"], seed=3); s2 = step.initial(pop0.copy())
+    >>> for t in range(5):
+    ...     seed_numba(3, "generation", t); step.advance(step.assess(t, 0, s2), s2)
+    >>> bool((s1["population"] == s2["population"]).all())
+    True
+    """
+    n = pop.shape[0]
+    n_fields = pop.shape[1]
+    n_neurons = neuron_layer.shape[0]
+    n_nodes = nptr.shape[1]
+    n_goals = targets.shape[0]
+    last = n_nodes - 1
+    first_col = _source_base(layer_start, neuron_layer, n_nodes - n_neurons)
+    fitness = np.empty(n, np.float64)
+    solved = np.zeros(n, np.bool_)
+    partner = np.empty(n, np.int64)
+    taken = np.empty(n, np.uint64)
+    touched = np.empty(n, np.int64)
+    swapped = False
+    g = gen
+    while g < end:
+        np.random.seed(splitmix_seed(seed, g))
+        gi = sched_map[0] if sched_epoch == 0 else sched_map[(g // sched_epoch) % sched_map.shape[0]]
+        # assess: ThresholdNetworkModel.fitness draws the environment first
+        if env_mode == 1:
+            env = sample_mask(n_patterns)
+        elif env_mode == 2:
+            env = sample_balanced_mask(n_patterns, classes)
+        else:
+            env = env_mask
+        n_env = 0
+        for w in range(N_WORDS):
+            n_env += popcount64(env[w])
+        n_solved = 0
+        any_other = False
+        i = g - gen
+        for t in range(n_goals):
+            log_correct[i, t] = 0
+        for k in range(n):
+            e = nptr[k, last]
+            if info[e, _I_STAMP] != g:     # the generation's environment (and goal) is a function of g
+                c = 0
+                for w in range(N_WORDS):
+                    c += popcount64(~(values[e, w] ^ targets[gi, w]) & env[w])
+                info[e, _I_RIGHT] = c
+                info[e, _I_STAMP] = g
+            if not info[e, _I_OK]:         # patterns right per goal, once per output value
+                for t in range(n_goals):
+                    c = 0
+                    for w in range(N_WORDS):
+                        c += popcount64(~(values[e, w] ^ targets[t, w]))
+                    info[e, _I_CORRECT + t] = c
+                info[e, _I_OK] = 1
+            for t in range(n_goals):       # the log's best patterns right per goal
+                if info[e, _I_CORRECT + t] > log_correct[i, t]:
+                    log_correct[i, t] = info[e, _I_CORRECT + t]
+            on_env = info[e, _I_RIGHT] / n_env
+            extra = rec[k, _R_NEFF] - free_neurons
+            fitness[k] = on_env - penalty * (extra if extra > 0 else 0)
+            if cost_weight != 0.0:
+                fitness[k] -= cost_weight * rec[k, _R_CONN]
+            on_all = info[e, _I_CORRECT + gi] / 256
+            if by_fitness:
+                measure = fitness[k]
+            elif solved_on_env:
+                measure = on_env
+                any_other |= on_all >= threshold
+            else:
+                measure = on_all
+                any_other |= on_env >= threshold
+            solved[k] = measure >= threshold
+            if solved[k]:
+                n_solved += 1
+        if track_other and other_solved_at[gi] < 0 and any_other:
+            other_solved_at[gi] = g
+        if track_solutions and n_solved > 0:
+            best = -1
+            for k in range(n):         # argmax of the fitness of the solved: the first on ties
+                if solved[k] and (best < 0 or fitness[k] > fitness[best]):
+                    best = k
+            for f in range(n_fields):
+                solutions[gi, f] = pop[best, f]
+            solution_at[gi] = g
+        log_best[i] = fitness.max()
+        log_mean[i] = numpy_mean(fitness)
+        log_solved[i] = n_solved
+        if g != resume_at:
+            if n_solved > 0 and (needs_solved[gi] or g < watch_until):
+                break
+            if readapt_epoch > 0 and g % readapt_epoch == 0:
+                break
+        # advance: the kernels of Ka2005Algorithm.advance and ThresholdNetworkModel.vary, in order
+        in_use = meta[3] - meta[0]
+        if values.shape[0] - in_use < n * n_nodes or in_use > meta[2]:
+            # room for every value this generation can make, and the values in use kept few
+            _collect_values(nptr, values, alive, table, free, meta)
+        parents, may_vary = select(fitness, elite, random_ties)
+        for k in range(n):
+            p = parents[k]
+            for f in range(n_fields):
+                spare[k, f] = pop[p, f]
+            for j in range(n_nodes):
+                nptr2[k, j] = nptr[p, j]
+            for f in range(N_RETINA_RECORD):
+                rec2[k, f] = rec[p, f]
+            partner[k] = -1
+            taken[k] = 0
+            touched[k] = -1
+        if pc > 0:
+            if crossover_mode == 0:
+                crossover_networks(spare, may_vary, pc, uniform, partner, taken)
+            elif crossover_mode == 1:
+                crossover_once(spare, may_vary, pc, uniform, partner, taken)
+            else:
+                mates = per_genome_partners(may_vary, pc)
+                recombine_children(spare, spare[np.maximum(mates, 0)], mates >= 0, uniform, taken)
+                for k in range(n):
+                    partner[k] = mates[k]
+        mutate_networks(spare, may_vary, pm, prev_sizes, neuron_layer, fanin, tmin, tmax, touched)
+        _update_varied(parents, partner, taken, touched, nptr, nptr2, rec2, spare, values, alive, info, table, free,
+                       meta, first_col, layer_start, neuron_layer, at_least)
+        pop, spare = spare, pop
+        nptr, nptr2 = nptr2, nptr
+        rec, rec2 = rec2, rec
         swapped = not swapped
         g += 1
     return g, swapped

@@ -68,6 +68,36 @@ def test_kernel_equals_per_pattern_reference(retina_protocol):
         assert from_words(ev.outputs[k]) == reference_output(list(map(int, pop[k])))
 
 
+@pytest.mark.parametrize("at_least", [True, False])
+def test_every_neurons_value_equals_a_per_pattern_reference(retina_protocol, at_least):
+    """neuron_values (the record the fused loop keeps) against neurons computed pattern by
+    pattern in plain Python, hidden neurons included, on varied genomes (empty slots, both signs)."""
+    from replication.genomes.threshold_network import neuron_values
+    m = make_model(retina_protocol())
+    seed_numba(5, "generation", 0)
+    pop = m.random(40)
+    for _ in range(20):
+        m.vary(pop, np.ones(len(pop), bool))
+    got = neuron_values(pop, m.pixels, m.layer_start, m.neuron_layer, at_least)
+    for k, genome in enumerate(pop):
+        want = [0] * len(m.neuron_layer)
+        for pattern in range(256):
+            prev = [pattern >> i & 1 for i in range(8)]
+            n = 0
+            for size in m.layers:
+                cur = []
+                for _ in range(size):
+                    total = sum(int(genome[n * GENE + 2 * s + 1]) * prev[genome[n * GENE + 2 * s]]
+                                for s in range(SLOTS) if genome[n * GENE + 2 * s] >= 0)
+                    t = int(genome[n * GENE + 2 * SLOTS])
+                    fire = int(total >= t if at_least else total > t)
+                    want[n] |= fire << pattern
+                    cur.append(fire)
+                    n += 1
+                prev = cur
+        assert [from_words(v) for v in got[k]] == want
+
+
 def test_above_activation_option(retina_protocol):
     m = make_model(retina_protocol(network__activation="above"))
     genome = modular_retina_genome(1)                               # sum > 1: AND

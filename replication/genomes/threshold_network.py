@@ -194,24 +194,91 @@ def _effective(genome, n_neurons, layer_start, neuron_layer, is_eff, stack, canc
 
 
 @njit(cache=True, inline="always")
-def _mux_const(x, lo, hi, ones):
-    """Bitwise x ? hi : lo for constant hi, lo in {0, 1}."""
-    if lo:
-        return ones if hi else ~x
-    return x if hi else np.uint64(0)
+def _pixel_input(src, pixels):
+    """A layer-1 input slot's value (4 words): pixel ``src``, or 0 for an empty slot (src = -1),
+    without a branch."""
+    i = src if src > 0 else 0
+    keep = np.uint64(0) - np.uint64(src >= 0)
+    return pixels[i, 0] & keep, pixels[i, 1] & keep, pixels[i, 2] & keep, pixels[i, 3] & keep
 
 
 @njit(cache=True, inline="always")
-def _input_word(src, lay, off, w, pixels, vals):
-    """Word ``w`` of an input slot's value: none (0), a pixel (layer 1) or a neuron below."""
-    if src < 0:
-        return np.uint64(0)
-    return pixels[src, w] if lay == 0 else vals[off + src, w]
+def _input(src, vals, slot, off):
+    """An input slot's value (4 words) above layer 1: neuron ``off + src`` of ``vals[slot]``, or 0
+    for an empty slot (src = -1), without a branch."""
+    i = off + (src if src > 0 else 0)
+    keep = np.uint64(0) - np.uint64(src >= 0)
+    return vals[slot, i, 0] & keep, vals[slot, i, 1] & keep, vals[slot, i, 2] & keep, vals[slot, i, 3] & keep
 
 
 @njit(cache=True, inline="always")
-def _mux(x, lo, hi):
-    return (x & hi) | (~x & lo)
+def _bit_mask(tt, bit):
+    """All ones if bit ``bit`` of ``tt`` is set, else 0 (a multiplexer's constant input)."""
+    return np.uint64(0) - np.uint64((tt >> bit) & 1)
+
+
+@njit(cache=True, inline="always")
+def _neuron_word(a, b, c, m0, m2, m4, m6, d0, d1, d2, d3):
+    """One word of a neuron's value: its table indexed by the input bits (a, b, c), as a tree
+    of 7 multiplexers.  ``mi``: entry i of the table (all ones if set), ``dk = m(2k) ^ m(2k+1)``;
+    ``x ? q : p`` is ``p ^ (x & (p ^ q))``."""
+    g0 = m0 ^ (a & d0)
+    g1 = m2 ^ (a & d1)
+    g2 = m4 ^ (a & d2)
+    g3 = m6 ^ (a & d3)
+    h0 = g0 ^ (b & (g0 ^ g1))
+    h1 = g2 ^ (b & (g2 ^ g3))
+    return h0 ^ (c & (h0 ^ h1))
+
+
+@njit(cache=True, inline="always")
+def _neuron_table(w0, w1, w2, t, at_least):
+    """A neuron with weights w0, w1, w2 and threshold t as a table of its 3 inputs (8 entries:
+    does the weighted sum of that input combination reach the threshold?), in the form
+    :func:`_neuron_word` takes: entries 0, 2, 4, 6 as masks (all ones if set) and the 4
+    differences ``m(2i) ^ m(2i+1)``.  Scalars only: an inlined helper that takes arrays costs
+    reference counts on them."""
+    w0, w1, w2, t = np.int64(w0), np.int64(w1), np.int64(w2), np.int64(t)
+    tt = 0
+    for combo in range(8):
+        total = (w0 if combo & 1 else 0) + (w1 if combo & 2 else 0) + (w2 if combo & 4 else 0)
+        fire = (total >= t) if at_least else (total > t)
+        tt |= np.int64(fire) << combo
+    m0, m1, m2, m3 = _bit_mask(tt, 0), _bit_mask(tt, 1), _bit_mask(tt, 2), _bit_mask(tt, 3)
+    m4, m5, m6, m7 = _bit_mask(tt, 4), _bit_mask(tt, 5), _bit_mask(tt, 6), _bit_mask(tt, 7)
+    return m0, m2, m4, m6, m0 ^ m1, m2 ^ m3, m4 ^ m5, m6 ^ m7
+
+
+@njit(cache=True, inline="always")
+def _eval_neuron(genomes, k, n, neuron_layer, layer_start, pixels, vals, slot, at_least, out, out_slot):
+    """``out[out_slot, n]`` <- neuron ``n``'s value on all 256 patterns (4 words), from its gene
+    in ``genomes[k]`` and the values of the previous layer in ``vals[slot]`` (pixels for layer 1).
+
+    The neuron's function of its (up to) 3 inputs is first tabulated (:func:`_neuron_table`),
+    then evaluated with a tree of 7 multiplexers per word (:func:`_neuron_word`).  An absent
+    input is constant 0, so the table entries where it would be 1 are never selected.  The
+    neuron kernel of :func:`evaluate_networks` and :func:`neuron_values` (the fused loop,
+    :mod:`replication.fused`, feeds the same two functions its own inputs); written without
+    data-dependent branches beyond the layer (neurons differ in their table and sources, so
+    such branches would be mispredicted: this form is ~2x faster), and on whole arrays and
+    indices rather than views of rows (a view passed on costs a reference count)."""
+    base = n * GENE
+    m0, m2, m4, m6, d0, d1, d2, d3 = _neuron_table(genomes[k, base + 1], genomes[k, base + 3],
+                                                   genomes[k, base + 5], genomes[k, base + 6], at_least)
+    lay = neuron_layer[n]
+    if lay == 0:
+        a0, a1, a2, a3 = _pixel_input(genomes[k, base], pixels)
+        b0, b1, b2, b3 = _pixel_input(genomes[k, base + 2], pixels)
+        c0, c1, c2, c3 = _pixel_input(genomes[k, base + 4], pixels)
+    else:
+        off = layer_start[lay - 1]
+        a0, a1, a2, a3 = _input(genomes[k, base], vals, slot, off)
+        b0, b1, b2, b3 = _input(genomes[k, base + 2], vals, slot, off)
+        c0, c1, c2, c3 = _input(genomes[k, base + 4], vals, slot, off)
+    out[out_slot, n, 0] = _neuron_word(a0, b0, c0, m0, m2, m4, m6, d0, d1, d2, d3)
+    out[out_slot, n, 1] = _neuron_word(a1, b1, c1, m0, m2, m4, m6, d0, d1, d2, d3)
+    out[out_slot, n, 2] = _neuron_word(a2, b2, c2, m0, m2, m4, m6, d0, d1, d2, d3)
+    out[out_slot, n, 3] = _neuron_word(a3, b3, c3, m0, m2, m4, m6, d0, d1, d2, d3)
 
 
 @njit(cache=True)
@@ -220,8 +287,8 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least, canc
 
     A neuron's function of its (up to) 3 inputs is first tabulated (8 entries: does the
     weighted sum of that input combination reach the threshold?), then evaluated on all
-    patterns with a tree of 7 multiplexers per word.  An absent input is constant 0, so
-    the table entries where it would be 1 are never selected.
+    patterns with a tree of 7 multiplexers per word (:func:`_eval_neuron`).  An absent input
+    is constant 0, so the table entries where it would be 1 are never selected.
 
     Only neurons with a path to the output are evaluated; their number is the network's size
     in Kashtan & Alon's (2005) size penalty.  ``pixels``: (8, 4) words of
@@ -252,44 +319,53 @@ def evaluate_networks(genomes, pixels, layer_start, neuron_layer, at_least, canc
     n_neurons = neuron_layer.shape[0]
     outputs = np.zeros((pop, N_WORDS), np.uint64)
     n_eff = np.zeros(pop, np.int32)
-    vals = np.zeros((n_neurons, N_WORDS), np.uint64)
+    vals = np.zeros((1, n_neurons, N_WORDS), np.uint64)
     is_eff = np.zeros(n_neurons, np.bool_)
     stack = np.zeros(n_neurons + 1, np.int64)
-    zero = np.uint64(0)
-    ones = ~zero
     for k in range(pop):
-        g = genomes[k]
-        n_eff[k] = _effective(g, n_neurons, layer_start, neuron_layer, is_eff, stack, cancel)
+        n_eff[k] = _effective(genomes[k], n_neurons, layer_start, neuron_layer, is_eff, stack, cancel)
         for n in range(n_neurons):
-            if not is_eff[n]:
-                continue
-            base = n * GENE
-            lay = neuron_layer[n]
-            w0, w1, w2, t = g[base + 1], g[base + 3], g[base + 5], g[base + 6]
-            tt = 0
-            for combo in range(8):
-                total = (w0 if combo & 1 else 0) + (w1 if combo & 2 else 0) + (w2 if combo & 4 else 0)
-                if (total >= t) if at_least else (total > t):
-                    tt |= 1 << combo
-            if tt == 0 or tt == 255:
-                v = zero if tt == 0 else ones
-                for w in range(N_WORDS):
-                    vals[n, w] = v
-                continue
-            s0, s1, s2 = g[base], g[base + 2], g[base + 4]
-            off = layer_start[lay - 1] if lay > 0 else 0
-            for w in range(N_WORDS):
-                a = _input_word(s0, lay, off, w, pixels, vals)
-                b = _input_word(s1, lay, off, w, pixels, vals)
-                c = _input_word(s2, lay, off, w, pixels, vals)
-                g0 = _mux_const(a, tt & 1, tt >> 1 & 1, ones)
-                g1 = _mux_const(a, tt >> 2 & 1, tt >> 3 & 1, ones)
-                g2 = _mux_const(a, tt >> 4 & 1, tt >> 5 & 1, ones)
-                g3 = _mux_const(a, tt >> 6 & 1, tt >> 7 & 1, ones)
-                vals[n, w] = _mux(c, _mux(b, g0, g1), _mux(b, g2, g3))
+            if is_eff[n]:
+                _eval_neuron(genomes, k, n, neuron_layer, layer_start, pixels, vals, 0, at_least, vals, 0)
         for w in range(N_WORDS):
-            outputs[k, w] = vals[n_neurons - 1, w]
+            outputs[k, w] = vals[0, n_neurons - 1, w]
     return outputs, n_eff
+
+
+@njit(cache=True)
+def neuron_values(genomes, pixels, layer_start, neuron_layer, at_least):
+    """The value (256 bits, as 4 words) of *every* neuron of every network, effective or not.
+
+    A neuron's value is a function of its gene and the values of the previous layer only, so
+    a network that differs from another in a few genes differs in the values of those neurons
+    and of the neurons they feed, no others: the fused retina loop (:mod:`replication.fused`)
+    keeps these values and re-evaluates only such neurons.  The last neuron's value is the
+    network's output, as :func:`evaluate_networks` gives it.
+
+    Returns
+    -------
+    values : ndarray, shape (n_genomes, n_neurons, 4), uint64
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> from replication.rng import seed_numba
+    >>> m = ThresholdNetworkModel(load_protocol("original_protocol/ka2005_retina.toml", "mvg"))
+    >>> seed_numba(0, "generation"); g = m.random(50)
+    >>> v = neuron_values(g, m.pixels, m.layer_start, m.neuron_layer, True)
+    >>> v.shape
+    (50, 15, 4)
+    >>> out, _ = evaluate_networks(g, m.pixels, m.layer_start, m.neuron_layer, True)
+    >>> bool((v[:, -1] == out).all())
+    True
+    """
+    pop = genomes.shape[0]
+    n_neurons = neuron_layer.shape[0]
+    values = np.zeros((pop, n_neurons, N_WORDS), np.uint64)
+    for k in range(pop):
+        for n in range(n_neurons):
+            _eval_neuron(genomes, k, n, neuron_layer, layer_start, pixels, values, k, at_least, values, k)
+    return values
 
 
 def reference_output(genome, layers=(8, 4, 2, 1), at_least=True) -> int:
@@ -418,13 +494,16 @@ def random_networks(pop, n_neurons, layer_sizes_prev, neuron_layer, fanin, tmin,
 
 
 @njit(cache=True)
-def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_layer, fanin, tmin, tmax):
+def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_layer, fanin, tmin, tmax,
+                    touched=None):
     """With ``probability`` per genome: one neuron, then one of its fields: a slot's source
     (re-drawn among the other sources and 'none'), a slot's weight (sign flipped) or the
     threshold (+1 or -1; a step out of range goes the other way).
 
     The integer encoding's point mutation (Kashtan & Alon 2005, Pm per genome); only the rows
-    where ``may_vary`` change.  Returns the number of genomes mutated.
+    where ``may_vary`` change.  Returns the number of genomes mutated.  ``touched`` (optional,
+    int64 per row): receives the position of the field changed in each mutated row (the fused
+    loop re-evaluates only what that field can change); other rows are left as they are.
 
     Examples
     --------
@@ -453,6 +532,7 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
             if t + step > tmax or t + step < tmin:
                 step = -step
             genomes[k, base + 2 * SLOTS] = t + step
+            field = 2 * SLOTS          # the threshold's position (fewer slots: it is not 2 * fanin)
         elif field % 2 == 0:
             prev = layer_sizes_prev[neuron_layer[n]]
             old = genomes[k, base + field]
@@ -462,17 +542,21 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
             genomes[k, base + field] = new
         else:
             genomes[k, base + field] = -genomes[k, base + field]
+        if touched is not None:
+            touched[k] = base + field
         done += 1
     return done
 
 
 @njit(cache=True)
-def crossover_networks(genomes, may_vary, probability, uniform):
+def crossover_networks(genomes, may_vary, probability, uniform, partner=None, taken=None):
     """Pair the variable genomes at random; each pair recombines with ``probability``:
     one-point (a cut between neuron genes) or uniform (each neuron gene swapped w.p. 1/2).
 
     Genes are exchanged whole (a neuron's slots and threshold travel together), in place;
-    returns the number of pairs that recombined.
+    returns the number of pairs that recombined.  ``partner``, ``taken`` (optional, int64 and
+    uint64 per row): for each row that recombined, the row it exchanged genes with and the bit
+    mask of the genes it took (the fused loop's record of where each gene came from).
 
     Examples
     --------
@@ -495,7 +579,9 @@ def crossover_networks(genomes, may_vary, probability, uniform):
     for p in range(0, idx.shape[0] - 1, 2):
         if np.random.random() >= probability:
             continue
-        _cross_pair(genomes, idx[p], idx[p + 1], uniform, n_genes)
+        swapped = _cross_pair(genomes, idx[p], idx[p + 1], uniform, n_genes)
+        if partner is not None:
+            _record_pair(partner, taken, idx[p], idx[p + 1], swapped)
         pairs += 1
     return pairs
 
@@ -641,23 +727,37 @@ def mutate_networks_bits(genomes, may_vary, probability, addr_bits, fanin, tbits
 
 @njit(cache=True, inline="always")
 def _cross_pair(genomes, a, b, uniform, n_genes):
-    """Exchange neuron genes between rows a and b: one-point (a cut between genes) or uniform."""
+    """Exchange neuron genes between rows a and b: one-point (a cut between genes) or uniform.
+    Returns the bit mask of the genes exchanged (genes beyond the 64th are not marked)."""
     cut = np.random.randint(1, n_genes)
+    swapped = np.uint64(0)
     for gi in range(n_genes):
         swap = (np.random.random() < 0.5) if uniform else gi >= cut
         if swap:
+            if gi < 64:
+                swapped |= np.uint64(1) << np.uint64(gi)
             for j in range(gi * GENE, (gi + 1) * GENE):
                 tmp = genomes[a, j]
                 genomes[a, j] = genomes[b, j]
                 genomes[b, j] = tmp
+    return swapped
+
+
+@njit(cache=True, inline="always")
+def _record_pair(partner, taken, a, b, swapped):
+    """Rows a and b exchanged the genes of mask ``swapped``: each took them from the other."""
+    partner[a], partner[b] = b, a
+    taken[a] = swapped
+    taken[b] = swapped
 
 
 @njit(cache=True)
-def crossover_once(genomes, may_vary, probability, uniform):
+def crossover_once(genomes, may_vary, probability, uniform, partner=None, taken=None):
     """With ``probability``: one crossover between two distinct random variable genomes.
 
     The ``one-per-generation`` crossover mode; genes are exchanged whole, in place.  Returns
     1 if a crossover happened, else 0 (always 0 with fewer than two variable genomes).
+    ``partner``, ``taken``: as for :func:`crossover_networks`.
 
     Examples
     --------
@@ -678,17 +778,20 @@ def crossover_once(genomes, may_vary, probability, uniform):
     j = np.random.randint(0, idx.shape[0] - 1)
     if j >= i:
         j += 1
-    _cross_pair(genomes, idx[i], idx[j], uniform, genomes.shape[1] // GENE)
+    swapped = _cross_pair(genomes, idx[i], idx[j], uniform, genomes.shape[1] // GENE)
+    if partner is not None:
+        _record_pair(partner, taken, idx[i], idx[j], swapped)
     return 1
 
 
 @njit(cache=True)
-def recombine_children(genomes, partners, has_partner, uniform):
+def recombine_children(genomes, partners, has_partner, uniform, taken=None):
     """Row i (where ``has_partner[i]``) becomes one child of itself and ``partners[i]``: genes
     after a random cut (one-point) or each gene with probability 1/2 (uniform) from the partner.
 
     In place; returns the number of children made.  Used by the ``per-genome`` crossover mode
-    and the ``ka2005-elite-offspring`` scheme.
+    and the ``ka2005-elite-offspring`` scheme.  ``taken`` (optional, uint64 per row): the bit
+    mask of the genes each child took from its partner (genes beyond the 64th not marked).
 
     Examples
     --------
@@ -709,11 +812,16 @@ def recombine_children(genomes, partners, has_partner, uniform):
         if not has_partner[i]:
             continue
         cut = np.random.randint(1, n_genes)
+        mask = np.uint64(0)
         for gi in range(n_genes):
             take = (np.random.random() < 0.5) if uniform else gi >= cut
             if take:
+                if gi < 64:
+                    mask |= np.uint64(1) << np.uint64(gi)
                 for j in range(gi * GENE, (gi + 1) * GENE):
                     genomes[i, j] = partners[i, j]
+        if taken is not None:
+            taken[i] = mask
         made += 1
     return made
 
