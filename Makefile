@@ -52,6 +52,7 @@ replicate-2005-logic: $(STAMP)
 replicate-2005-logic6: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_logic6.toml -t mvg \
 	    $(RUNS6_SET) --jobs $(JOBS) --out $(RUNS_DIR)
+	$(PY) -m replication calibrate original_protocol/ka2005_logic6.toml -t mvg --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_logic6
 
 replicate-2005-retina: $(STAMP)
