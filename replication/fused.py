@@ -765,24 +765,7 @@ def _update_varied(parents, partner, taken, touched, nptr, nptr2, rec2, spare, v
         # the wiring (effective set, connections) changes only with a source (as _network_record)
         field = touched[k] % GENE if touched[k] >= 0 else -1
         if cross or (0 <= field < 2 * SLOTS and field % 2 == 0):
-            eff = 1 << (n_neurons - 1)
-            count = 0
-            conn = 0
-            for j in range(n_neurons - 1, -1, -1):
-                if not (eff >> j) & 1:
-                    continue
-                count += 1
-                bits = 0
-                for s in range(SLOTS):
-                    src = spare[k, j * GENE + 2 * s]
-                    if src >= 0:
-                        bits |= 1 << src
-                conn += popcount64(np.uint64(bits))
-                lay = neuron_layer[j]
-                if lay > 0:
-                    eff |= bits << layer_start[lay - 1]
-            rec2[k, _R_NEFF] = count
-            rec2[k, _R_CONN] = conn
+            _network_record(spare, k, layer_start, neuron_layer, rec2, k)
 
 
 @njit(cache=True)
