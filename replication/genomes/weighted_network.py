@@ -468,44 +468,11 @@ def placement_cost(genome, src, dst, n_nodes, xs, ys, optimal, n_in=8, n_out=1):
     (3.0, 2.5)
     """
     keep, nodes = simplified_edges(genome, src, dst, n_nodes, n_in, n_out)
-    n_conn = src.shape[0]
-    px = xs.copy()
-    py = ys.copy()
-    if optimal:
-        hidden = np.full(n_nodes, -1, np.int64)
-        h = 0
-        for v in range(n_in, n_nodes - n_out):
-            if nodes[v]:
-                hidden[v] = h
-                h += 1
-        if h > 0:
-            lap = np.zeros((h, h))
-            bx = np.zeros(h)
-            by = np.zeros(h)
-            for c in range(n_conn):
-                if not keep[c]:
-                    continue
-                a, b = src[c], dst[c]
-                for u, w in ((a, b), (b, a)):
-                    if hidden[u] >= 0:
-                        lap[hidden[u], hidden[u]] += 1.0
-                        if hidden[w] >= 0:
-                            lap[hidden[u], hidden[w]] -= 1.0
-                        else:
-                            bx[hidden[u]] += xs[w]
-                            by[hidden[u]] += ys[w]
-            _solve2(lap, bx, by, h)
-            for v in range(n_nodes):
-                if hidden[v] >= 0:
-                    px[v] = bx[hidden[v]]
-                    py[v] = by[hidden[v]]
-    cost = 0.0
-    for c in range(n_conn):
-        if keep[c]:
-            dx = px[src[c]] - px[dst[c]]
-            dy = py[src[c]] - py[dst[c]]
-            cost += dx * dx + dy * dy
-    return cost
+    # the hidden nodes left in the simplified network are those with a path to an output:
+    # the same placement and sum as the fused loop's _kept_cost, in fresh buffers
+    n = n_nodes
+    return _kept_cost(keep, nodes, src, dst, xs, ys, 0 if optimal else 1, n_in, n_out,
+                      np.empty(n, np.int64), np.empty((n, n)), np.empty(n), np.empty(n), np.empty(n), np.empty(n))
 
 
 @njit(cache=True)
@@ -690,8 +657,10 @@ def simplified_words(genomes, src, dst, n_nodes, n_out):
 @njit(cache=True)
 def _kept_cost(keep, reach, src, dst, xs, ys, kind, n_in, n_out, hidden, lap, bx, by, px, py):
     """:func:`population_costs`' value for one simplified network (``keep``, ``reach`` from
-    :func:`_structure`), in the caller's buffers: the same operations in the same order as
-    :func:`placement_cost`, so the same float64 result."""
+    :func:`_structure`, or :func:`simplified_edges`' edge and node masks), in the caller's
+    buffers (``lap`` at least h x h for h hidden nodes).  kind 0: squared length after optimal
+    placement of the hidden nodes, 1: at the layer coordinates, 2: number of connections.
+    :func:`placement_cost` is this in fresh buffers."""
     n_conn = src.shape[0]
     n_nodes = reach.shape[0]
     if kind == 2:
