@@ -460,6 +460,7 @@ class Nsga2Algorithm:
         self.p = obj.pressure
         self.cost_kind = obj.cost
         self.n_obj = 1 if obj.cost == "none" else 2
+        self.ties = nsga2.CROWDING_TIES[protocol.selection.crowding_ties]
         self.threshold = protocol.run.solved_threshold
         self.xs = None
         if obj.randomize_input_x:                            # once per run (RANDCOORDS)
@@ -494,7 +495,7 @@ class Nsga2Algorithm:
         n_rows = self.model.n_rows
         f0, f1 = correct[:, goal] / n_rows, -cost
         if crowd is None:                       # first generation: rank the initial population
-            order, crowd = nsga2.survivors(f0, f1, self.p, self.n_obj, self.n)
+            order, crowd = nsga2.survivors(f0, f1, self.p, self.n_obj, self.n, self.ties)
             pop, correct, cost, f0, f1 = pop[order], correct[order], cost[order], f0[order], f1[order]
         if self.fused and self._fused is not None:
             return self._fused_generation(goal, state, pop, correct, cost, crowd)
@@ -508,7 +509,8 @@ class Nsga2Algorithm:
         all_pop = np.concatenate([pop, children])
         all_correct = np.concatenate([correct, c_correct])
         all_cost = np.concatenate([cost, c_cost])
-        keep, crowd = nsga2.survivors(all_correct[:, goal] / n_rows, -all_cost, self.p, self.n_obj, self.n)
+        keep, crowd = nsga2.survivors(all_correct[:, goal] / n_rows, -all_cost, self.p, self.n_obj, self.n,
+                                      self.ties)
         state.update(population=all_pop[keep], correct=all_correct[keep], cost=all_cost[keep], crowd=crowd)
         perf = state["correct"][:, goal] / n_rows
         return Assessment(state["population"], state["correct"], perf >= self.threshold, perf,
@@ -525,7 +527,7 @@ class Nsga2Algorithm:
         modes = {"length-optimal": 0, "length-fixed": 1, "connections": 2, "random": COST_RANDOM,
                  "random-heritable": COST_HERITABLE}
         mut = m.mut
-        return dict(n_rows=m.n_rows, p=float(self.p), n_obj=self.n_obj, cost_mode=modes.get(self.cost_kind, COST_NONE),
+        return dict(n_rows=m.n_rows, p=float(self.p), n_obj=self.n_obj, ties=self.ties, cost_mode=modes.get(self.cost_kind, COST_NONE),
                     n_conn=m.n_conn, n_nodes=m.n_nodes, weight_mut=float(mut.weight_mutations),
                     bias_rate=float(mut.bias_rate), bias_step=mut.bias_mutation == "step",
                     add_rate=float(mut.add_connection), del_rate=float(mut.remove_connection),

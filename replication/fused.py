@@ -947,7 +947,7 @@ COST_NONE, COST_RANDOM, COST_HERITABLE = 3, 4, 5
 
 
 @njit(cache=True)
-def nsga2_generation_2013(pop, correct, cost, crowd, words, goal, n_rows, p, n_obj, cost_mode,
+def nsga2_generation_2013(pop, correct, cost, crowd, words, goal, n_rows, p, n_obj, ties, cost_mode,
                           n_conn, n_nodes, weight_mut, bias_rate, bias_step, add_rate, del_rate, n_biases,
                           pair_start, pair_size, n_in,
                           src, dst, in_start, in_conn, weights, biases, inputs, want, flip, n_out, xs, ys,
@@ -955,7 +955,8 @@ def nsga2_generation_2013(pop, correct, cost, crowd, words, goal, n_rows, p, n_o
     """One generation of the 2013 loop (:meth:`replication.algorithms.Nsga2Algorithm.assess`
     after the first) in one numba call, with the same draws in the same order and the same
     results: N parents by tournaments, N mutated children, their objectives, N survivors of
-    the 2N by stochastic non-dominated sorting and crowding.
+    the 2N by stochastic non-dominated sorting and crowding (``ties``: the crowding sorts'
+    order among equals, :data:`replication.selection.nsga2.CROWDING_TIES`).
 
     ``pop``, ``correct``, ``cost``, ``crowd``: the current population and its values;
     ``words``: its simplified networks as bits (children whose simplified network or whole
@@ -1025,7 +1026,7 @@ def nsga2_generation_2013(pop, correct, cost, crowd, words, goal, n_rows, p, n_o
         all_cost[k] = cost[k]
         for w in range(n_words):
             all_words[k, w] = words[k, w]
-    keep, new_crowd = survivors(all_correct[:, goal] / n_rows, -all_cost, p, n_obj, n)
+    keep, new_crowd = survivors(all_correct[:, goal] / n_rows, -all_cost, p, n_obj, n, ties)
     new_pop = np.empty_like(pop)
     new_correct = np.empty_like(correct)
     new_cost = np.empty_like(cost)

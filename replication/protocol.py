@@ -791,6 +791,8 @@ class Nsga2SelectionSection:
         selection scheme
     population : int
         N parents = N children per generation (a multiple of 4)
+    crowding_ties : str
+        order, in the crowding sorts, of members equal on the sorted objective: their index, or the other objective (the cheapest best performer gets the extreme)
 
     Examples
     --------
@@ -806,6 +808,9 @@ class Nsga2SelectionSection:
     """
     scheme: str = _p(choices=("nsga2",), doc="selection scheme")
     population: int = _p(lo=4, doc="N parents = N children per generation (a multiple of 4)")
+    crowding_ties: str = _p(choices=("index", "other-objective"),
+                            doc="order, in the crowding sorts, of members equal on the sorted objective: their "
+                                "index, or the other objective (the cheapest best performer gets the extreme)")
 
 
 @dataclass(frozen=True)
@@ -1072,7 +1077,8 @@ DIGEST_EXCLUDED = frozenset({"run.runs", "run.log_every", "run.checkpoint_every"
 # key is left out of the digests while it holds it, so runs and calibrations made before the key
 # existed stay the same runs.  Any other value enters the digest as usual.
 LEGACY_DEFAULTS = {"retina.solved_on": "all", "network.encoding": "integer",
-                   "variation.crossover_mode": "pairs", "modularity.qrand_null": "degree"}
+                   "variation.crossover_mode": "pairs", "modularity.qrand_null": "degree",
+                   "selection.crowding_ties": "index"}
 
 
 def strip_legacy_defaults(data: dict) -> dict:

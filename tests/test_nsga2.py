@@ -200,3 +200,38 @@ def test_survivors_and_crowding_equal_their_first_form_bit_for_bit():
         members = rng.permutation(len(f0))[:int(rng.integers(1, len(f0) + 1))]
         assert np.array_equal(_reference_crowding(f0, f1, n_obj, members).view(np.int64),
                               N.crowding(f0, f1, n_obj, members).view(np.int64)), trial
+
+
+def _lexicographic_crowding(f0, f1, n_obj, members):
+    """Crowding with equal values ordered by the other objective (Python's sort of tuples)."""
+    m = members.shape[0]
+    dist = np.zeros(m)
+    objs = (f0, f1)
+    for o in range(n_obj):
+        other = objs[1 - o] if n_obj == 2 else np.zeros_like(f0)
+        order = sorted(range(m), key=lambda k: (objs[o][members[k]], other[members[k]], k))
+        vals = [objs[o][members[k]] for k in order]
+        dist[order[0]] = dist[order[-1]] = N.BIG
+        if vals[-1] > vals[0]:
+            for k in range(1, m - 1):
+                if dist[order[k]] < N.BIG:
+                    dist[order[k]] += (vals[k + 1] - vals[k - 1]) / (vals[-1] - vals[0])
+    return dist
+
+
+def test_crowding_ties_by_the_other_objective():
+    """TIES_OTHER: equal members are ordered by the other objective (then index), so the
+    cheapest of the best performers holds the performance extreme; one objective: no change."""
+    rng = np.random.default_rng(21)
+    for trial in range(300):
+        n = int(rng.integers(2, 60))
+        f0 = rng.integers(0, 4, n) / 4                      # few values: many ties
+        f1 = -rng.integers(0, 6, n).astype(float)
+        members = rng.permutation(n)[:int(rng.integers(2, n + 1))]
+        for n_obj in (1, 2):
+            got = N.crowding(f0, f1, n_obj, members, N.TIES_OTHER)
+            assert np.allclose(got, _lexicographic_crowding(f0, f1, n_obj, members)), (trial, n_obj)
+        assert np.array_equal(N.crowding(f0, f1, 1, members, N.TIES_OTHER), N.crowding(f0, f1, 1, members))
+        best = [k for k in range(len(members)) if f0[members[k]] == f0[members].max()]
+        cheapest = max(best, key=lambda k: (f1[members[k]], k))   # equal costs too: the last one
+        assert N.crowding(f0, f1, 2, members, N.TIES_OTHER)[cheapest] == N.BIG

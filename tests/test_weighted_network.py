@@ -295,13 +295,16 @@ def _draws_after():
     return [_draw() for _ in range(3)]
 
 
-@pytest.mark.parametrize("treatment", ["pa", "pcc", "pcc-nc", "pro", "pro-fresh", "mvg-pcc", "pcc-randcoords"])
-def test_fused_generation_equals_the_steps(treatment):
+@pytest.mark.parametrize("treatment,ties", [(t, "index") for t in ["pa", "pcc", "pcc-nc", "pro", "pro-fresh",
+                                                                      "mvg-pcc", "pcc-randcoords"]]
+                         + [("pcc", "other-objective"), ("pro", "other-objective")])
+def test_fused_generation_equals_the_steps(treatment, ties):
     """A generation in one numba call (with its parent and memo shortcuts) leaves the state the
     step-by-step generation leaves, bit for bit, generation after generation."""
     from replication.algorithms import make_algorithm
     from replication.tasks import schedule_from
-    p = load_protocol(C13, treatment, [("selection.population", 60), ("schedule.epoch", 3)])
+    p = load_protocol(C13, treatment, [("selection.population", 60), ("schedule.epoch", 3),
+                                       ("selection.crowding_ties", ties)])
     m = genome_model(p)
     goals = list(dict.fromkeys(p.schedule.goals))
     runs = []

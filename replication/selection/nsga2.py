@@ -324,7 +324,7 @@ def literal_fronts(f0, f1, p, n_obj, n_needed):
 
 
 @njit(cache=True)
-def crowding(f0, f1, n_obj, members):
+def crowding(f0, f1, n_obj, members, ties=0):
     """Crowding distance of each member of one front (Deb et al. 2002, NSGA-II).
 
     For each objective the members are sorted; the two extremes get :data:`BIG`, every other
@@ -335,6 +335,7 @@ def crowding(f0, f1, n_obj, members):
     f0, f1 : float64 arrays, the objectives of the whole population
     n_obj : int, 1 or 2
     members : int64 array, the indices of the front's members
+    ties : int, :data:`TIES_INDEX` or :data:`TIES_OTHER` (members equal on an objective)
 
     Returns
     -------
@@ -347,10 +348,19 @@ def crowding(f0, f1, n_obj, members):
     >>> f1 = np.array([4.0, 3.0, 1.0, 0.0])
     >>> crowding(f0, f1, 2, np.arange(4)).tolist()
     [100000000000000.0, 1.5, 1.5, 100000000000000.0]
+
+    Three equal best performers with costs 3, 1, 2 (f1 = -cost): by index the last of them
+    (cost 2) holds the performance extreme, by the other objective the cheapest (cost 1) does:
+
+    >>> f0 = np.array([0.5, 1.0, 1.0, 1.0]); f1 = -np.array([0.0, 3.0, 1.0, 2.0])
+    >>> crowding(f0, f1, 2, np.arange(4)).round(3).tolist()
+    [100000000000000.0, 100000000000000.0, 0.667, 100000000000000.0]
+    >>> crowding(f0, f1, 2, np.arange(4), 1).round(3).tolist()
+    [100000000000000.0, 100000000000000.0, 100000000000000.0, 0.667]
     """
     m = members.shape[0]
     dist = np.empty(m)
-    _crowding_into(f0, f1, n_obj, members, dist, np.empty(m), np.empty(m, np.int64))
+    _crowding_into(f0, f1, n_obj, members, dist, np.empty(m), np.empty(m, np.int64), ties)
     return dist
 
 
@@ -374,17 +384,34 @@ def _stable_argsort_into(vals, m, order):
         order[j] = k
 
 
+#: :func:`crowding`'s order among members equal on the sorted objective: ``TIES_INDEX`` their
+#: order in the population (ours); ``TIES_OTHER`` the other objective, better last, so that the
+#: "best" extreme of the performance sort is the cheapest of the best performers (the authors'
+#: sferes2 code sorts each front in place by one objective after the other, crowd.hpp)
+TIES_INDEX, TIES_OTHER = 0, 1
+CROWDING_TIES = {"index": TIES_INDEX, "other-objective": TIES_OTHER}
+
+
 @njit(cache=True)
-def _crowding_into(f0, f1, n_obj, members, dist, vals, order):
+def _crowding_into(f0, f1, n_obj, members, dist, vals, order, ties=0):
     """:func:`crowding` of ``members`` into ``dist[:m]``, with the caller's work arrays
-    (``vals``, ``order``: at least m long), so that a generation's many fronts allocate nothing."""
+    (``vals``, ``order``: at least m long), so that a generation's many fronts allocate nothing
+    (``ties`` = :data:`TIES_OTHER` allocates: a lexicographic sort)."""
     m = members.shape[0]
     for k in range(m):
         dist[k] = 0.0
     for o in range(n_obj):
         for k in range(m):
             vals[k] = f0[members[k]] if o == 0 else f1[members[k]]
-        _stable_argsort_into(vals, m, order)
+        if ties == TIES_OTHER and n_obj == 2:
+            other = np.empty(m)
+            for k in range(m):
+                other[k] = f1[members[k]] if o == 0 else f0[members[k]]
+            by_other = np.argsort(other, kind="mergesort")
+            within = np.argsort(vals[:m][by_other], kind="mergesort")   # stable: keeps other's order
+            order[:m] = by_other[within]
+        else:
+            _stable_argsort_into(vals, m, order)
         lo, hi = vals[order[0]], vals[order[m - 1]]
         dist[order[0]] = BIG
         dist[order[m - 1]] = BIG
@@ -395,7 +422,7 @@ def _crowding_into(f0, f1, n_obj, members, dist, vals, order):
 
 
 @njit(cache=True)
-def survivors(f0, f1, p, n_obj, n_keep):
+def survivors(f0, f1, p, n_obj, n_keep, ties=0):
     """Indices of the ``n_keep`` survivors and their crowding distances (NSGA-II truncation).
 
     Whole fronts (from :func:`stochastic_fronts`) are kept in order; the front that does not
@@ -445,7 +472,7 @@ def survivors(f0, f1, p, n_obj, n_keep):
     while filled < n_keep and lv < n_levels:
         members = by_front[first[lv]:first[lv + 1]]
         m = members.shape[0]
-        _crowding_into(f0, f1, n_obj, members, d, vals, work)
+        _crowding_into(f0, f1, n_obj, members, d, vals, work, ties)
         if filled + m <= n_keep:
             for k in range(m):
                 chosen[filled] = members[k]
