@@ -62,7 +62,7 @@ def test_golden_adaptation(tmp_path):
     """An adaptation run (clone + first-solution stop, through the one loop) equals the pinned one."""
     from replication.adaptation import adaptation_overrides
     extra = _extra()["clune2013_retina/adapt"]
-    sets = [("run.max_generations", 30), ("selection.population", 200)]
+    sets = [("run.max_generations", 30), ("selection.population", 200), ("network.weights", [-2, -1, 1, 2])]
     over = adaptation_overrides(extra["source_genome"], "pinned", "OR", 30)
     p = load_protocol(ROOT / "original_protocol/clune2013_retina.toml", "pcc", sets + over)
     res = evolve(p, 2, tmp_path / "adapt")
