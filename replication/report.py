@@ -1298,13 +1298,18 @@ def multiverse_section(rows: list[dict]) -> str:
     |---|---|---|---|
     | c | 1 of 2 | reproduced (0.5; n = 10) | not reproduced (0.1; n = 10) |
     <BLANKLINE>
+    >>> rows.append({"claim": "e/d", "reading": "default", "verdict": "no data", "effect": "", "n": 10})
+    >>> multiverse_section(rows).splitlines()[-1]
+    'Not in the multiverse runs (no data under any reading): d.'
     >>> multiverse_section([])
     ''
     """
-    # claims whose treatments the multiverse did not run (no data, n = 0 everywhere) are left out
-    untested = {r["claim"] for r in rows} - {r["claim"] for r in rows
-                                             if not (r["verdict"] == NO_DATA and str(r.get("n")) in ("0", ""))}
-    rows = [r for r in rows if r["claim"] not in untested]
+    # claims with no data under every reading (their treatments, or the adaptation runs they
+    # need, were not run in the multiverse) are named under the table, not given a row
+    untested = list(dict.fromkeys(r["claim"] for r in rows))
+    tested = {r["claim"] for r in rows if r["verdict"] != NO_DATA}
+    untested = [c for c in untested if c not in tested]
+    rows = [r for r in rows if r["claim"] in tested]
     if not rows:
         return ""
     readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
@@ -1319,4 +1324,7 @@ def multiverse_section(rows: list[dict]) -> str:
         ok, n = holds[claim]
         lines.append(f"| {claim.split('/', 1)[1]} | {ok} of {n} | "
                      + " | ".join(by.get(x, "-").replace("|", "/") for x in readings) + " |")
+    if untested:
+        lines.append(f"\nNot in the multiverse runs (no data under any reading): "
+                     f"{', '.join(c.split('/', 1)[1] for c in untested)}.")
     return "\n".join(lines) + "\n"
