@@ -80,6 +80,12 @@ VERDICT_RULES = f"""\
   other way: {NOT}; not significant: {NOT} if the test had {POWER:.0%} power against the
   published effect (in standard deviations, from the published values and n), else
   {INCONCLUSIVE}.  Times count unsolved runs as slower than every solved one.
+- Two statements in words have a rule (against the `reference` treatment published.toml names):
+  *nonmodular*: the control's Qm (every run's final network) lower than the reference's, as a
+  contrast; *no significant motifs*: no motif whose mean Z over the networks exceeds 2 (mfinder's
+  threshold) with 95% confidence; {REPRODUCED} only if the same rule, at the control's number
+  of networks, still finds the reference's motifs, else {INCONCLUSIVE}.  Other statements in
+  words are {QUALITATIVE}.
 """
 __doc__ += "\n" + VERDICT_RULES
 
@@ -612,10 +618,107 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
         exp_dir = Path(runs) / experiment
         results = load_results(exp_dir) if exp_dir.is_dir() else []
         adapt = read_adaptation_times(exp_dir) if exp_dir.is_dir() else {}
-        rows += evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
+        mine = evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
+        motifs = exp_dir / "motifs.json"
+        apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None)
+        rows += mine
     if multiverse:
         _fill_readings(rows, Path(runs))
     return rows
+
+
+#: mfinder's Z-score threshold for a significant motif (mfinder 1.2's default ``-z 2``)
+MOTIF_Z = 2.0
+
+
+def significant_motifs(profile: dict, se_scale: float = 1.0) -> list[tuple[int, int, float]]:
+    """(size, motif id, mean Z) of the motifs of a treatment's profile (``motifs.json``, by size)
+    whose mean Z over the networks is above :data:`MOTIF_Z` with 95% confidence
+    (mean - 1.96 SE > 2; a motif found in one network only has no SE and is never significant).
+    ``se_scale`` multiplies the SE: sqrt(n / m) asks what m of the n networks would show.
+
+    Examples
+    --------
+    >>> significant_motifs({"3": [{"id": 38, "n": 50, "z_mean": 2.9, "z_se": 0.2},
+    ...                           {"id": 6, "n": 2, "z_mean": 3.4, "z_se": 1.5}]})
+    [(3, 38, 2.9)]
+    >>> significant_motifs({"3": [{"id": 38, "n": 50, "z_mean": 2.9, "z_se": 0.2}]}, se_scale=10 ** 0.5)
+    []
+    """
+    out = []
+    for size, motifs in profile.items():
+        for m in motifs:
+            z, se = m.get("z_mean"), m.get("z_se")
+            if z is not None and se is not None and z - 1.96 * se * se_scale > MOTIF_Z:
+                out.append((int(size), int(m["id"]), round(float(z), 2)))
+    return out
+
+
+def _rule_nonmodular(c: Claim, groups: dict, motifs: dict | None):
+    """'nonmodular': Qm of every run's final network lower than the reference treatment's."""
+    ref = c.published["reference"]
+    ctrl = [r["qm"] for r in groups.get(c.treatment, []) if r.get("qm") is not None]
+    base = [r["qm"] for r in groups.get(ref, []) if r.get("qm") is not None]
+    if not ctrl or not base:
+        return None
+    v = verdict_contrast(ctrl, base, "less")
+    ours = f"Qm {np.median(ctrl):.3f} (n = {len(ctrl)}) vs {ref} {np.median(base):.3f} (n = {len(base)})"
+    return ours, Verdict(v.label, f"tested as Qm lower than {ref}'s (every run's final network): {v.why}")
+
+
+def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None):
+    """'no significant motifs': none by :func:`significant_motifs`, where the reference has some."""
+    ref = c.published["reference"]
+    profiles = (motifs or {}).get("treatments", {})
+    if c.treatment not in profiles or ref not in profiles:
+        return None
+    n = motifs.get("n_networks", {}).get(c.treatment, 0)
+    n_ref = motifs.get("n_networks", {}).get(ref, 0)
+    mine = significant_motifs(profiles[c.treatment])
+    # power: the reference's motifs that the rule would still find with only n networks
+    # (its SE scaled by sqrt(n_ref / n))
+    theirs = significant_motifs(profiles[ref], (n_ref / n) ** 0.5 if n else math.inf)
+    listed = lambda ms: ", ".join(f"size {s} id {i} (Z {z})" for s, i, z in ms) or "none"
+    ours = f"{len(mine)} significant (n = {n} networks); {ref}: {len(theirs)} at that n"
+    rule = (f"a motif is significant when its mean Z over the networks exceeds {MOTIF_Z:g} with 95% "
+            f"confidence; {c.treatment}: {listed(mine)}; {ref} (n = {n_ref}, SE scaled to n = {n}): "
+            f"{listed(theirs)}")
+    if mine:
+        return ours, Verdict(NOT, rule)
+    if n < 5 or not theirs:
+        return ours, Verdict(INCONCLUSIVE, f"with {n} networks the rule would not find {ref}'s motifs "
+                                           f"either, so it cannot tell; {rule}")
+    return ours, Verdict(REPRODUCED, rule)
+
+
+#: qualitative statements with a rule (published value -> rule); the others stay untested
+QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs}
+
+
+def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None) -> None:
+    """Replace, in place, the "not tested" verdict of each qualitative claim that has a rule in
+    :data:`QUALITATIVE_RULES` and a ``reference`` treatment (published.toml) by the rule's.
+
+    Examples
+    --------
+    >>> c = Claim("e/ctrl/motifs", "e", "qualitative", "motifs", "no significant motifs",
+    ...           {"value": "no significant motifs", "reference": "mvg"}, treatment="ctrl")
+    >>> rows = [Row(c, "-", Verdict(QUALITATIVE))]
+    >>> prof = {"3": [{"id": 38, "n": 9, "z_mean": 0.3, "z_se": 0.2}]}
+    >>> motifs = {"n_networks": {"ctrl": 9, "mvg": 9},
+    ...           "treatments": {"ctrl": prof, "mvg": {"3": [{"id": 38, "n": 9, "z_mean": 3.0, "z_se": 0.2}]}}}
+    >>> apply_qualitative_rules(rows, [], motifs); rows[0].verdict.label, rows[0].ours
+    ('reproduced', '0 significant (n = 9 networks); mvg: 1 at that n')
+    """
+    groups = _groups(results)
+    for k, row in enumerate(rows):
+        c = row.claim
+        rule = QUALITATIVE_RULES.get(c.published.get("value")) if c.kind == "qualitative" else None
+        if rule is None or "reference" not in c.published or row.verdict.label != QUALITATIVE:
+            continue
+        tested = rule(c, groups, motifs)
+        if tested is not None:
+            rows[k] = Row(c, tested[0], tested[1])
 
 
 def evaluate_results(claims: list[Claim], results: list[dict], adapt: dict | None = None,

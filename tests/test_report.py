@@ -250,3 +250,39 @@ def test_compare_external_networks(runs, tmp_path):
         assert net["q"] == pytest.approx(r["q"], abs=1e-9)              # same recipe as our runs
     ext = R.load_external(tmp_path / "compare.json")
     assert ("ka2005_logic", results[0]["treatment"]) in ext
+
+
+def test_qualitative_rules_can_fail_and_can_be_undecided():
+    """The two tested qualitative statements: a control with a significant motif, or more modular
+    than the reference, is "not reproduced"; too few networks to see the reference's motifs is
+    "inconclusive"; statements without a rule stay untested."""
+    from replication.report import (INCONCLUSIVE, NOT, QUALITATIVE, REPRODUCED, Claim, Row, Verdict,
+                                    apply_qualitative_rules)
+
+    def claim(quantity, value):
+        return Claim(f"e/ctrl/{quantity}", "e", "qualitative", quantity, value,
+                     {"value": value, "reference": "mvg"}, treatment="ctrl")
+
+    def motif(z, se, n=20):
+        return {"3": [{"id": 38, "n": n, "z_mean": z, "z_se": se}]}
+
+    def verdict(c, results=(), motifs=None):
+        rows = [Row(c, "-", Verdict(QUALITATIVE))]
+        apply_qualitative_rules(rows, list(results), motifs)
+        return rows[0].verdict.label
+
+    motifs = claim("motifs", "no significant motifs")
+    strong = motif(4.0, 0.3)
+    assert verdict(motifs, motifs={"n_networks": {"ctrl": 20, "mvg": 20},
+                                   "treatments": {"ctrl": motif(0.1, 0.3), "mvg": strong}}) == REPRODUCED
+    assert verdict(motifs, motifs={"n_networks": {"ctrl": 20, "mvg": 20},
+                                   "treatments": {"ctrl": motif(3.5, 0.3), "mvg": strong}}) == NOT
+    assert verdict(motifs, motifs={"n_networks": {"ctrl": 2, "mvg": 20},
+                                   "treatments": {"ctrl": motif(0.1, 0.3), "mvg": strong}}) == INCONCLUSIVE
+    modular = claim("modularity", "nonmodular")
+    runs = ([{"treatment": "ctrl", "qm": 0.5 + 0.01 * k} for k in range(10)]
+            + [{"treatment": "mvg", "qm": 0.1 + 0.01 * k} for k in range(10)])
+    assert verdict(modular, runs) == NOT
+    swapped = [{**r, "treatment": "mvg" if r["treatment"] == "ctrl" else "ctrl"} for r in runs]
+    assert verdict(modular, swapped) == REPRODUCED
+    assert verdict(claim("feedback", "many feedback loops"), runs) == QUALITATIVE
