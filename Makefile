@@ -81,8 +81,9 @@ MOLE_RUNS ?= 30
 MOLE_GENERATIONS ?= 10000
 MOLE_POPULATION ?= 1000
 MOLE_BINS ?= 200
-# the weight list's other reading ({2, -1, 1, 2}, the 2012 code's literal), PA and P&CC, in its own folder
-C13_WEIGHTS_ALT ?= [2,-1,1,2]
+# readings the 2013 multiverse runs for PA and P&CC: the paper's weight list {-2, -1, 1, 2} (the
+# default is the code's {2, -1, 1, 2}) and the crowding sorts' order among equals
+C13_MULTIVERSE_KEYS ?= network.weights selection.crowding_ties
 # executor options for replicate, e.g. EXECUTOR='--cluster slurm --cluster-config cluster.toml'
 EXECUTOR ?=
 
@@ -92,8 +93,8 @@ replicate-2013: $(STAMP)
 	$(foreach e,$(C13_OTHER),$(PY) -m replication replicate original_protocol/$(firstword $(subst :, ,$(e))).toml \
 	    $(foreach t,$(subst $(comma), ,$(lastword $(subst :, ,$(e)))),-t $(t)) \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET) $(EXECUTOR) &&) true
-	$(PY) -m replication replicate $(C13) -t pa -t pcc --runs $(RUNS) --jobs $(JOBS) \
-	    --out $(RUNS_DIR)/weights-code --set 'network.weights=$(C13_WEIGHTS_ALT)' $(GEN_SET) $(EXECUTOR)
+	$(PY) -m replication multiverse $(C13) $(foreach k,$(C13_MULTIVERSE_KEYS),--key $(k)) -t pa -t pcc \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),)
 	$(PY) -m replication mole $(C13) -t pcc --runs $(MOLE_RUNS) --generations $(MOLE_GENERATIONS) \
 	    --population $(MOLE_POPULATION) --bins $(MOLE_BINS) --out $(RUNS_DIR)
 	$(PY) -m replication adapt $(C13) -t pa  --from AND --to OR --replicates $(REPLICATES) \
