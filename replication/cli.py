@@ -590,8 +590,11 @@ def mole(protocol, treatment, runs, first_seed, generations, population, bins, c
     """MOLE map: best performance per (Q, cost) cell (2013 Fig. 3) -> OUT/<experiment>/mole/seed-N/map.json."""
     from .mole import run_mole
     proto = _load(protocol, treatment, [])
-    paths = run_mole(proto, range(first_seed, first_seed + runs), out, generations, population,
-                     (bins, bins), cost_max)
+    try:
+        paths = run_mole(proto, range(first_seed, first_seed + runs), out, generations, population,
+                         (bins, bins), cost_max)
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
     click.echo(f"{len(paths)} MOLE maps under {Path(out) / proto.name / 'mole'}")
 
 

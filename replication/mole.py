@@ -218,14 +218,36 @@ def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(
     'clune2013_retina/mole/seed-5/map.json'
     >>> read_map(path)["evaluated"]
     4
+    >>> run_mole(p, [5], out, generations=2, population=4, bins=(2, 2))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ... made with other parameters (generations: stored 1, requested 2); ...
     """
     written = []
+    want = {"generations": generations, "population": population, "bins": list(bins), "cost_max": float(cost_max),
+            "neighbours": neighbours, "protocol_digest": protocol.digest}
     for s in seeds:
         path = Path(out_dir) / protocol.name / "mole" / f"seed-{s}" / "map.json"
-        if not path.exists():
-            write_map(mole_map(protocol, s, generations, population, bins, cost_max, neighbours), path)
+        if path.exists():
+            _check_stored(read_map(path), want, path)
+        else:
+            m = mole_map(protocol, s, generations, population, bins, cost_max, neighbours)
+            m["protocol_digest"] = protocol.digest
+            write_map(m, path)
         written.append(path)
     return written
+
+
+def _check_stored(m: dict, want: dict, path) -> None:
+    """Raise ValueError unless the stored map ``m`` was made with the parameters ``want`` (a map
+    written before the digest was stored is checked on the rest)."""
+    have = {"generations": m.get("generations"), "population": m.get("population"),
+            "bins": [len(m["q_edges"]) - 1, len(m["cost_edges"]) - 1], "cost_max": float(m["cost_edges"][-1]),
+            "neighbours": m.get("neighbours"), "protocol_digest": m.get("protocol_digest", want["protocol_digest"])}
+    diffs = [f"{k}: stored {have[k]!r}, requested {v!r}" for k, v in want.items() if have[k] != v]
+    if diffs:
+        raise ValueError(f"{path} holds a MOLE map made with other parameters ({'; '.join(diffs)}); "
+                         "use another --out or remove that folder")
 
 
 __all__ = ["cell_of", "merge_maps", "mole_map", "novelty", "read_map", "run_mole", "write_map"]
