@@ -449,6 +449,36 @@ def mt_below(mt, i, n):
 
 
 @njit(cache=True)
+def mt_permutation(n):
+    """``np.random.permutation(n)``, the same numbers and the same draws, about 1.4x faster:
+    numba's Fisher-Yates shuffle of ``arange(n)`` (from the last slot down, slot k swapped
+    with ``randint(0, k + 1)``) with its draws taken at a cursor (:func:`mt_below`).
+
+    Examples
+    --------
+    >>> from numba import njit
+    >>> @njit
+    ... def ref(n):
+    ...     return np.random.permutation(n)
+    >>> seed_numba(2, "generation", 0); a = ref(1000); after = _draw()
+    >>> seed_numba(2, "generation", 0); b = mt_permutation(1000)
+    >>> a.tolist() == b.tolist(), after == _draw()
+    (True, True)
+    """
+    out = np.arange(n)
+    mt, i = mt_begin()
+    k = n - 1
+    while k > 0:
+        j, i = mt_below(mt, i, k + 1)
+        t = out[k]
+        out[k] = out[j]
+        out[j] = t
+        k -= 1
+    mt_end(i)
+    return out
+
+
+@njit(cache=True)
 def skip_draws(k):
     """Advance numba's generator by ``k`` 32-bit outputs, as ``k`` calls of
     ``np.random.randint(0, 2)`` would (or of ``randint(0, n)`` for any power of two

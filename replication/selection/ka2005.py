@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..rng import mt_permutation
+
 
 @njit(cache=True)
 def stable_argsort(keys, max_distinct=256):
@@ -105,7 +107,7 @@ def rank_descending(fitness, random_ties):
     """
     n = fitness.shape[0]
     if random_ties:
-        perm = np.random.permutation(n)
+        perm = mt_permutation(n)             # = np.random.permutation(n), faster
     else:
         perm = np.arange(n)
     keys = np.empty(n, np.float64)
