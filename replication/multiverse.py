@@ -81,7 +81,7 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     --------
     >>> path = "original_protocol/clune2013_retina.toml"
     >>> [v.label for v in variants(path, keys=["network.weights"])]
-    ['default', 'network.weights=[2,-1,1,2]']
+    ['default', 'network.weights=[-2,-1,1,2]']
     >>> len(variants(path)) == 1 + sum(len(v) - 1 for v in alternatives_of(path).values())
     True
     """
@@ -163,7 +163,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     >>> {"pa", "pcc"} <= treatments and len(planned) == 2 * 2 * len(treatments)   # readings x seeds
     True
     >>> sorted({r["verdict"] for r in rows}), sorted({r["reading"] for r in rows})
-    (['no data'], ['default', 'network.weights=[2,-1,1,2]'])
+    (['no data'], ['default', 'network.weights=[-2,-1,1,2]'])
     >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]
     True
     """

@@ -649,7 +649,7 @@ class Network2013Section:
     >>> type(p.network).__name__
     'Network2013Section'
     >>> p.network.layers, p.network.weights
-    ((8, 8, 4, 2, 1), (-2, -1, 1, 2))
+    ((8, 8, 4, 2, 1), (2, -1, 1, 2))
     >>> load_protocol("original_protocol/clune2013_retina.toml", "pcc", [("network.output_rule", "no-such-value")])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...

@@ -91,7 +91,15 @@ def modular_network(model, or_goal=False):
     return g
 
 
-def test_hand_built_modular_network_solves_and_and_or(model):
+@pytest.fixture
+def paper_model():
+    """The paper's weight list {-2, -1, 1, 2}, which the hand-built detectors need (the code's
+    default {2, -1, 1, 2} has no -2)."""
+    return genome_model(load_protocol(C13, "pcc", [("network.weights", [-2, -1, 1, 2])]))
+
+
+def test_hand_built_modular_network_solves_and_and_or(paper_model):
+    model = paper_model
     targets = model.targets(["L & R", "L | R"])
     g_and, g_or = modular_network(model), modular_network(model, or_goal=True)
     correct = model.evaluate(g_and[None, :], targets).correct
