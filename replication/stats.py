@@ -126,9 +126,14 @@ def rank_sum_min_p(n_a: int, n_b: int) -> float:
     0.1
     >>> round(rank_sum_min_p(4, 4), 4)
     0.0286
+    >>> rank_sum_min_p(1750, 1200)          # C(n, k) beyond a float: the p underflows to 0
+    0.0
     """
     if n_a < 1 or n_b < 1:
         return 1.0
+    log_comb = math.lgamma(n_a + n_b + 1) - math.lgamma(n_a + 1) - math.lgamma(n_b + 1)
+    if log_comb > 700:                          # 2 / C below 1e-300 (C itself overflows a float)
+        return 0.0
     return min(1.0, 2.0 / math.comb(n_a + n_b, n_a))
 
 
