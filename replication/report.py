@@ -80,9 +80,10 @@ VERDICT_RULES = f"""\
   other way: {NOT}; not significant: {NOT} if the test had {POWER:.0%} power against the
   published effect (in standard deviations, from the published values and n), else
   {INCONCLUSIVE}.  Times count unsolved runs as slower than every solved one.
-- Two statements in words have a rule (against the `reference` treatment published.toml names):
+- Three statements in words have a rule (against the `reference` treatment published.toml names):
   *nonmodular*: the control's Qm (every run's final network) lower than the reference's, as a
-  contrast; *no significant motifs*: no motif whose mean Z over the networks exceeds 2 (mfinder's
+  contrast (the non-modular retina's "Q lower than on the modular retina": the same test of Q
+  against the other experiment's P&CC runs); *no significant motifs*: no motif whose mean Z over the networks exceeds 2 (mfinder's
   threshold) with 95% confidence; {REPRODUCED} only if the same rule, at the control's number
   of networks, still finds the reference's motifs, else {INCONCLUSIVE}.  Other statements in
   words are {QUALITATIVE}.
@@ -620,7 +621,8 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
         adapt = read_adaptation_times(exp_dir) if exp_dir.is_dir() else {}
         mine = evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
         motifs = exp_dir / "motifs.json"
-        apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None)
+        apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None,
+                                lambda e: load_results(Path(runs) / e) if (Path(runs) / e).is_dir() else [])
         rows += mine
     if multiverse:
         _fill_readings(rows, Path(runs))
@@ -654,19 +656,29 @@ def significant_motifs(profile: dict, se_scale: float = 1.0) -> list[tuple[int, 
     return out
 
 
-def _rule_nonmodular(c: Claim, groups: dict, motifs: dict | None):
-    """'nonmodular': Qm of every run's final network lower than the reference treatment's."""
-    ref = c.published["reference"]
-    ctrl = [r["qm"] for r in groups.get(c.treatment, []) if r.get("qm") is not None]
-    base = [r["qm"] for r in groups.get(ref, []) if r.get("qm") is not None]
-    if not ctrl or not base:
-        return None
-    v = verdict_contrast(ctrl, base, "less")
-    ours = f"Qm {np.median(ctrl):.3f} (n = {len(ctrl)}) vs {ref} {np.median(base):.3f} (n = {len(base)})"
-    return ours, Verdict(v.label, f"tested as Qm lower than {ref}'s (every run's final network): {v.why}")
+def _rule_lower(quantity: str, label: str):
+    """A rule: ``quantity`` of every run's final network lower than the reference treatment's
+    (of this experiment, or of ``reference_experiment``), by rank-sum as a contrast."""
+    def rule(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+        ref = c.published["reference"]
+        where = ref_groups if c.published.get("reference_experiment") else groups
+        if where is None:
+            return None
+        ctrl = [r[quantity] for r in groups.get(c.treatment, []) if r.get(quantity) is not None]
+        base = [r[quantity] for r in where.get(ref, []) if r.get(quantity) is not None]
+        if not ctrl or not base:
+            return None
+        name = f"{c.published['reference_experiment']} {ref}" if c.published.get("reference_experiment") else ref
+        v = verdict_contrast(ctrl, base, "less")
+        ours = f"{label} {np.median(ctrl):.3f} (n = {len(ctrl)}) vs {name} {np.median(base):.3f} (n = {len(base)})"
+        return ours, Verdict(v.label, f"tested as {label} lower than {name}'s (every run's final network): {v.why}")
+    return rule
 
 
-def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None):
+_rule_nonmodular = _rule_lower("qm", "Qm")
+
+
+def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
     """'no significant motifs': none by :func:`significant_motifs`, where the reference has some."""
     ref = c.published["reference"]
     profiles = (motifs or {}).get("treatments", {})
@@ -691,13 +703,16 @@ def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None):
     return ours, Verdict(REPRODUCED, rule)
 
 
-#: qualitative statements with a rule (published value -> rule); the others stay untested
-QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs}
+#: qualitative statements with a rule (published ``test``, else the published value -> rule);
+#: the others stay untested
+QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
+                     "q-lower": _rule_lower("q", "Q")}
 
 
-def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None) -> None:
+def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:
     """Replace, in place, the "not tested" verdict of each qualitative claim that has a rule in
-    :data:`QUALITATIVE_RULES` and a ``reference`` treatment (published.toml) by the rule's.
+    :data:`QUALITATIVE_RULES` and a ``reference`` treatment (published.toml) by the rule's;
+    ``load_other(experiment)`` gives the results of a ``reference_experiment``.
 
     Examples
     --------
@@ -713,10 +728,12 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
     groups = _groups(results)
     for k, row in enumerate(rows):
         c = row.claim
-        rule = QUALITATIVE_RULES.get(c.published.get("value")) if c.kind == "qualitative" else None
+        key = c.published.get("test", c.published.get("value"))
+        rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
         if rule is None or "reference" not in c.published or row.verdict.label != QUALITATIVE:
             continue
-        tested = rule(c, groups, motifs)
+        other = c.published.get("reference_experiment")
+        tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)
         if tested is not None:
             rows[k] = Row(c, tested[0], tested[1])
 
