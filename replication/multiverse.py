@@ -166,6 +166,13 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     (['no data'], ['default', 'network.weights=[-2,-1,1,2]'])
     >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]
     True
+
+    A later call for another key keeps the rows of the first:
+
+    >>> more = run_multiverse("original_protocol/clune2013_retina.toml", planned.extend,
+    ...                       keys=["selection.crowding_ties"], runs=2, runs_root=root)
+    >>> sorted({r["key"] for r in read_csv(root / "clune2013_retina" / "multiverse.csv")})
+    ['network.weights', 'selection.crowding_ties']
     """
     from .analysis import analyse_experiment, format_published, load_results
     from .calibration import calibrate, calibration_key
@@ -209,7 +216,10 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
                 rows += rows_for(Variant(((k, alts[k][0]),)), evaluated, reading="default")
         if progress:
             progress(v)
-    write_csv(Path(runs_root) / experiment / "multiverse.csv", rows)
+    path = Path(runs_root) / experiment / "multiverse.csv"
+    mine = {r["key"] for r in rows}
+    kept = [r for r in read_csv(path) if r["key"] not in mine] if path.exists() else []
+    write_csv(path, kept + rows)        # other keys' rows, from earlier calls, are kept
     return rows
 
 
