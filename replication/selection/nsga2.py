@@ -479,7 +479,7 @@ def survivors(f0, f1, p, n_obj, n_keep, ties=0):
                 crowd_out[filled] = d[k]
                 filled += 1
         else:
-            perm = np.random.permutation(m)     # random order among equal distances
+            perm = mt_permutation(m)           # random order among equal distances (= np.random.permutation)
             order = perm[np.argsort(-d[:m][perm], kind="mergesort")]
             for k in range(n_keep - filled):
                 chosen[filled] = members[order[k]]
