@@ -615,14 +615,22 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
     """
     claims = load_claims() if claims is None else claims
     rows = []
+    loaded: dict[str, list[dict]] = {}
+
+    def results_of(experiment: str) -> list[dict]:      # each experiment's runs read once
+        if experiment not in loaded:
+            exp_dir = Path(runs) / experiment
+            loaded[experiment] = load_results(exp_dir) if exp_dir.is_dir() else []
+        return loaded[experiment]
+
     for experiment in dict.fromkeys(c.experiment for c in claims):
         exp_dir = Path(runs) / experiment
-        results = load_results(exp_dir) if exp_dir.is_dir() else []
+        results = results_of(experiment)
         adapt = read_adaptation_times(exp_dir) if exp_dir.is_dir() else {}
         mine = evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
         motifs = exp_dir / "motifs.json"
         apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None,
-                                lambda e: load_results(Path(runs) / e) if (Path(runs) / e).is_dir() else [])
+                                results_of)
         rows += mine
     if multiverse:
         _fill_readings(rows, Path(runs))
