@@ -18,11 +18,12 @@ Examples
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from .parallel import RunSpec
 from .protocol import load_protocol
-from .store import adaptation_run_dir, iter_runs
+from .store import SOURCES, adaptation_run_dir, iter_runs, source_trial_dir
 
 
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
@@ -94,11 +95,91 @@ def perfect_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
     return out
 
 
+def source_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
+    """The starting networks: the perfect ``goal`` networks of ``treatment``'s own runs, then
+    those of its additional source trials (``adapt/sources/<treatment>/``), in seed order.
+
+    A seed present in both (the treatment's sample grew over seeds already used as source
+    trials: the same protocol and seed, so the same network) counts once.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, source_trial_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for seed, acc in ((1, 1.0), (2, 0.9)):
+    ...     write_json(run_dir(root, "exp", "pa", seed) / "result.json", {"seed": seed, "best_accuracy": {"AND": acc}})
+    >>> for seed, acc in ((3, 1.0), (4, 0.5), (5, 1.0)):
+    ...     write_json(source_trial_dir(root, "exp", "pa", seed) / "result.json",
+    ...                {"seed": seed, "best_accuracy": {"AND": acc}})
+    >>> [r["seed"] for r in source_networks(root / "exp", "pa", "AND")]
+    [1, 3, 5]
+    """
+    own = perfect_networks(experiment_dir, treatment, goal)
+    seen = {r["seed"] for r in own}
+    extra = [r for r in perfect_networks(Path(experiment_dir, "adapt", SOURCES), treatment, goal)
+             if r["seed"] not in seen]
+    return sorted(own + extra, key=lambda r: r["seed"])
+
+
+def trials_so_far(experiment_dir, treatment: str) -> list[int]:
+    """Seeds of the finished runs of ``treatment``, its own and its source trials (sorted)."""
+    seeds = set()
+    for folder in (Path(experiment_dir, treatment), Path(experiment_dir, "adapt", SOURCES, treatment)):
+        if folder.is_dir():
+            seeds |= {rec.seed for rec in iter_runs(folder)}
+    return sorted(seeds)
+
+
+def plan_source_trials(protocol_path, runs_root, experiment: str, treatment: str, goal: str,
+                       networks: int, max_trials: int = 1000) -> list[RunSpec]:
+    """The next batch of additional trials of ``treatment`` needed for ``networks`` perfect
+    ``goal`` networks; ``[]`` when there are enough (or ``max_trials`` trials were run).
+
+    The paper's protocol (Clune et al. 2013, section 3: "We ran additional trials until 50
+    P&CC and 50 PA trials each had a perfectly performing network"). Trials take the seeds
+    after the largest seed run so far, in order, and the starting networks are the first
+    ``networks`` perfect ones in seed order (:func:`source_networks`), so the set does not
+    depend on how the trials were batched or parallelised. A batch is sized from the
+    fraction of perfect runs so far (with 20% to spare), so one or two batches usually do.
+    Trials go to ``<runs_root>/<experiment>/adapt/sources/<treatment>/seed-N/``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for seed in range(1, 5):                      # 2 of 4 runs perfect
+    ...     write_json(run_dir(root, "clune2013_retina", "pa", seed) / "result.json",
+    ...                {"seed": seed, "best_accuracy": {"AND": 1.0 if seed % 2 else 0.9}})
+    >>> specs = plan_source_trials("original_protocol/clune2013_retina.toml", root, "clune2013_retina",
+    ...                            "pa", "AND", networks=5)
+    >>> [s.seed for s in specs], Path(specs[0].folder).relative_to(root).as_posix()
+    ([5, 6, 7, 8, 9, 10, 11, 12], 'clune2013_retina/adapt/sources/pa/seed-5')
+    >>> plan_source_trials("original_protocol/clune2013_retina.toml", root, "clune2013_retina",
+    ...                    "pa", "AND", networks=2)
+    []
+    """
+    exp_dir = Path(runs_root) / experiment
+    have = len(source_networks(exp_dir, treatment, goal))
+    seeds = trials_so_far(exp_dir, treatment)
+    budget = max_trials - len(seeds)
+    if have >= networks or budget <= 0:
+        return []
+    rate = max(have, 1) / max(len(seeds), 1)
+    batch = min(budget, max(1, math.ceil((networks - have) / rate * 1.2)))
+    first = (seeds[-1] + 1) if seeds else 1
+    protocol = load_protocol(protocol_path, treatment, [])
+    return [RunSpec.of(protocol, seed, source_trial_dir(runs_root, experiment, treatment, seed))
+            for seed in range(first, first + batch)]
+
+
 def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, source_treatment: str,
                     from_goal: str, to_goal: str, replicates: int, max_generations: int,
                     networks: int | None = None) -> list[RunSpec]:
     """The adaptation runs: ``replicates`` runs of ``treatment`` on ``to_goal`` from each
-    perfect ``from_goal`` network of ``source_treatment`` (the first ``networks`` of them).
+    perfect ``from_goal`` network of ``source_treatment`` (the first ``networks`` of them in
+    seed order, its source trials included: :func:`source_networks`).
 
     Run k from the network of seed n goes to
     ``<runs_root>/<experiment>/adapt/<treatment>-<from>-to-<to>/net-<n>/rep-<k>/`` with run seed k.
@@ -116,7 +197,7 @@ def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, s
     [(1, 'clune2013_retina/adapt/pa-AND-to-OR/net-4/rep-1'), (2, 'clune2013_retina/adapt/pa-AND-to-OR/net-4/rep-2')]
     """
     exp_dir = Path(runs_root) / experiment
-    sources = perfect_networks(exp_dir, source_treatment, from_goal)[:networks]
+    sources = source_networks(exp_dir, source_treatment, from_goal)[:networks]
     specs = []
     for src in sources:
         protocol = load_protocol(protocol_path, treatment,
@@ -125,27 +206,3 @@ def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, s
             out = adaptation_run_dir(runs_root, experiment, f"{treatment}-{from_goal}-to-{to_goal}", src["seed"], k)
             specs.append(RunSpec.of(protocol, k, out))
     return specs
-
-
-def adaptation_times(experiment_dir) -> dict[str, list[int]]:
-    """Generations to a perfect network, per '<treatment>-<from>-to-<to>' (unsolved runs count
-    as their generation cap, as in the paper's cut-off at 5000).
-
-    Reads the finished runs under ``<experiment_dir>/adapt/``; ``{}`` when there are none.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from replication.store import adaptation_run_dir, write_json
-    >>> root = Path(tempfile.mkdtemp())
-    >>> for rep, gens in ((1, 40), (2, 5000)):
-    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", 1, rep) / "result.json",
-    ...                {"generations_run": gens})
-    >>> adaptation_times(root / "exp")
-    {'pa-AND-to-OR': [40, 5000]}
-    """
-    out: dict[str, list[int]] = {}
-    if Path(experiment_dir, "adapt").is_dir():
-        for rec in iter_runs(Path(experiment_dir, "adapt")):
-            out.setdefault(rec.variant, []).append(rec.result["generations_run"])
-    return out

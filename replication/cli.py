@@ -46,6 +46,54 @@ def _load(path, treatment, overrides):
         raise click.ClickException(str(exc)) from None
 
 
+def backend_options(command):
+    """The executor options every command that runs many runs takes: --jobs (local process
+    pool, the default), --cluster local:N, --scheduler ADDRESS, --cluster-config FILE (Dask)."""
+    options = [
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="worker processes"),
+        click.option("--cluster", default=None, metavar="local:N",
+                     help="run on a Dask LocalCluster of N worker processes"),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (shared storage needed)"),
+        click.option("--cluster-config", type=click.Path(exists=True, dir_okay=False), default=None,
+                     help="run on SLURM or PBS through dask-jobqueue, as this TOML file describes"),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _backend(jobs, cluster, scheduler, cluster_config):
+    from .executor import Backend, ExecutorError
+    try:
+        return Backend.from_options(jobs, cluster, scheduler, cluster_config)
+    except ExecutorError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _for_backend(backend, *paths) -> list[str]:
+    """Paths as the workers must see them: absolute on a Dask cluster (workers have their own
+    working directories), unchanged otherwise."""
+    return [str(Path(p).resolve()) if backend.dask else p for p in paths]
+
+
+def _run_specs(specs, backend, stage: str, quiet: bool = False) -> int:
+    """Run the specs not yet finished on ``backend`` behind a progress display; how many ran."""
+    from .executor import ExecutorError, job_tasks, pending, run_tasks
+    from .progress import Progress
+    todo = pending(specs)
+    if todo:
+        tasks = job_tasks(todo)
+        with Progress(stage, [(t.label, t.units) for t in tasks], mode="quiet" if quiet else "auto",
+                      stream=sys.stderr) as bar:
+            try:
+                run_tasks(tasks, backend, bar)
+            except ExecutorError as exc:
+                raise click.ClickException(str(exc)) from None
+    return len(todo)
+
+
 class GuardedGroup(click.Group):
     """A click group whose commands never end in a traceback.
 
@@ -217,14 +265,7 @@ def _check_run_folder(out: Path) -> None:
 @click.option("--runs", "-n", type=click.IntRange(min=1), default=None,
               help="runs per treatment (default: run.runs)")
 @click.option("--first-seed", type=click.IntRange(min=0), default=1, show_default=True)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="worker processes")
-@click.option("--cluster", default=None, metavar="local:N",
-              help="run on a Dask LocalCluster of N worker processes")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (shared storage needed)")
-@click.option("--cluster-config", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="run on SLURM or PBS through dask-jobqueue, as this TOML file describes")
+@backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="runs folder; each run goes to OUT/<experiment>/<treatment>/seed-N")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
@@ -232,15 +273,10 @@ def _check_run_folder(out: Path) -> None:
 def replicate(protocol, treatments, runs, first_seed, jobs, cluster, scheduler, cluster_config, out, sets,
               quiet):
     """Run every treatment x seed; skips finished runs, resumes unfinished ones."""
-    from .executor import Backend, ExecutorError, job_tasks, pending, plan, run_tasks
-    from .progress import Progress
+    from .executor import pending, plan
     overrides = _overrides(sets)
-    try:
-        backend = Backend.from_options(jobs, cluster, scheduler, cluster_config)
-    except ExecutorError as exc:
-        raise click.UsageError(str(exc)) from None
-    if backend.dask:                           # workers have their own working directories
-        protocol, out = str(Path(protocol).resolve()), str(Path(out).resolve())
+    backend = _backend(jobs, cluster, scheduler, cluster_config)
+    protocol, out = _for_backend(backend, protocol, out)
     treatments = list(treatments) or default_treatments(protocol)
     if not treatments:
         raise click.ClickException(f"{protocol}: no treatments to run")
@@ -256,13 +292,7 @@ def replicate(protocol, treatments, runs, first_seed, jobs, cluster, scheduler, 
                    f"{backend.describe()}", err=True)
     if todo:
         started = time.monotonic()
-        tasks = job_tasks(todo)
-        with Progress("runs", [(t.label, t.units) for t in tasks], mode="quiet" if quiet else "auto",
-                      stream=sys.stderr) as bar:
-            try:
-                run_tasks(tasks, backend, bar)
-            except ExecutorError as exc:
-                raise click.ClickException(str(exc)) from None
+        _run_specs(todo, backend, "runs", quiet)
         if not quiet:
             click.echo(f"wall time {time.monotonic() - started:,.1f} s", err=True)
 
@@ -295,13 +325,16 @@ def summary(experiment_dir, csv_out):
               "(default: the file's default_treatments; treatments that share a calibration key run it once)")
 @click.option("--runs", "-n", type=click.IntRange(min=1), default=None,
               help="calibration runs (default: modularity.qmax_runs; fewer is recorded as reduced)")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="worker processes")
+@backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True,
               help="runs folder; calibrations go to OUT/<experiment>/calibration/<key>/")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
-def calibrate(protocol, treatments, runs, jobs, out, sets):
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
+def calibrate(protocol, treatments, runs, jobs, cluster, scheduler, cluster_config, out, sets, quiet):
     """Calibrate Qm once per recipe: Qmax by evolution (ordinary runs) and the random-genome Qrand."""
     from .calibration import calibrate as run_calibration, calibration_dir, calibration_key
+    backend = _backend(jobs, cluster, scheduler, cluster_config)
+    protocol, out = _for_backend(backend, protocol, out)
     done = set()
     for t in list(treatments) or default_treatments(protocol):
         proto = _load(protocol, t, _overrides(sets))
@@ -310,7 +343,8 @@ def calibrate(protocol, treatments, runs, jobs, out, sets):
         if calibration_key(proto) in done:
             continue
         done.add(calibration_key(proto))
-        res = run_calibration(proto, out, lambda specs, p=proto: _run_calibration(p, specs, jobs), runs)
+        res = run_calibration(proto, out, lambda specs, p=proto: _run_calibration(p, specs, backend, quiet),
+                              runs)
         click.echo(f"{proto.name} ({t}): calibration in {calibration_dir(out, proto)}", err=True)
         if res["qmax"]:
             click.echo(f"{proto.name} ({t}): Qmax = {res['qmax']['q_max']:.4f} ({res['qmax']['method']})")
@@ -318,16 +352,14 @@ def calibrate(protocol, treatments, runs, jobs, out, sets):
             click.echo(f"{proto.name} ({t}): random-genome Qrand ({res['qrand_genome']['method']})")
 
 
-def _run_calibration(proto, specs, jobs) -> None:
-    """Run the calibration runs not yet finished, with a progress bar."""
-    from .parallel import pending, run_all
+def _run_calibration(proto, specs, backend, quiet: bool = False) -> None:
+    """Run the calibration runs not yet finished, with progress."""
+    from .executor import pending
     todo = pending(specs)
-    click.echo(f"{proto.name}: {len(specs)} calibration runs, {len(specs) - len(todo)} finished, "
-               f"{len(todo)} to run on {jobs} worker(s)", err=True)
-    if todo:
-        with click.progressbar(length=len(todo), label="Qmax runs", file=sys.stderr,
-                               show_eta=True, show_pos=True) as bar:
-            run_all(todo, jobs, on_done=lambda _r: bar.update(1))
+    if not quiet:
+        click.echo(f"{proto.name}: {len(specs)} calibration runs, {len(specs) - len(todo)} finished, "
+                   f"{len(todo)} to run on {backend.describe()}", err=True)
+    _run_specs(todo, backend, "Qmax runs", quiet)
 
 
 @main.command()
@@ -506,28 +538,53 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
 @click.option("--replicates", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--max-generations", type=click.IntRange(min=1), default=5000, show_default=True)
 @click.option("--networks", type=click.IntRange(min=1), default=None,
-              help="at most this many source networks")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True)
+              help="at most this many source networks (the first perfect ones in seed order)")
+@click.option("--fill", is_flag=True,
+              help="first run additional trials of the source treatment (seeds after its runs, into "
+                   "OUT/<experiment>/adapt/sources/) until NETWORKS perfect networks exist, as the paper did")
+@click.option("--max-trials", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="with --fill: stop adding trials when the source treatment has this many")
+@backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
 def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates, max_generations,
-          networks, jobs, out):
+          networks, fill, max_trials, jobs, cluster, scheduler, cluster_config, out, quiet):
     """Clone perfect networks and time their adaptation to the other goal (2013 Fig. 4a)."""
     import numpy as np
-    from .adaptation import plan_adaptation
-    from .parallel import run_all
+    from .adaptation import plan_adaptation, plan_source_trials, source_networks, trials_so_far
+    from .store import read_json
+    backend = _backend(jobs, cluster, scheduler, cluster_config)
+    protocol, out = _for_backend(backend, protocol, out)
     proto = _load(protocol, treatment, [])
-    specs = plan_adaptation(protocol, out, proto.name, treatment, source_treatment or treatment,
-                            from_goal, to_goal, replicates, max_generations, networks)
+    source = source_treatment or treatment
+    _load(protocol, source, [])
+    exp_dir = Path(out) / proto.name
+    if fill:
+        if networks is None:
+            raise click.UsageError("--fill needs --networks (how many perfect source networks to reach)")
+        while specs := plan_source_trials(protocol, out, proto.name, source, from_goal, networks, max_trials):
+            if not quiet:
+                click.echo(f"{source}: {len(source_networks(exp_dir, source, from_goal))} perfect {from_goal} "
+                           f"networks of {networks}; {len(specs)} more trials (seeds {specs[0].seed}-"
+                           f"{specs[-1].seed}) on {backend.describe()}", err=True)
+            _run_specs(specs, backend, f"{source} source trials", quiet)
+        have = len(source_networks(exp_dir, source, from_goal))
+        if have < networks:
+            raise click.ClickException(f"{source}: only {have} perfect {from_goal} networks in "
+                                       f"{len(trials_so_far(exp_dir, source))} trials (--max-trials {max_trials})")
+    specs = plan_adaptation(protocol, out, proto.name, treatment, source, from_goal, to_goal, replicates,
+                            max_generations, networks)
     if not specs:
-        raise click.ClickException(f"no finished {source_treatment or treatment} run with a network "
-                                   f"perfect on {from_goal} under {out}/{proto.name}")
-    with click.progressbar(length=len(specs), label=f"adapt {treatment} {from_goal}->{to_goal}",
-                           file=sys.stderr) as bar:
-        results = run_all(specs, jobs, on_done=lambda _r: bar.update(1))
-    gens = np.array([r["generations_run"] for r in results])
-    click.echo(f"{treatment} {from_goal}->{to_goal}: {len(results)} runs from "
-               f"{len({str(Path(s.folder).parent) for s in specs})} networks; median {np.median(gens):.1f} "
-               f"generations (unsolved: {sum(r['solved_generation'] is None for r in results)})")
+        raise click.ClickException(f"no finished {source} run with a network perfect on {from_goal} "
+                                   f"under {out}/{proto.name}")
+    n_nets = len({str(Path(s.folder).parent) for s in specs})
+    if not quiet:
+        click.echo(f"adapt {treatment} {from_goal}->{to_goal}: {n_nets} networks x {replicates} replicates "
+                   f"on {backend.describe()}", err=True)
+    _run_specs(specs, backend, f"adapt {treatment} {from_goal}->{to_goal}", quiet)
+    gens = np.array([read_json(Path(s.folder) / "result.json")["generations_run"] for s in specs])
+    click.echo(f"{treatment} {from_goal}->{to_goal}: {len(gens)} runs from {n_nets} networks; median "
+               f"{np.median(gens):.1f} generations (unsolved: {int((gens >= max_generations).sum())})")
 
 
 # --------------------------------------------------------------------------- multiverse
@@ -543,28 +600,22 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 @click.option("--calibration-runs", type=click.IntRange(min=1), default=10, show_default=True,
               help="Qmax calibration runs per calibration key a variant needs (fewer than the "
                    "protocol's are recorded as reduced)")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True)
+@backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="applies to every variant")
 @click.option("--quiet", "-q", is_flag=True)
-def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, out, sets, quiet):
+def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, cluster, scheduler,
+               cluster_config, out, sets, quiet):
     """Every published claim under every defensible reading -> OUT/<experiment>/multiverse.csv.
 
     One-at-a-time variants of the protocol's [alternatives] keys (all other keys at their
     defaults), N runs each; the default reading reuses the experiment's own runs."""
-    from .executor import Backend, job_tasks, pending, run_tasks
     from .multiverse import run_multiverse
-    from .progress import Progress
-    backend = Backend(jobs=jobs)
+    backend = _backend(jobs, cluster, scheduler, cluster_config)
+    protocol, out = _for_backend(backend, protocol, out)
 
     def runner(specs):
-        todo = pending(specs)
-        if not todo:
-            return
-        tasks = job_tasks(todo)
-        with Progress("multiverse runs", [(t.label, t.units) for t in tasks],
-                      mode="quiet" if quiet else "auto", stream=sys.stderr) as bar:
-            run_tasks(tasks, backend, bar)
+        _run_specs(specs, backend, "multiverse runs", quiet)
 
     rows = run_multiverse(protocol, runner, keys=list(keys) or None, pairs=list(pairs), runs=runs,
                           runs_root=out, sets=_overrides(sets), treatments=list(treatments) or None,

@@ -5,6 +5,7 @@ This module is the only place that knows the layout of the runs tree::
     <root>/<experiment>/<treatment>/seed-N/                         runs            run_dir()
     <root>/<experiment>/calibration/<key>/seed-N/                   calibration     calibration_run_dir()
     <root>/<experiment>/adapt/<name>/net-<seed>/rep-<k>/            adaptation      adaptation_run_dir()
+    <root>/<experiment>/adapt/sources/<treatment>/seed-N/           source trials   source_trial_dir()
     <root>/<experiment>/multiverse/<key>=<value>/<treatment>/seed-N/ multiverse     multiverse_run_dir()
     <root>/<experiment>/tables/                                     analysis output tables_dir()
 
@@ -128,7 +129,8 @@ class RunLocked(StoreError):
 
 # --------------------------------------------------------------------------- layout
 RUNS, CALIBRATION, ADAPTATION, MULTIVERSE = "runs", "calibration", "adapt", "multiverse"
-KINDS = (RUNS, CALIBRATION, ADAPTATION, MULTIVERSE)
+SOURCES = "sources"              # additional trials that supply an adaptation's starting networks
+KINDS = (RUNS, CALIBRATION, ADAPTATION, MULTIVERSE, SOURCES)
 TABLES = "tables"
 RESERVED = frozenset({CALIBRATION, ADAPTATION, MULTIVERSE, TABLES})
 
@@ -248,6 +250,23 @@ def adaptation_run_dir(root: str | Path, experiment: str, name: str, net_seed: i
             / _seed_part(replicate, "rep"))
 
 
+def source_trial_dir(root: str | Path, experiment: str, treatment: str, seed: int) -> Path:
+    """One additional source trial: ``<root>/<experiment>/adapt/sources/<treatment>/seed-<seed>/``.
+
+    An ordinary run of ``treatment``, run only to supply perfect starting networks for the
+    adaptation experiment (2013: "we ran additional trials until 50 P&CC and 50 PA trials
+    each had a perfectly performing network"); kept apart so the treatment's own sample
+    (its ``run.runs`` runs) is not enlarged by them.
+
+    Examples
+    --------
+    >>> source_trial_dir("runs", "clune2013_retina", "pa", 51).as_posix()
+    'runs/clune2013_retina/adapt/sources/pa/seed-51'
+    """
+    return (experiment_dir(root, experiment) / ADAPTATION / SOURCES / safe_part(treatment, "treatment")
+            / _seed_part(seed))
+
+
 def _value_part(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -300,7 +319,8 @@ def tables_dir(experiment_folder: str | Path) -> Path:
 class RunRecord:
     """One run folder found by :func:`iter_runs`.
 
-    ``kind`` is ``"runs"``, ``"calibration"``, ``"adapt"`` or ``"multiverse"``;
+    ``kind`` is ``"runs"``, ``"calibration"``, ``"adapt"``, ``"multiverse"`` or ``"sources"``
+    (an adaptation's additional source trial, :func:`source_trial_dir`);
     ``treatment`` is None where the layout does not name it (calibration, adaptation: see
     ``run_meta``); ``variant`` is the calibration key, the adaptation name or the
     multiverse ``key=value``; ``seed`` is the run's seed (for an adaptation run, the seed of
@@ -362,6 +382,8 @@ def _record(shown: Path, parts: tuple[str, ...]) -> RunRecord | None:
     name = parts[-1]
     seed = _SEED.fullmatch(name)
     if seed:
+        if len(parts) >= 5 and parts[-3] == SOURCES and parts[-4] == ADAPTATION:
+            return RunRecord(shown, parts[-5], parts[-2], int(seed[1]), SOURCES)
         if len(parts) >= 4 and parts[-3] == CALIBRATION:
             return RunRecord(shown, parts[-4], None, int(seed[1]), CALIBRATION, parts[-2])
         if len(parts) >= 5 and parts[-4] == MULTIVERSE:
@@ -388,8 +410,9 @@ def iter_runs(folder: str | Path, *, finished_only: bool = True,
     ``folder`` may be a runs root, an experiment folder, a treatment folder, a
     calibration / adaptation / multiverse folder (or one of their sub-folders) or one run
     folder. ``include`` names the kinds of runs wanted (``"runs"``, ``"calibration"``,
-    ``"adapt"``, ``"multiverse"``): the walk does not descend from an experiment folder
-    into ``calibration/``, ``adapt/`` or ``multiverse/`` unless their kind is included,
+    ``"adapt"``, ``"multiverse"``, ``"sources"``): the walk does not descend from an experiment
+    folder into ``calibration/``, ``adapt/`` or ``multiverse/`` unless their kind (for
+    ``adapt/``: ``"adapt"`` or ``"sources"``) is included,
     and never into ``tables/`` or hidden folders; started inside such a folder, it yields
     that folder's runs whatever ``include`` says. With ``finished_only`` (the default) only
     runs with a ``result.json``; otherwise every run folder with a ``run.json`` or
@@ -419,7 +442,7 @@ def iter_runs(folder: str | Path, *, finished_only: bool = True,
     def wanted(rec: RunRecord, parts) -> bool:
         if rec.kind in include:
             return True
-        depth_of_kind = {CALIBRATION: 3, MULTIVERSE: 4, ADAPTATION: 4}.get(rec.kind)
+        depth_of_kind = {CALIBRATION: 3, MULTIVERSE: 4, ADAPTATION: 4, SOURCES: 3}.get(rec.kind)
         # started at or below the kind's own folder (e.g. iter_runs(exp / "calibration"))
         return depth_of_kind is not None and len(start) >= len(parts) - depth_of_kind + 1
 
@@ -436,7 +459,8 @@ def iter_runs(folder: str | Path, *, finished_only: bool = True,
         children = sorted((c for c in path.iterdir() if c.is_dir() and not c.name.startswith(".")),
                           key=_natural)
         for child in children:
-            if child.name == TABLES or (child.name in RESERVED and child.name not in include):
+            if child.name == TABLES or (child.name in RESERVED and child.name not in include
+                                        and not (child.name == ADAPTATION and SOURCES in include)):
                 continue
             yield from walk(child, parts + (child.name,), depth + 1)
 

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..analysis import load_results
-from ..store import read_json
+from ..store import iter_runs
 from .drawing import draw_network, read_partition, read_run_network
 from .style import (by_treatment, n_text, read_log, save_figure, treatment_colour, treatment_label,
                     treatment_order)
@@ -155,11 +155,15 @@ def fig2gh(runs: Path, out: Path) -> list[Path]:
 
 
 def _adaptation_times(experiment_dir: Path) -> dict[str, tuple[list[int], list[str]]]:
+    """Generations to adapt and run folder of each adaptation run, per adaptation name (the
+    store's walk: source trials under adapt/sources/ are not adaptation runs)."""
     out: dict[str, tuple[list[int], list[str]]] = {}
-    for path in sorted(experiment_dir.glob("adapt/*/net-*/rep-*/result.json")):
-        times, folders = out.setdefault(path.parts[-4], ([], []))
-        times.append(read_json(path)["generations_run"])
-        folders.append(str(path.parent))
+    if not (experiment_dir / "adapt").is_dir():
+        return out
+    for rec in iter_runs(experiment_dir / "adapt"):
+        times, folders = out.setdefault(rec.variant, ([], []))
+        times.append(rec.result["generations_run"])
+        folders.append(str(rec.folder))
     return out
 
 
