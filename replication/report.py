@@ -936,7 +936,7 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
         t = c.treatment or f"{c.a}-vs-{c.b}"
         mine = [r for r in data if r.get("claim") in (c.id, ident)
                 or (r.get("claim") == c.quantity and r.get("treatment") == t)]
-        if mine and all(r.get("verdict") == NO_DATA and str(r.get("n")) in ("0", "") for r in mine):
+        if mine and all(r.get("verdict") == NO_DATA for r in mine):   # e.g. runs but no adaptation runs
             row.readings = "not in the multiverse runs"
         elif mine:
             by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine}
@@ -1383,6 +1383,12 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
     - MVG is faster: reproduced under none of the 1 tested readings.
     - Closest reading overall: `default` (0 of 1 tested claims reproduced; the default reading 0).
     <BLANKLINE>
+
+    A reading without data for a claim (e.g. no adaptation runs) does not count as tested:
+
+    >>> plain_answer([dict(rows[0], verdict="no data")], {"e/fast": "MVG is faster"})
+    ''
+    
     """
     if not rows:
         return ""
@@ -1392,7 +1398,7 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
         verdicts.setdefault(reading, {})[r["claim"]] = r["verdict"]
     lines = []
     for claim, statement in contrasts.items():
-        tested = [x for x, by in verdicts.items() if claim in by]
+        tested = [x for x, by in verdicts.items() if by.get(claim, NO_DATA) != NO_DATA]
         if not tested:
             continue
         ok = [x for x in tested if verdicts[x][claim] == REPRODUCED]
@@ -1406,9 +1412,11 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
         return (sum(v == REPRODUCED for v in by.values()), -sum(v == NOT for v in by.values()))
     best = max(verdicts, key=score)
     default = verdicts.get("default", {})
-    lines.append(f"- Closest reading overall: `{best}` ({score(best)[0]} of {len(verdicts[best])} tested claims "
-                 f"reproduced; the default reading {sum(v == REPRODUCED for v in default.values())}).")
-    return "\n".join(lines) + "\n"
+    n_tested = sum(v != NO_DATA for v in verdicts[best].values())
+    if n_tested:
+        lines.append(f"- Closest reading overall: `{best}` ({score(best)[0]} of {n_tested} tested claims "
+                     f"reproduced; the default reading {sum(v == REPRODUCED for v in default.values())}).")
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def multiverse_section(rows: list[dict]) -> str:
