@@ -585,6 +585,50 @@ def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
     return out
 
 
+def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
+    """One row per adaptation ('<treatment>-<from>-to-<to>'): its sample and its result.
+
+    Columns: ``adaptation``, ``networks`` (source networks), ``replicates`` (per network,
+    ``min-max`` when they differ), ``runs``, ``from source trials`` (networks that came from
+    additional trials, ``adapt/sources/``, rather than the treatment's own runs),
+    ``median [95% CI]`` generations and ``unsolved`` (runs that hit the generation cap:
+    counted at the cap, as the paper's 5000). Clune et al. 2013, Fig. 4a and section 3.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for net, src in ((3, "runs/e/pa/seed-3"), (51, "runs/e/adapt/sources/pa/seed-51")):
+    ...     for rep, gens in ((1, 12), (2, 30)):
+    ...         d = adaptation_run_dir(root, "exp", "pa-AND-to-OR", net, rep)
+    ...         write_json(d / "result.json", {"generations_run": gens, "solved_generation": gens})
+    ...         write_json(d / "protocol.json", {"initial": {"source": src}})
+    >>> row = adaptation_summary(root / "exp")[0]
+    >>> row["networks"], row["replicates"], row["runs"], row["from source trials"], row["unsolved"]
+    (2, '2', 4, 1, 0)
+    """
+    groups: dict[str, dict[int, list]] = {}
+    if Path(experiment_dir, "adapt").is_dir():
+        for rec in iter_runs(Path(experiment_dir, "adapt")):
+            groups.setdefault(rec.variant, {}).setdefault(rec.seed, []).append(rec)
+    rows = []
+    for name, nets in groups.items():
+        recs = [r for reps in nets.values() for r in reps]
+        gens = [r.result["generations_run"] for r in recs]
+        reps = sorted({len(v) for v in nets.values()})
+        from_trials = sum("/adapt/sources/" in Path(str(
+            read_json(Path(v[0].folder) / "protocol.json").get("initial", {}).get("source", ""))).as_posix()
+            for v in nets.values())
+        med, lo, hi = median_ci(gens)
+        rows.append({"adaptation": name, "networks": len(nets),
+                     "replicates": str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}",
+                     "runs": len(recs), "from source trials": from_trials,
+                     "median [95% CI]": f"{med:g} [{lo:g}, {hi:g}]",
+                     "unsolved": sum(r.result.get("solved_generation") is None for r in recs)})
+    return rows
+
+
 # --------------------------------------------------------------------------- motif profiles of runs
 def _layers(result: dict, g) -> dict | None:
     """Layer of each node of a layered network (network.txt numbers nodes from 1), else None:

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
-from .analysis import (PROTOCOLS, PUBLISHED, format_published, has_runs, load_results, markdown_table,
-                       published, read_adaptation_times, readaptation_times, summary_rows,
+from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, format_published, has_runs, load_results,
+                       markdown_table, published, read_adaptation_times, readaptation_times, summary_rows,
                        summary_rows_2013)
 from .protocol import read_toml
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
@@ -1200,6 +1200,13 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
             out.append("**Does the paper's central contrast replicate here?** " + " ".join(
                 f"{r.claim.statement}: **{r.verdict.label}** (ours: {r.ours})." for r in contrasts) + "\n")
         out.append("\n" + claim_detail(exp_rows))
+        adapt_rows = adaptation_summary(runs / exp)
+        if adapt_rows:
+            out.append("\n### Adaptation samples (Fig. 4a)\n\nThe paper: 50 source networks x 50 replicates "
+                       "per direction, the networks from additional trials run until 50 had a perfect "
+                       "network (`replication adapt --networks 50 --fill`); unsolved runs count as the "
+                       "5,000-generation cap.\n")
+            out.append(markdown_table(adapt_rows))
         for name, title in PILOT_TABLES.get(exp, ()):
             path = figures / name
             if path.exists():
