@@ -711,10 +711,86 @@ def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None, ref_groups: dic
     return ours, Verdict(REPRODUCED, rule)
 
 
+def _values(groups: dict, treatment: str, quantity: str) -> list[float]:
+    return [r[quantity] for r in groups.get(treatment, []) if r.get(quantity) is not None]
+
+
+def _rule_not_different(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'not significantly different from the reference': for each of the claim's ``quantities``,
+    a two-sided rank-sum test of the treatment's final networks against the reference's.
+    Any p < alpha: not reproduced; otherwise reproduced only if every test had 80% power to
+    detect a difference of the quantity's margin (in SDs of the pooled values) and the medians
+    differ by less than that margin, else inconclusive.
+
+    Examples
+    --------
+    >>> c = Claim("e/b/same", "e", "qualitative", "same", "b same as a",
+    ...           {"value": "not different", "reference": "a", "quantities": ["q"]}, treatment="b")
+    >>> g = {"a": [{"q": 0.40 + 0.001 * i} for i in range(30)], "b": [{"q": 0.401 + 0.001 * i} for i in range(30)]}
+    >>> _rule_not_different(c, g, None)[1].label
+    'reproduced'
+    >>> g["b"] = [{"q": 0.2 + 0.001 * i} for i in range(30)]
+    >>> _rule_not_different(c, g, None)[1].label
+    'not reproduced'
+    """
+    ref, table = c.published["reference"], margins()
+    parts, verdicts = [], []
+    for q in c.published.get("quantities", ["q"]):
+        a, b = _values(groups, c.treatment, q), _values(groups, ref, q)
+        if len(a) < 2 or len(b) < 2:
+            return None
+        p = rank_sum_p(a, b)
+        sd = float(np.std(np.concatenate([a, b]), ddof=1))
+        effect = math.inf if sd == 0 else table.get(q, 0.1) / sd
+        power = rank_sum_power(effect, len(a), len(b)) if math.isfinite(effect) else \
+            (1.0 if rank_sum_min_p(len(a), len(b)) <= ALPHA else 0.0)
+        label = LABELS.get(q, q)
+        parts.append(f"{label} {np.median(a):.3g} vs {np.median(b):.3g}: p = {p:.2g}, power {power:.0%} "
+                     f"against a difference of {table.get(q, 0.1):g}")
+        # an observed difference beyond the margin is not evidence of sameness, whatever p says
+        close = abs(float(np.median(a)) - float(np.median(b))) <= table.get(q, 0.1)
+        verdicts.append(NOT if p < ALPHA else REPRODUCED if power >= POWER and close else INCONCLUSIVE)
+    ours = "; ".join(parts) + f" (n = {len(a)} vs {ref} {len(b)})"
+    label = NOT if NOT in verdicts else INCONCLUSIVE if INCONCLUSIVE in verdicts else REPRODUCED
+    return ours, Verdict(label, f"tested as no significant difference from {ref} (two-sided rank-sum, "
+                                f"every run's final network): " + "; ".join(parts))
+
+
+def _rule_all_higher(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'a and b significantly higher than c and d in Q and performance': every one-sided
+    contrast (:func:`verdict_contrast`) of a ``higher`` treatment over a ``lower`` one in each of
+    the ``quantities``; all reproduced: reproduced; any not reproduced: not reproduced;
+    otherwise the weakest verdict.
+
+    Examples
+    --------
+    >>> c = Claim("e/c/q", "e", "qualitative", "q", "a higher than c",
+    ...           {"value": "higher", "higher": ["a"], "lower": ["c"], "quantities": ["q"]}, treatment="c")
+    >>> g = {"a": [{"q": 0.5 + 0.01 * i} for i in range(20)], "c": [{"q": 0.1 + 0.01 * i} for i in range(20)]}
+    >>> _rule_all_higher(c, g, None)
+    ('1 of 1 contrasts reproduced', Verdict(label='reproduced', why='every contrast (one-sided rank-sum, final networks): a > c in Q: reproduced'))
+    """
+    parts, labels = [], []
+    for hi in c.published["higher"]:
+        for lo in c.published["lower"]:
+            for q in c.published.get("quantities", ["q"]):
+                a, b = _values(groups, hi, q), _values(groups, lo, q)
+                if not a or not b:
+                    return None
+                v = verdict_contrast(a, b, "greater")
+                labels.append(v.label)
+                parts.append(f"{hi} > {lo} in {LABELS.get(q, q)}: {v.label}")
+    label = (REPRODUCED if all(x == REPRODUCED for x in labels) else NOT if NOT in labels
+             else next(x for x in (NOT_COMPARABLE, INCONCLUSIVE, DIRECTION, NO_DATA) if x in labels))
+    ours = f"{sum(x == REPRODUCED for x in labels)} of {len(labels)} contrasts reproduced"
+    return ours, Verdict(label, "every contrast (one-sided rank-sum, final networks): " + "; ".join(parts))
+
+
 #: qualitative statements with a rule (published ``test``, else the published value -> rule);
 #: the others stay untested
 QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
-                     "q-lower": _rule_lower("q", "Q")}
+                     "q-lower": _rule_lower("q", "Q"), "not different": _rule_not_different,
+                     "all higher": _rule_all_higher}
 
 
 def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:
@@ -738,7 +814,7 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
         c = row.claim
         key = c.published.get("test", c.published.get("value"))
         rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
-        if rule is None or "reference" not in c.published or row.verdict.label != QUALITATIVE:
+        if rule is None or not ({"reference", "higher"} & set(c.published)) or row.verdict.label != QUALITATIVE:
             continue
         other = c.published.get("reference_experiment")
         tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)

@@ -286,3 +286,12 @@ def test_qualitative_rules_can_fail_and_can_be_undecided():
     swapped = [{**r, "treatment": "mvg" if r["treatment"] == "ctrl" else "ctrl"} for r in runs]
     assert verdict(modular, swapped) == REPRODUCED
     assert verdict(claim("feedback", "many feedback loops"), runs) == QUALITATIVE
+
+
+def test_every_published_rule_name_has_a_rule():
+    """A claim in published.toml that names a ``test`` must be tested by that rule (a misspelt
+    name would silently leave it 'not tested')."""
+    from replication.report import QUALITATIVE_RULES, load_claims
+    named = {c.id: c.published["test"] for c in load_claims() if "test" in c.published}
+    assert named, "published.toml names no rule"
+    assert {cid: t for cid, t in named.items() if t not in QUALITATIVE_RULES} == {}
