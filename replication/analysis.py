@@ -629,6 +629,35 @@ def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
     return rows
 
 
+def feedback_nodes(folder: str | Path) -> int | None:
+    """Nodes of a run's final network (``network.txt``) that lie on a directed cycle: in a
+    strongly connected component of two or more nodes, or with a self-loop. ``None`` without a
+    network file.
+
+    Kashtan & Alon (2005) found that networks evolved for modularity alone (the Q-only control)
+    have "many feedback loops"; goal-evolved circuits compute through them rarely.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "network.txt").write_text("1 3 1\n2 3 1\n3 4 1\n4 5 1\n5 4 1\n6 6 1\n")
+    >>> feedback_nodes(d)                      # the 4 <-> 5 loop and the self-loop of 6
+    3
+    """
+    import networkx as nx
+    path = Path(folder) / "network.txt"
+    if not path.is_file():
+        return None
+    g = nx.DiGraph()
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            g.add_edge(int(parts[0]), int(parts[1]))
+    on_cycle = {v for comp in nx.strongly_connected_components(g) if len(comp) > 1 for v in comp}
+    return len(on_cycle | {u for u, v in g.edges if u == v})
+
+
 # --------------------------------------------------------------------------- motif profiles of runs
 def _layers(result: dict, g) -> dict | None:
     """Layer of each node of a layered network (network.txt numbers nodes from 1), else None:

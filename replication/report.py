@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ._version import __version__
-from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, format_published, has_runs, load_results,
-                       markdown_table, published, read_adaptation_times, readaptation_times, summary_rows,
-                       summary_rows_2013)
+from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, feedback_nodes, format_published, has_runs,
+                       load_results, markdown_table, published, read_adaptation_times, readaptation_times,
+                       summary_rows, summary_rows_2013)
 from .protocol import read_toml
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
                     median_ci, min_detectable_difference, quartiles, rank_sum_min_p, rank_sum_p,
@@ -786,11 +786,27 @@ def _rule_all_higher(c: Claim, groups: dict, motifs: dict | None, ref_groups: di
     return ours, Verdict(label, "every contrast (one-sided rank-sum, final networks): " + "; ".join(parts))
 
 
+def _rule_more_feedback(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'many feedback loops': the treatment's final networks have more nodes on directed cycles
+    (:func:`feedback_nodes`) than the reference's, by a one-sided rank-sum contrast."""
+    ref = c.published["reference"]
+    ctrl = [x for x in (feedback_nodes(r["_folder"]) for r in groups.get(c.treatment, [])) if x is not None]
+    base = [x for x in (feedback_nodes(r["_folder"]) for r in groups.get(ref, [])) if x is not None]
+    if not ctrl or not base:
+        return None
+    v = verdict_contrast(ctrl, base, "greater")
+    share = lambda xs: sum(x > 0 for x in xs)
+    ours = (f"nodes on feedback loops: median {np.median(ctrl):g}, {share(ctrl)}/{len(ctrl)} networks with "
+            f"a loop vs {ref} {np.median(base):g}, {share(base)}/{len(base)}")
+    return ours, Verdict(v.label, f"tested as more nodes on directed cycles than {ref}'s networks "
+                                  f"(one-sided rank-sum): {v.why}")
+
+
 #: qualitative statements with a rule (published ``test``, else the published value -> rule);
 #: the others stay untested
 QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
                      "q-lower": _rule_lower("q", "Q"), "not different": _rule_not_different,
-                     "all higher": _rule_all_higher}
+                     "all higher": _rule_all_higher, "more feedback": _rule_more_feedback}
 
 
 def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:
