@@ -641,7 +641,7 @@ def feedback_nodes(folder: str | Path) -> int | None:
     --------
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "network.txt").write_text("1 3 1\n2 3 1\n3 4 1\n4 5 1\n5 4 1\n6 6 1\n")
+    >>> _ = (d / "network.txt").write_text("1 3 1\\n2 3 1\\n3 4 1\\n4 5 1\\n5 4 1\\n6 6 1\\n")
     >>> feedback_nodes(d)                      # the 4 <-> 5 loop and the self-loop of 6
     3
     """
