@@ -802,11 +802,28 @@ def _rule_more_feedback(c: Claim, groups: dict, motifs: dict | None, ref_groups:
                                   f"(one-sided rank-sum): {v.why}")
 
 
+def _rule_separates(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'separate modules for the sub-problems in nearly every trial, almost never with the
+    reference': the count of final networks whose modules separate the sub-problems
+    (``modules_separate_problems``), the treatment's against the reference's, by a one-sided
+    Fisher contrast powered against rates of 0.9 vs 0.1 ("nearly every" vs "almost never")."""
+    ref = c.published["reference"]
+    flags = lambda t: [r["modules_separate_problems"] for r in groups.get(t, [])
+                       if r.get("modules_separate_problems") is not None]
+    a, b = flags(c.treatment), flags(ref)
+    if not a or not b:
+        return None
+    v = verdict_contrast((sum(a), len(a)), (sum(b), len(b)), "greater", counts=True, rates=(0.9, 0.1))
+    ours = f"{sum(a)}/{len(a)} vs {ref} {sum(b)}/{len(b)} final networks with the sub-problems in separate modules"
+    return ours, Verdict(v.label, f"tested as more often than {ref} (one-sided Fisher): {v.why}")
+
+
 #: qualitative statements with a rule (published ``test``, else the published value -> rule);
 #: the others stay untested
 QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
                      "q-lower": _rule_lower("q", "Q"), "not different": _rule_not_different,
-                     "all higher": _rule_all_higher, "more feedback": _rule_more_feedback}
+                     "all higher": _rule_all_higher, "more feedback": _rule_more_feedback,
+                     "separates": _rule_separates}
 
 
 def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:
