@@ -123,7 +123,18 @@ def source_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
 
 
 def trials_so_far(experiment_dir, treatment: str) -> list[int]:
-    """Seeds of the finished runs of ``treatment``, its own and its source trials (sorted)."""
+    """Seeds of the finished runs of ``treatment``, its own and its source trials (sorted).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, source_trial_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> write_json(run_dir(root, "exp", "pa", 2) / "result.json", {"seed": 2})
+    >>> write_json(source_trial_dir(root, "exp", "pa", 7) / "result.json", {"seed": 7})
+    >>> trials_so_far(root / "exp", "pa"), trials_so_far(root / "exp", "pcc")
+    ([2, 7], [])
+    """
     seeds = set()
     for folder in (Path(experiment_dir, treatment), Path(experiment_dir, "adapt", SOURCES, treatment)):
         if folder.is_dir():

@@ -73,26 +73,47 @@ def _p(*, lo=None, hi=None, choices=None, doc: str = ""):
     return field(metadata={"lo": lo, "hi": hi, "choices": choices, "doc": doc})
 
 
+def schema(cls):
+    """A frozen dataclass of ``_p`` fields whose docstring gains, before its Examples, the
+    fields' documentation (name, type and the ``doc`` of :func:`_p`), so it is written once.
+
+    Examples
+    --------
+    >>> @schema
+    ... class Demo:
+    ...     '''A demo table.
+    ...
+    ...     Examples
+    ...     --------
+    ...     >>> Demo(3).size
+    ...     3
+    ...     '''
+    ...     size: int = _p(lo=1, doc="how many")
+    >>> print(Demo.__doc__.split("Examples")[0].strip())
+    A demo table.
+    <BLANKLINE>
+        Every field is required (no default) and checked against its bounds or allowed values
+        when a protocol is built (:func:`build_protocol`).
+    <BLANKLINE>
+        Attributes
+        ----------
+        size : int
+            how many
+    """
+    cls = dataclass(frozen=True)(cls)
+    attrs = ["    Every field is required (no default) and checked against its bounds or allowed values",
+             "    when a protocol is built (:func:`build_protocol`).", "", "    Attributes", "    ----------"]
+    for f in dataclasses.fields(cls):
+        attrs += [f"    {f.name} : {f.type}", f"        {f.metadata['doc']}"]
+    head, sep, tail = (cls.__doc__ or "").partition("    Examples\n")
+    cls.__doc__ = head + "\n".join(attrs) + "\n\n" + sep + tail
+    return cls
+
+
 # --------------------------------------------------------------------------- schemas
-@dataclass(frozen=True)
+@schema
 class CircuitSection:
     """The ``[circuit]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    n_inputs : int
-        number of circuit inputs
-    n_gates : int
-        number of NAND-gate genes
-    output_source : str
-        which addresses the output gene may point to
-    feedback_sweeps : int
-        synchronous sweeps before the settle check
-    initial_state : int
-        gate value before the first sweep
 
     Examples
     --------
@@ -114,21 +135,9 @@ class CircuitSection:
     initial_state: int = _p(choices=(0, 1), doc="gate value before the first sweep")
 
 
-@dataclass(frozen=True)
+@schema
 class CircuitFitnessSection:
     """The ``[fitness]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    size_penalty : float
-        fitness lost per effective gate above free_gates
-    free_gates : int
-        effective gates allowed without penalty
-    objective : str
-        what fitness rewards: the goal (experiments) or Q (the Qmax calibration)
 
     Examples
     --------
@@ -148,21 +157,9 @@ class CircuitFitnessSection:
                         doc="what fitness rewards: the goal (experiments) or Q (the Qmax calibration)")
 
 
-@dataclass(frozen=True)
+@schema
 class ScheduleSection:
     """The ``[schedule]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    kind : str
-        fixed goal or modularly varying goals
-    goals : tuple
-        goal names, in the order they are visited
-    epoch : int
-        generations between goal switches (MVG)
 
     Examples
     --------
@@ -181,23 +178,9 @@ class ScheduleSection:
     epoch: int = _p(lo=1, doc="generations between goal switches (MVG)")
 
 
-@dataclass(frozen=True)
+@schema
 class Ka2005SelectionSection:
     """The ``[selection]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    scheme : str
-        selection scheme: ka2005 (best L kept, worst L replaced by their copies, all but the best L varied) or ka2005-elite-offspring (best L kept, the other S - L slots are offspring of elite parents)
-    population : int
-        population size S
-    elite : int
-        elite size L
-    tie_break : str
-        order of equal-fitness individuals
 
     Examples
     --------
@@ -220,21 +203,9 @@ class Ka2005SelectionSection:
     tie_break: str = _p(choices=("random", "index"), doc="order of equal-fitness individuals")
 
 
-@dataclass(frozen=True)
+@schema
 class CircuitVariationSection:
     """The ``[variation]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    mutation_probability : float
-        Pm, per genome per generation
-    mutation_operator : str
-        redraw / bitflip: with Pm one connection is re-drawn / has one bit flipped; bitflip-locus: each of the B genome bits flips with Pm/B
-    crossover_probability : float
-        Pc (0 in the 2005 circuit runs)
 
     Examples
     --------
@@ -255,33 +226,9 @@ class CircuitVariationSection:
     crossover_probability: float = _p(lo=0.0, hi=1.0, doc="Pc (0 in the 2005 circuit runs)")
 
 
-@dataclass(frozen=True)
+@schema
 class RunSection:
     """The ``[run]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    runs : int
-        independent runs per treatment
-    max_generations : int
-        generation cap
-    solved_when : str
-        what must reach solved_threshold for an individual to count as solved
-    solved_threshold : float
-        fitness or accuracy that counts as solved
-    stop : str
-        early stop rule: every goal solved once; a solution for the goal in force; sustained_epochs consecutive epochs re-solved after every goal was solved (MVG; stops at the end of that epoch, just before a switch); or none
-    sustained_epochs : int
-        consecutive re-solved epochs that fire the 'sustained' stop rule
-    post_solution_generations : int
-        generations run on after the stop rule fires
-    log_every : int
-        write a log row every this many generations
-    checkpoint_every : int
-        generations between checkpoints (no effect on results)
 
     Examples
     --------
@@ -310,43 +257,9 @@ class RunSection:
     checkpoint_every: int = _p(lo=1, doc="generations between checkpoints (no effect on results)")
 
 
-@dataclass(frozen=True)
+@schema
 class ModularitySection:
     """The ``[modularity]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    graph_nodes : str
-        nodes in the graph: those with a path to the output, or all
-    include_inputs : bool
-        input nodes are nodes of the graph
-    drop_isolated : bool
-        drop nodes without edges
-    self_loops : bool
-        keep self-loops in the graph
-    directed : bool
-        directed (Leicht-Newman) or undirected (Newman-Girvan) Q
-    method : str
-        partition search
-    qrand_method : str
-        null model for Qrand
-    qrand_samples : int
-        randomised networks for Qrand
-    qrand_swaps_per_edge : int
-        edge swaps per edge in one randomisation
-    qmax_method : str
-        how Qmax is estimated
-    qmax_runs : int
-        evolution runs (or climbs) averaged for Qmax
-    qmax_generations : int
-        generations of each Qmax evolution run
-    qmax_population : int
-        population of each Qmax evolution run
-    qmax_elite : int
-        elite of each Qmax evolution run
 
     Examples
     --------
@@ -378,23 +291,9 @@ class ModularitySection:
     qmax_elite: int = _p(lo=0, doc="elite of each Qmax evolution run")
 
 
-@dataclass(frozen=True)
+@schema
 class RetinaSection:
     """The ``[retina]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    object_column : str
-        column of a half that admits objects of 1-2 black pixels
-    patterns : str
-        fitness environment: new random patterns each generation, one set per run, all 256, or new patterns each generation with equal numbers from the four object classes (L and R, L only, R only, neither)
-    n_patterns : int
-        patterns in the environment
-    solved_on : str
-        patterns the solved criterion (run.solved_threshold) is measured on: all 256, or this generation's fitness environment
 
     Examples
     --------
@@ -420,27 +319,9 @@ class RetinaSection:
                             "or this generation's fitness environment")
 
 
-@dataclass(frozen=True)
+@schema
 class NetworkSection:
     """The ``[network]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    layers : tuple
-        neurons per layer, retina side first
-    max_fanin : tuple
-        maximum input connections of a neuron, per layer
-    threshold_min : int
-        lowest threshold
-    threshold_max : int
-        highest threshold
-    activation : str
-        fires when sum >= threshold, or > threshold
-    encoding : str
-        integer: slots may be empty, one field mutated with Pm per genome; binary: every slot connected (address bits + sign bit), threshold bits, each bit flips with Pm/B
 
     Examples
     --------
@@ -464,21 +345,9 @@ class NetworkSection:
                            "slot connected (address bits + sign bit), threshold bits, each bit flips with Pm/B")
 
 
-@dataclass(frozen=True)
+@schema
 class RetinaFitnessSection:
     """The ``[fitness]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    size_penalty : float
-        fitness lost per effective neuron above free_neurons
-    free_neurons : int
-        effective neurons allowed without penalty
-    objective : str
-        what fitness rewards: the goal (experiments) or Q (the Qmax calibration)
 
     Examples
     --------
@@ -498,23 +367,9 @@ class RetinaFitnessSection:
                         doc="what fitness rewards: the goal (experiments) or Q (the Qmax calibration)")
 
 
-@dataclass(frozen=True)
+@schema
 class NetworkVariationSection:
     """The ``[variation]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    mutation_probability : float
-        Pm, per genome per generation
-    crossover_probability : float
-        Pc, per pair of variable genomes
-    crossover_operator : str
-        exchange of neuron genes
-    crossover_mode : str
-        pairs: the variable genomes paired at random, each pair recombines with Pc; one-per-generation: with Pc one crossover between two random genomes; per-genome: each variable genome, with Pc, is replaced by a child of itself and a random other
 
     Examples
     --------
@@ -538,45 +393,9 @@ class NetworkVariationSection:
                                  "and a random other")
 
 
-@dataclass(frozen=True)
+@schema
 class RetinaModularitySection(ModularitySection):
     """The ``[modularity]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the retina experiment).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    graph_nodes : str
-        nodes in the graph: those with a path to the output, or all
-    include_inputs : bool
-        input nodes are nodes of the graph
-    drop_isolated : bool
-        drop nodes without edges
-    self_loops : bool
-        keep self-loops in the graph
-    directed : bool
-        directed (Leicht-Newman) or undirected (Newman-Girvan) Q
-    method : str
-        partition search
-    qrand_method : str
-        null model for Qrand
-    qrand_samples : int
-        randomised networks for Qrand
-    qrand_swaps_per_edge : int
-        edge swaps per edge in one randomisation
-    qmax_method : str
-        how Qmax is estimated
-    qmax_runs : int
-        evolution runs (or climbs) averaged for Qmax
-    qmax_generations : int
-        generations of each Qmax evolution run
-    qmax_population : int
-        population of each Qmax evolution run
-    qmax_elite : int
-        elite of each Qmax evolution run
-    qrand_null : str
-        Qrand null of the swap method: degree-preserving swaps, or swaps that also keep every edge between the same two layers (mfinder's layered switching)
 
     Examples
     --------
@@ -595,19 +414,9 @@ class RetinaModularitySection(ModularitySection):
                              "every edge between the same two layers (mfinder's layered switching)")
 
 
-@dataclass(frozen=True)
+@schema
 class Retina2013Section:
     """The ``[retina]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    left_objects : tuple
-        values of s & 0x0F that are left objects
-    right_objects : tuple
-        values of s & 0xF0 that are right objects
 
     Examples
     --------
@@ -621,27 +430,9 @@ class Retina2013Section:
     right_objects: tuple = _p(doc="values of s & 0xF0 that are right objects")
 
 
-@dataclass(frozen=True)
+@schema
 class Network2013Section:
     """The ``[network]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    layers : tuple
-        nodes per layer, inputs first
-    weights : tuple
-        the 4 weight values, in order (mutation steps between neighbours)
-    biases : tuple
-        bias values
-    x : tuple
-        x coordinate of each node, per layer
-    y : tuple
-        y coordinate of each layer
-    output_rule : str
-        strict: > 0 true, < 0 false, 0 wrong (retina code); >= 0 true (paper text); positive-true: > 0 true, <= 0 false (the XOR programs' code)
 
     Examples
     --------
@@ -665,27 +456,9 @@ class Network2013Section:
                               "text); positive-true: > 0 true, <= 0 false (the XOR programs' code)")
 
 
-@dataclass(frozen=True)
+@schema
 class Mutation2013Section:
     """The ``[mutation]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    add_connection : float
-        probability of adding one connection
-    remove_connection : float
-        probability of removing one connection
-    weight_mutations : float
-        expected weight changes per network (p = this / n)
-    bias_rate : float
-        per-node probability of a bias mutation
-    bias_mutation : str
-        re-drawn uniformly (code) or +-1 (paper)
-    init_max_connections : int
-        initial connection-add attempts ~ U{0 .. this - 1}
 
     Examples
     --------
@@ -707,23 +480,9 @@ class Mutation2013Section:
     init_max_connections: int = _p(lo=1, doc="initial connection-add attempts ~ U{0 .. this - 1}")
 
 
-@dataclass(frozen=True)
+@schema
 class ObjectivesSection:
     """The ``[objectives]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    cost : str
-        second objective: none (PA), connection cost variants, or random (P&RO): drawn afresh at each evaluation (random) or inherited and drifting (code)
-    pressure : float
-        p: probability the second objective is compared
-    randomize_input_x : bool
-        RANDCOORDS: input x positions drawn once per run
-    random_input_range : float
-        inputs' x ~ U[-range, range] when randomised
 
     Examples
     --------
@@ -746,19 +505,9 @@ class ObjectivesSection:
     random_input_range: float = _p(lo=0.0, doc="inputs' x ~ U[-range, range] when randomised")
 
 
-@dataclass(frozen=True)
+@schema
 class Task2013Section:
     """The ``[task]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013), Fig. 5).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    kind : str
-        boolean: goals are expressions over the inputs, one per output (';'); count: a goal k is true when exactly k inputs are on
-    inputs : tuple
-        names of the input nodes; input i is bit i of the pattern (+1 set, -1 not)
 
     Examples
     --------
@@ -778,21 +527,9 @@ class Task2013Section:
     inputs: tuple = _p(doc="names of the input nodes; input i is bit i of the pattern (+1 set, -1 not)")
 
 
-@dataclass(frozen=True)
+@schema
 class Nsga2SelectionSection:
     """The ``[selection]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    scheme : str
-        selection scheme
-    population : int
-        N parents = N children per generation (a multiple of 4)
-    crowding_ties : str
-        order, in the crowding sorts, of members equal on the sorted objective: their index, or the other objective (the cheapest best performer gets the extreme)
 
     Examples
     --------
@@ -813,21 +550,9 @@ class Nsga2SelectionSection:
                                 "index, or the other objective (the cheapest best performer gets the extreme)")
 
 
-@dataclass(frozen=True)
+@schema
 class Analysis2013Section:
     """The ``[analysis]`` table of a protocol (Clune, Mouret & Lipson, Proc R Soc B 280:20122863 (2013)).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    q_method : str
-        partition method for the reported Q
-    q_directed : bool
-        directed (Leicht-Newman) Q
-    q_every : int
-        log the best network's Q every this many generations
 
     Examples
     --------
@@ -847,19 +572,9 @@ class Analysis2013Section:
     q_every: int = _p(lo=1, doc="log the best network's Q every this many generations")
 
 
-@dataclass(frozen=True)
+@schema
 class CostSection:
     """The ``[cost]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    kind : str
-        what the cost counts
-    weight : float
-        fitness lost per unit of cost
 
     Examples
     --------
@@ -877,19 +592,9 @@ class CostSection:
     weight: float = _p(lo=0.0, doc="fitness lost per unit of cost")
 
 
-@dataclass(frozen=True)
+@schema
 class InitialSection:
     """The ``[initial]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    genomes : tuple
-        genomes to start from; run seed k starts from genomes[(k - 1) % len], cloned into the whole population
-    source : str
-        where the genomes come from (a description, or the run folder they were taken from)
 
     Examples
     --------
@@ -904,17 +609,9 @@ class InitialSection:
     source: str = _p(doc="where the genomes come from (a description, or the run folder they were taken from)")
 
 
-@dataclass(frozen=True)
+@schema
 class RandomGoalsSection:
     """The ``[random_goals]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    redraw : str
-        a goal whose expression is 'random' gets a new random function every epoch in which it is in force, or one for the whole run
 
     Examples
     --------
@@ -933,19 +630,9 @@ class RandomGoalsSection:
                          "in which it is in force, or one for the whole run")
 
 
-@dataclass(frozen=True)
+@schema
 class TraceSection:
     """The ``[trace]`` table of a protocol (Kashtan & Alon, PNAS 102:13773 (2005), the logic-circuit experiments).
-
-    Every field is required (no default) and checked against its bounds or allowed values
-    when a protocol is built (:func:`build_protocol`).
-
-    Attributes
-    ----------
-    q_every : int
-        log Q and Qrand of the best individual every this many generations
-    qrand_samples : int
-        randomisations for the logged Qrand
 
     Examples
     --------
