@@ -74,6 +74,9 @@ GENERATIONS ?=
 GEN_SET    := $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),)
 REPLICATES ?= 50
 ADAPT_GENERATIONS ?= 5000
+ADAPT_NETWORKS ?= 50
+ADAPT_OPTS  = --replicates $(REPLICATES) --networks $(ADAPT_NETWORKS) --fill \
+              --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS)
 # Fig. 5: the non-modular retina, five XORs (code's 10 hidden nodes and the paper's 8), nested XOR
 C13_OTHER  ?= clune2013_nonmodular:pa,pcc clune2013_xor5:pa,pcc,pcc-nc,pa-h8,pcc-h8 clune2013_hxor:pa,pcc,pcc-nc
 # Fig. 3: the MOLE map at the size of the authors' code (30 runs, 10,000 generations, 1000, 200 x 200)
@@ -84,7 +87,7 @@ MOLE_BINS ?= 200
 # readings the 2013 multiverse runs for PA and P&CC: the paper's weight list {-2, -1, 1, 2} (the
 # default is the code's {2, -1, 1, 2}) and the crowding sorts' order among equals
 C13_MULTIVERSE_KEYS ?= network.weights selection.crowding_ties
-# executor options for replicate, e.g. EXECUTOR='--cluster slurm --cluster-config cluster.toml'
+# executor options for replicate, multiverse, mole and adapt (with JOBS=1), e.g. EXECUTOR='--cluster-config cluster.toml' JOBS=1
 EXECUTOR ?=
 
 replicate-2013: $(STAMP)
@@ -94,17 +97,18 @@ replicate-2013: $(STAMP)
 	    $(foreach t,$(subst $(comma), ,$(lastword $(subst :, ,$(e)))),-t $(t)) \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET) $(EXECUTOR) &&) true
 	$(PY) -m replication multiverse $(C13) $(foreach k,$(C13_MULTIVERSE_KEYS),--key $(k)) -t pa -t pcc \
-	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),)
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),) \
+	    $(EXECUTOR)
 	$(PY) -m replication mole $(C13) -t pcc --runs $(MOLE_RUNS) --generations $(MOLE_GENERATIONS) \
-	    --population $(MOLE_POPULATION) --bins $(MOLE_BINS) --out $(RUNS_DIR)
-	$(PY) -m replication adapt $(C13) -t pa  --from AND --to OR --replicates $(REPLICATES) \
-	    --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication adapt $(C13) -t pcc --from AND --to OR --replicates $(REPLICATES) \
-	    --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication adapt $(C13) -t pa  --source-treatment pa-or  --from OR --to AND \
-	    --replicates $(REPLICATES) --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
-	$(PY) -m replication adapt $(C13) -t pcc --source-treatment pcc-or --from OR --to AND \
-	    --replicates $(REPLICATES) --max-generations $(ADAPT_GENERATIONS) --jobs $(JOBS) --out $(RUNS_DIR)
+	    --population $(MOLE_POPULATION) --bins $(MOLE_BINS) --jobs $(JOBS) --out $(RUNS_DIR) $(EXECUTOR)
+	# adaptation: additional trials until ADAPT_NETWORKS runs have a perfect network, then
+	# REPLICATES adaptation runs from each (the paper: 50 x 50)
+	$(PY) -m replication adapt $(C13) -t pa  --from AND --to OR $(ADAPT_OPTS) --out $(RUNS_DIR) $(EXECUTOR)
+	$(PY) -m replication adapt $(C13) -t pcc --from AND --to OR $(ADAPT_OPTS) --out $(RUNS_DIR) $(EXECUTOR)
+	$(PY) -m replication adapt $(C13) -t pa  --source-treatment pa-or  --from OR --to AND $(ADAPT_OPTS) \
+	    --out $(RUNS_DIR) $(EXECUTOR)
+	$(PY) -m replication adapt $(C13) -t pcc --source-treatment pcc-or --from OR --to AND $(ADAPT_OPTS) \
+	    --out $(RUNS_DIR) $(EXECUTOR)
 	# connection cost under the 2005 selection scheme
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t fixed-g1-cost -t mvg-cost \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)

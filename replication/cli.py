@@ -636,14 +636,24 @@ def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, 
 @click.option("--bins", type=click.IntRange(min=1), required=True, help="cells per axis (paper's code: 200)")
 @click.option("--cost-max", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True,
               help="cost at the map's right edge (code: optimal length / 500)")
+@backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
-def mole(protocol, treatment, runs, first_seed, generations, population, bins, cost_max, out):
+@click.option("--quiet", "-q", is_flag=True, help="no progress output")
+def mole(protocol, treatment, runs, first_seed, generations, population, bins, cost_max, jobs, cluster,
+         scheduler, cluster_config, out, quiet):
     """MOLE map: best performance per (Q, cost) cell (2013 Fig. 3) -> OUT/<experiment>/mole/seed-N/map.json."""
     from .mole import run_mole
+    from .progress import Progress
+    backend = _backend(jobs, cluster, scheduler, cluster_config)
+    protocol, out = _for_backend(backend, protocol, out)
     proto = _load(protocol, treatment, [])
+    seeds = range(first_seed, first_seed + runs)
+    todo = [s for s in seeds if not (Path(out) / proto.name / "mole" / f"seed-{s}" / "map.json").exists()]
     try:
-        paths = run_mole(proto, range(first_seed, first_seed + runs), out, generations, population,
-                         (bins, bins), cost_max)
+        with Progress("MOLE maps", [(f"mole seed-{s}", float(generations)) for s in todo],
+                      mode="quiet" if quiet else "auto", stream=sys.stderr) as bar:
+            paths = run_mole(proto, seeds, out, generations, population, (bins, bins), cost_max,
+                             backend=backend, progress=bar)
     except ValueError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"{len(paths)} MOLE maps under {Path(out) / proto.name / 'mole'}")

@@ -203,9 +203,13 @@ def read_map(path) -> dict:
 
 
 def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(20, 20),
-             cost_max: float = 500.0, neighbours: int = 8) -> list[Path]:
+             cost_max: float = 500.0, neighbours: int = 8, backend=None, progress=None) -> list[Path]:
     """MOLE runs for ``seeds``, each written to ``<out_dir>/<experiment>/mole/seed-N/map.json``
-    (a finished map is not run again).
+    (a finished map is not run again; one made with other parameters is refused).
+
+    The maps are independent tasks: ``backend`` (:class:`replication.executor.Backend`: a local
+    process pool or a Dask cluster; default this process) runs them, ``progress`` (a
+    :class:`replication.progress.Progress` over the maps still to make) shows them.
 
     Examples
     --------
@@ -223,19 +227,42 @@ def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(
     ...
     ValueError: ... made with other parameters (generations: stored 1, requested 2); ...
     """
-    written = []
+    from .executor import RunSpec, Task, run_tasks
     want = {"generations": generations, "population": population, "bins": list(bins), "cost_max": float(cost_max),
             "neighbours": neighbours, "protocol_digest": protocol.digest}
+    written, tasks = [], []
     for s in seeds:
         path = Path(out_dir) / protocol.name / "mole" / f"seed-{s}" / "map.json"
         if path.exists():
             _check_stored(read_map(path), want, path)
         else:
-            m = mole_map(protocol, s, generations, population, bins, cost_max, neighbours)
-            m["protocol_digest"] = protocol.digest
-            write_map(m, path)
+            spec = RunSpec.of(protocol, s, path.parent)
+            tasks.append(Task(make_map, (spec, generations, population, tuple(bins), cost_max, neighbours),
+                              label=f"mole seed-{s}", units=float(generations)))
         written.append(path)
+    run_tasks(tasks, backend, progress)
     return written
+
+
+def make_map(spec, generations: int, population: int, bins, cost_max: float, neighbours: int) -> str:
+    """Make and write one MOLE map (a task: ``spec`` is a :class:`replication.executor.RunSpec`
+    whose folder receives ``map.json``); returns the file's path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.executor import RunSpec
+    >>> from replication.protocol import load_protocol
+    >>> spec = RunSpec.of(load_protocol("original_protocol/clune2013_retina.toml", "pcc"), 3, tempfile.mkdtemp())
+    >>> read_map(make_map(spec, 1, 4, (2, 2), 500.0, 8))["evaluated"]
+    4
+    """
+    protocol = spec.protocol()
+    m = mole_map(protocol, spec.seed, generations, population, bins, cost_max, neighbours)
+    m["protocol_digest"] = protocol.digest
+    path = Path(spec.folder) / "map.json"
+    write_map(m, path)
+    return str(path)
 
 
 def _check_stored(m: dict, want: dict, path) -> None:

@@ -275,3 +275,14 @@ def test_replicate_on_a_dask_scheduler_is_byte_identical_to_one_job(tmp_path):
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+def test_mole_maps_are_the_same_in_a_process_pool(tmp_path):
+    """MOLE maps are tasks like runs: two worker processes give byte-identical map files."""
+    from replication.executor import Backend
+    from replication.mole import run_mole
+    from replication.protocol import load_protocol
+    p = load_protocol(str(Path(__file__).resolve().parents[1] / "original_protocol/clune2013_retina.toml"), "pcc")
+    one = run_mole(p, [1, 2], tmp_path / "a", 3, 8, (4, 4))
+    two = run_mole(p, [1, 2], tmp_path / "b", 3, 8, (4, 4), backend=Backend(jobs=2))
+    assert [a.read_bytes() for a in one] == [b.read_bytes() for b in two]
