@@ -152,7 +152,8 @@ def plan_source_trials(protocol_path, runs_root, experiment: str, treatment: str
     after the largest seed run so far, in order, and the starting networks are the first
     ``networks`` perfect ones in seed order (:func:`source_networks`), so the set does not
     depend on how the trials were batched or parallelised. A batch is sized from the
-    fraction of perfect runs so far (with 20% to spare), so one or two batches usually do.
+    fraction of perfect runs so far (none to spare: a short batch is followed by a small one,
+    cheaper than surplus trials), so two or three batches usually do.
     Trials go to ``<runs_root>/<experiment>/adapt/sources/<treatment>/seed-N/``.
 
     Examples
@@ -166,7 +167,7 @@ def plan_source_trials(protocol_path, runs_root, experiment: str, treatment: str
     >>> specs = plan_source_trials("original_protocol/clune2013_retina.toml", root, "clune2013_retina",
     ...                            "pa", "AND", networks=5)
     >>> [s.seed for s in specs], Path(specs[0].folder).relative_to(root).as_posix()
-    ([5, 6, 7, 8, 9, 10, 11, 12], 'clune2013_retina/adapt/sources/pa/seed-5')
+    ([5, 6, 7, 8, 9, 10], 'clune2013_retina/adapt/sources/pa/seed-5')
     >>> plan_source_trials("original_protocol/clune2013_retina.toml", root, "clune2013_retina",
     ...                    "pa", "AND", networks=2)
     []
@@ -178,7 +179,7 @@ def plan_source_trials(protocol_path, runs_root, experiment: str, treatment: str
     if have >= networks or budget <= 0:
         return []
     rate = max(have, 1) / max(len(seeds), 1)
-    batch = min(budget, max(1, math.ceil((networks - have) / rate * 1.2)))
+    batch = min(budget, max(1, math.ceil((networks - have) / rate)))
     first = (seeds[-1] + 1) if seeds else 1
     protocol = load_protocol(protocol_path, treatment, [])
     return [RunSpec.of(protocol, seed, source_trial_dir(runs_root, experiment, treatment, seed))
