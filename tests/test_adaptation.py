@@ -89,3 +89,31 @@ def test_source_trials_are_not_adaptation_runs(tmp_path):
 def test_fill_needs_a_number_of_networks(tmp_path):
     res = CliRunner().invoke(main, ["adapt", PROTOCOL, "-t", "pa", "--fill", "-o", str(tmp_path)])
     assert res.exit_code == 2 and "--fill needs --networks" in res.output
+
+
+def _source(root):
+    """A finished pcc run (2 generations) whose network we declare perfect on AND."""
+    from replication.api import run_evolution
+    from replication.store import read_json
+    folder = run_dir(root, EXP, "pcc", 1)
+    run_evolution(EXP, "pcc", 1, folder, {"run.max_generations": 2, "selection.population": 40})
+    res = read_json(folder / "result.json")
+    write_json(folder / "result.json", {**res, "best_accuracy": {"AND": 1.0, "OR": 0.5}})
+
+
+def test_adapt_command_is_the_same_in_a_process_pool(tmp_path):
+    """`adapt --jobs 2` writes the same runs as `--jobs 1` (each depends on genome, goal and seed;
+    the same runs folder, so the recorded source and the protocol digest agree too)."""
+    import shutil
+    _source(tmp_path)
+    out = {}
+    for jobs in (1, 2):
+        shutil.rmtree(tmp_path / EXP / "adapt", ignore_errors=True)
+        res = CliRunner().invoke(main, ["adapt", PROTOCOL, "-t", "pcc", "--replicates", "2", "--max-generations", "3",
+                                        "--jobs", str(jobs), "-q", "-o", str(tmp_path)])
+        assert res.exit_code == 0, res.output
+        runs = sorted(iter_runs(tmp_path / EXP / "adapt"), key=lambda r: (r.seed, r.replicate))
+        assert [(r.variant, r.seed, r.replicate) for r in runs] == [("pcc-AND-to-OR", 1, 1), ("pcc-AND-to-OR", 1, 2)]
+        out[jobs] = [({k: v for k, v in r.result.items() if k != "wall_seconds"},
+                      (Path(r.folder) / "log.csv").read_text()) for r in runs]
+    assert out[1] == out[2]
