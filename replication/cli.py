@@ -767,9 +767,9 @@ def original2013(originals, runs_dir, generations, out):
     write_csv(rows, out.with_name(out.stem + "-rows.csv"))
     write_csv(summarise(rows), out)
     for r in summarise(rows):
+        cost = f"{r['cost_median']:.1f}" if r["cost_median"] is not None else "- (not logged: no cost objective)"
         click.echo(f"{r['program']:>11} {r['treatment']:>4} gen {r['generation']:>5}: n = {r['n']}, "
-                   f"performance {r['best_performance_median']:.3f}, Q {r['q_best_median']:.3f}, "
-                   f"cost {r['cost_median']:.1f}")
+                   f"performance {r['best_performance_median']:.3f}, Q {r['q_best_median']:.3f}, cost {cost}")
 
 
 # --------------------------------------------------------------------------- bench

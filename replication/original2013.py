@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -68,13 +69,23 @@ def read_our_log(folder) -> dict[int, dict]:
     (0.3, None, 400.0)
     """
     rows = {}
+    has_cost = _has_cost_objective(folder)
     with open(Path(folder) / "log.csv") as f:
         for r in csv.DictReader(f):
             g = int(r["generation"])
             rows[g] = {"generation": g, "best_performance": float(r["best_performance"]),
                        "q_best": float(r["q_best"]) if r.get("q_best") not in (None, "") else None,
-                       "cost": float(r["best_cost"])}
+                       "cost": float(r["best_cost"]) if has_cost else None}
     return rows
+
+
+def _has_cost_objective(folder) -> bool:
+    """Whether the run selects on a cost (its log's cost columns are then meaningful; a PA run
+    logs 0.0 there, which is not the cost of its networks). True without a protocol.json."""
+    path = Path(folder) / "protocol.json"
+    if not path.is_file():
+        return True
+    return json.loads(path.read_text()).get("objectives", {}).get("cost", "none") != "none"
 
 
 def early_dynamics(original: dict[str, list[Path]], ours: dict[str, list[Path]],
@@ -136,9 +147,12 @@ def summarise(rows: list[dict]) -> list[dict]:
         sel = [r for r in rows if (r["program"], r["treatment"], r["generation"]) == (prog, t, g)]
         row = {"program": prog, "treatment": t, "generation": g, "n": len(sel)}
         for f in ("best_performance", "q_best", "cost"):
-            v = np.array([r[f] for r in sel], float)
-            row[f"{f}_median"] = float(np.median(v))
-            row[f"{f}_min"], row[f"{f}_max"] = float(v.min()), float(v.max())
+            v = np.array([r[f] for r in sel if r[f] is not None], float)
+            if v.size:                                    # (our PA runs log no cost)
+                row[f"{f}_median"] = float(np.median(v))
+                row[f"{f}_min"], row[f"{f}_max"] = float(v.min()), float(v.max())
+            else:
+                row[f"{f}_median"] = row[f"{f}_min"] = row[f"{f}_max"] = None
         out.append(row)
     return out
 
