@@ -585,14 +585,29 @@ def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
     return out
 
 
+def _source_yield(experiment_dir, name: str, nets: dict) -> str:
+    """'<perfect> of <runs>' for the source treatment of adaptation ``name`` (its own runs and
+    its source trials): how many trials it took to find the starting networks."""
+    from .adaptation import source_networks, trials_so_far
+    first = nets[min(nets)][0]
+    source = read_json(Path(first.folder) / "protocol.json").get("initial", {}).get("source")
+    if not source:
+        return "-"
+    treatment, from_goal = Path(source).parent.name, name.split("-to-")[0].rsplit("-", 1)[-1]
+    perfect = len(source_networks(experiment_dir, treatment, from_goal))
+    return f"{perfect} of {len(trials_so_far(experiment_dir, treatment))} ({treatment})"
+
+
 def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
     """One row per adaptation ('<treatment>-<from>-to-<to>'): its sample and its result.
 
     Columns: ``adaptation``, ``networks`` (source networks), ``replicates`` (per network,
     ``min-max`` when they differ), ``runs``, ``from source trials`` (networks that came from
     additional trials, ``adapt/sources/``, rather than the treatment's own runs),
-    ``median [95% CI]`` generations and ``unsolved`` (runs that hit the generation cap:
-    counted at the cap, as the paper's 5000). Clune et al. 2013, Fig. 4a and section 3.
+    ``source runs: perfect of all`` (the source treatment's runs and trials with a perfect network,
+    of all of them), ``median [95% CI]`` generations and ``unsolved`` (runs that hit the
+    generation cap: counted at the cap, as the paper's 5000). Clune et al. 2013, Fig. 4a and
+    section 3.
 
     Examples
     --------
@@ -624,6 +639,7 @@ def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
         rows.append({"adaptation": name, "networks": len(nets),
                      "replicates": str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}",
                      "runs": len(recs), "from source trials": from_trials,
+                     "source runs: perfect of all": _source_yield(experiment_dir, name, nets),
                      "median [95% CI]": f"{med:g} [{lo:g}, {hi:g}]",
                      "unsolved": sum(r.result.get("solved_generation") is None for r in recs)})
     return rows
