@@ -28,6 +28,7 @@ from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, feedback_nodes,
                        load_results, markdown_table, published, read_adaptation_times, readaptation_times,
                        summary_rows, summary_rows_2013)
 from .protocol import read_toml
+from .store import iter_runs
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
                     median_ci, min_detectable_difference, quartiles, rank_sum_min_p, rank_sum_p,
                     rank_sum_power)
@@ -1058,6 +1059,42 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
                             + f"; n = {'/'.join(ns)} per reading")
 
 
+def coverage_rows(runs: Path, protocols: Path = PROTOCOLS) -> list[dict]:
+    """What was run against what the protocols ask: one row per treatment of every protocol
+    file (finished runs found, the protocol's ``run.runs``: the paper's n where stated) and per
+    adaptation (source networks, of the paper's 50).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> write_json(run_dir(root, "ka2005_retina", "mvg", 1) / "result.json", {"seed": 1})
+    >>> rows = coverage_rows(root)
+    >>> [r for r in rows if r["treatment"] == "mvg" and r["experiment"] == "ka2005_retina"]
+    [{'experiment': 'ka2005_retina', 'treatment': 'mvg', 'runs': 1, 'protocol runs': 50, 'status': 'partial'}]
+    >>> {r["status"] for r in rows if r["experiment"] == "clune2013_xor5"}
+    {'not run'}
+    """
+    from .protocol import load_protocol, treatments_of
+    out = []
+    for exp, _title in EXPERIMENTS:
+        path = Path(protocols) / f"{exp}.toml"
+        if not path.is_file():
+            continue
+        for t in treatments_of(path):
+            want = load_protocol(path, t).run.runs
+            folder = Path(runs) / exp / t
+            have = sum(1 for _ in iter_runs(folder)) if folder.is_dir() else 0
+            out.append({"experiment": exp, "treatment": t, "runs": have, "protocol runs": want,
+                        "status": "not run" if have == 0 else "partial" if have < want else "full size"})
+        for a in adaptation_summary(Path(runs) / exp):
+            out.append({"experiment": exp, "treatment": f"adapt {a['adaptation']}",
+                        "runs": f"{a['networks']} networks x {a['replicates']}", "protocol runs": "50 x 50",
+                        "status": "full size" if a["networks"] >= 50 and a["replicates"] == "50" else "partial"})
+    return out
+
+
 # --------------------------------------------------------------------------- document
 def _git_commit() -> str:
     try:
@@ -1292,6 +1329,11 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
            "## Treatments\n",
            markdown_table(glossary([(e, sorted({r['treatment'] for r in rs})) for e, rs in present.items()],
                                    protocols)),
+           "## What was run\n",
+           "Finished runs per treatment against the protocol's `run.runs` (the paper's n where it states "
+           "one; the ledger says where it does not), and the adaptation samples against the paper's "
+           "50 x 50. Every verdict is made at the n found here.\n",
+           markdown_table(coverage_rows(runs, protocols)),
            "## How the verdicts are decided\n", VERDICT_RULES]
     for exp, title in EXPERIMENTS:
         results = present.get(exp, [])

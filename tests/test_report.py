@@ -129,7 +129,7 @@ def test_report_opens_with_the_claims_and_has_glossary_html_and_captions(runs, f
     path = R.write_report(runs, figures)
     text = path.read_text()
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
-    assert headings[:3] == ["Claims at a glance", "Treatments", "How the verdicts are decided"]
+    assert headings[:4] == ["Claims at a glance", "Treatments", "What was run", "How the verdicts are decided"]
     summary = text.split("## Claims at a glance")[1].split("## Treatments")[0]
     assert "36 of 50 runs" in summary and "0.54 +- 0.02" in summary and "holds under N of M readings" in summary
     assert "modularly varying goals" in text.split("## Treatments")[1]          # glossary from the protocol
