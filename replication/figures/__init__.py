@@ -32,6 +32,7 @@ ALL = {
     "clune2013_fig2ef": clune2013.fig2ef,
     "clune2013_fig2gh": clune2013.fig2gh,
     "clune2013_fig4a": clune2013.fig4a,
+    "clune2013_fig4b": clune2013.fig4b,
     "clune2013_fig3": clune2013.fig3,
     "clune2013_fig5": clune2013.fig5,
     "clune2013_fig6": clune2013.fig6,

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from ..analysis import load_results
-from ..store import iter_runs
+from ..store import iter_runs, read_json
 from .drawing import draw_network, read_partition, read_run_network
 from .style import (by_treatment, n_text, read_log, save_figure, treatment_colour, treatment_label,
                     treatment_order)
@@ -207,6 +207,72 @@ def fig4a(runs: Path, out: Path) -> list[Path]:
                f"never became perfect count as their generation cap.")
     return save_figure(fig, out, "clune2013_fig4a_adaptation",
                        [f for k in keys for f in times[k][1]], caption)
+
+
+def _switch_period(runs: list[dict]) -> int:
+    """The goal-switching period of an MVG treatment's runs (``schedule.epoch`` of its first run)."""
+    return int(read_json(Path(runs[0]["_folder"]) / "protocol.json")["schedule"]["epoch"])
+
+
+def fig4b(runs: Path, out: Path) -> list[Path]:
+    """Fig. 4b: Q of the final networks against the generations between goal switches (MVG),
+    with performance alone and with connection cost; the unchanging-goal PA and P&CC medians as
+    dotted lines (median and 95% bootstrap CI per point, as the paper's figure).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for t, epoch, q in (("mvg-pa-e10", 10, 0.3), ("mvg-pa-e100", 100, 0.25), ("pcc", 20, 0.4)):
+    ...     for seed in (1, 2):
+    ...         d = run_dir(root, EXPERIMENT, t, seed)
+    ...         write_json(d / "result.json", {"treatment": t, "seed": seed, "q": q + 0.01 * seed})
+    ...         write_json(d / "protocol.json", {"schedule": {"epoch": epoch}})
+    >>> [p.suffix for p in fig4b(root, root / "figures")]
+    ['.png', '.pdf', '.json']
+    >>> fig4b(root / "nothing", root / "figures")
+    []
+    """
+    from ..stats import median_ci
+    groups = by_treatment(load_results(Path(runs) / EXPERIMENT))
+    lines = {}
+    for family in ("pa", "pcc"):
+        points = []
+        for t, rs in groups.items():
+            qs = [r["q"] for r in rs if r.get("q") is not None]
+            if qs and (t == f"mvg-{family}" or t.startswith(f"mvg-{family}-e")):
+                points.append((_switch_period(rs), t, qs))
+        if points:
+            lines[family] = sorted(points)
+    if not lines:
+        return []
+    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    sources, parts = [], []
+    for family, points in lines.items():
+        x = [p[0] for p in points]
+        stats = [median_ci(p[2]) for p in points]
+        med = np.array([m for m, _, _ in stats])
+        err = np.array([[m - lo for m, lo, _ in stats], [hi - m for m, _, hi in stats]])
+        ax.errorbar(x, med, yerr=err, color=treatment_colour(family), marker="o", capsize=3,
+                    label=f"MVG, {treatment_label(family)}")
+        parts.append(f"MVG {treatment_label(family)}: " + ", ".join(f"every {e:,} n = {len(q)}" for e, _, q in points))
+        sources += [r["_folder"] for _, t, _ in points for r in groups[t]]
+    for family in ("pa", "pcc"):
+        qs = [r["q"] for r in groups.get(family, []) if r.get("q") is not None]
+        if qs:
+            ax.axhline(float(np.median(qs)), color=treatment_colour(family), linestyle=":",
+                       label=f"{treatment_label(family)}, unchanging goal")
+            parts.append(f"{treatment_label(family)} unchanging n = {len(qs)}")
+            sources += [r["_folder"] for r in groups[family]]
+    ax.set(xscale="log", xlabel="generations between environmental changes", ylabel="modularity (Q)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    caption = ("Clune et al. 2013 Fig. 4b: Q of the final best networks (median, 95% bootstrap CI) under "
+               "modularly varying goals (L-AND-R <-> L-OR-R) against the switching period, with "
+               "performance alone and with connection cost; dotted: the unchanging-goal medians. "
+               + "; ".join(parts) + ". Differs from the paper: 50 runs per point there.")
+    return save_figure(fig, out, "clune2013_fig4b_mvg_periods", sources, caption)
 
 
 def _boxes(ax, groups: dict, key: str, order: list[str]) -> None:
