@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .parallel import RunSpec
 from .protocol import load_protocol
-from .store import SOURCES, adaptation_run_dir, iter_runs, source_trial_dir
+from .store import adaptation_run_dir, iter_runs, source_trial_dir, source_trials_dir
 
 
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
@@ -117,8 +117,8 @@ def source_networks(experiment_dir, treatment: str, goal: str) -> list[dict]:
     """
     own = perfect_networks(experiment_dir, treatment, goal)
     seen = {r["seed"] for r in own}
-    extra = [r for r in perfect_networks(Path(experiment_dir, "adapt", SOURCES), treatment, goal)
-             if r["seed"] not in seen]
+    trials = source_trials_dir(experiment_dir, treatment)
+    extra = [r for r in perfect_networks(trials.parent, treatment, goal) if r["seed"] not in seen]
     return sorted(own + extra, key=lambda r: r["seed"])
 
 
@@ -136,7 +136,7 @@ def trials_so_far(experiment_dir, treatment: str) -> list[int]:
     ([2, 7], [])
     """
     seeds = set()
-    for folder in (Path(experiment_dir, treatment), Path(experiment_dir, "adapt", SOURCES, treatment)):
+    for folder in (Path(experiment_dir, treatment), source_trials_dir(experiment_dir, treatment)):
         if folder.is_dir():
             seeds |= {rec.seed for rec in iter_runs(folder)}
     return sorted(seeds)

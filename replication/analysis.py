@@ -16,7 +16,7 @@ import numpy as np
 from .catalog import protocol_dir, published_path
 from .protocol import read_toml
 from .stats import fisher_p, mean_se, median_ci, quartiles, rank_sum_p  # noqa: F401  (re-exported)
-from .store import iter_runs, read_json
+from .store import is_source_trial, iter_runs, read_json
 
 PROTOCOLS = protocol_dir()          # the shipped protocol files (the repository's in a checkout)
 PUBLISHED = published_path()
@@ -585,12 +585,11 @@ def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
     return out
 
 
-def _source_yield(experiment_dir, name: str, nets: dict) -> str:
-    """'<perfect> of <runs>' for the source treatment of adaptation ``name`` (its own runs and
-    its source trials): how many trials it took to find the starting networks."""
+def _source_yield(experiment_dir, name: str, source: str | None) -> str:
+    """'<perfect> of <runs> (<treatment>)' for the source treatment of adaptation ``name`` (its
+    own runs and its source trials; ``source``: the run folder one of its networks came from):
+    how many trials it took to find the starting networks."""
     from .adaptation import source_networks, trials_so_far
-    first = nets[min(nets)][0]
-    source = read_json(Path(first.folder) / "protocol.json").get("initial", {}).get("source")
     if not source:
         return "-"
     treatment, from_goal = Path(source).parent.name, name.split("-to-")[0].rsplit("-", 1)[-1]
@@ -634,14 +633,14 @@ def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
         recs = [r for reps in nets.values() for r in reps]
         gens = [r.result["generations_run"] for r in recs]
         reps = sorted({len(v) for v in nets.values()})
-        from_trials = sum("/adapt/sources/" in Path(str(
-            read_json(Path(v[0].folder) / "protocol.json").get("initial", {}).get("source", ""))).as_posix()
-            for v in nets.values())
+        # the run folder each network came from (every replicate records it; read the first's)
+        sources = [read_json(Path(v[0].folder) / "protocol.json").get("initial", {}).get("source")
+                   for _, v in sorted(nets.items())]
         med, lo, hi = median_ci(gens)
         rows.append({"adaptation": name, "networks": len(nets),
                      "replicates": str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}",
-                     "runs": len(recs), "from source trials": from_trials,
-                     "source runs: perfect of all": _source_yield(experiment_dir, name, nets),
+                     "runs": len(recs), "from source trials": sum(bool(x) and is_source_trial(x) for x in sources),
+                     "source runs: perfect of all": _source_yield(experiment_dir, name, sources[0]),
                      "median [95% CI]": f"{med:g} [{lo:g}, {hi:g}]",
                      # the authors' program stops in epoch _gen (from 0): its count is ours - 1
                      "as the code's epoch index": f"{med - 1:g} [{lo - 1:g}, {hi - 1:g}]",

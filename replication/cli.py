@@ -582,9 +582,10 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
         click.echo(f"adapt {treatment} {from_goal}->{to_goal}: {n_nets} networks x {replicates} replicates "
                    f"on {backend.describe()}", err=True)
     _run_specs(specs, backend, f"adapt {treatment} {from_goal}->{to_goal}", quiet)
-    gens = np.array([read_json(Path(s.folder) / "result.json")["generations_run"] for s in specs])
+    results = [read_json(Path(s.folder) / "result.json") for s in specs]
+    gens = np.array([r["generations_run"] for r in results])
     click.echo(f"{treatment} {from_goal}->{to_goal}: {len(gens)} runs from {n_nets} networks; median "
-               f"{np.median(gens):.1f} generations (unsolved: {int((gens >= max_generations).sum())})")
+               f"{np.median(gens):.1f} generations (unsolved: {sum(r['solved_generation'] is None for r in results)})")
 
 
 # --------------------------------------------------------------------------- multiverse
@@ -642,13 +643,13 @@ def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, 
 def mole(protocol, treatment, runs, first_seed, generations, population, bins, cost_max, jobs, cluster,
          scheduler, cluster_config, out, quiet):
     """MOLE map: best performance per (Q, cost) cell (2013 Fig. 3) -> OUT/<experiment>/mole/seed-N/map.json."""
-    from .mole import run_mole
+    from .mole import map_path, run_mole
     from .progress import Progress
     backend = _backend(jobs, cluster, scheduler, cluster_config)
     protocol, out = _for_backend(backend, protocol, out)
     proto = _load(protocol, treatment, [])
     seeds = range(first_seed, first_seed + runs)
-    todo = [s for s in seeds if not (Path(out) / proto.name / "mole" / f"seed-{s}" / "map.json").exists()]
+    todo = [s for s in seeds if not map_path(out, proto, s).exists()]
     try:
         with Progress("MOLE maps", [(f"mole seed-{s}", float(generations)) for s in todo],
                       mode="quiet" if quiet else "auto", stream=sys.stderr) as bar:

@@ -232,7 +232,7 @@ def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(
             "neighbours": neighbours, "protocol_digest": protocol.digest}
     written, tasks = [], []
     for s in seeds:
-        path = Path(out_dir) / protocol.name / "mole" / f"seed-{s}" / "map.json"
+        path = map_path(out_dir, protocol, s)
         if path.exists():
             _check_stored(read_map(path), want, path)
         else:
@@ -242,6 +242,19 @@ def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(
         written.append(path)
     run_tasks(tasks, backend, progress)
     return written
+
+
+def map_path(out_dir, protocol, seed: int) -> Path:
+    """Where the MOLE map of ``seed`` goes: ``<out_dir>/<experiment>/mole/seed-N/map.json``.
+
+    Examples
+    --------
+    >>> from replication.protocol import load_protocol
+    >>> p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    >>> map_path("runs", p, 4).as_posix()
+    'runs/clune2013_retina/mole/seed-4/map.json'
+    """
+    return Path(out_dir) / protocol.name / "mole" / f"seed-{seed}" / "map.json"
 
 
 def make_map(spec, generations: int, population: int, bins, cost_max: float, neighbours: int) -> str:

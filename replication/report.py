@@ -81,13 +81,20 @@ VERDICT_RULES = f"""\
   other way: {NOT}; not significant: {NOT} if the test had {POWER:.0%} power against the
   published effect (in standard deviations, from the published values and n), else
   {INCONCLUSIVE}.  Times count unsolved runs as slower than every solved one.
-- Three statements in words have a rule (against the `reference` treatment published.toml names):
+- Statements in words with a rule (`test` in published.toml, against the treatment it names):
   *nonmodular*: the control's Qm (every run's final network) lower than the reference's, as a
   contrast (the non-modular retina's "Q lower than on the modular retina": the same test of Q
-  against the other experiment's P&CC runs); *no significant motifs*: no motif whose mean Z over the networks exceeds 2 (mfinder's
-  threshold) with 95% confidence; {REPRODUCED} only if the same rule, at the control's number
-  of networks, still finds the reference's motifs, else {INCONCLUSIVE}.  Other statements in
-  words are {QUALITATIVE}.
+  against the other experiment's P&CC runs); *no significant motifs*: no motif whose mean Z over
+  the networks exceeds 2 (mfinder's threshold) with 95% confidence; {REPRODUCED} only if the
+  same rule, at the control's number of networks, still finds the reference's motifs, else
+  {INCONCLUSIVE}; *not different* (randomised coordinates vs P&CC): two-sided rank-sum per
+  quantity, p < {ALPHA}: {NOT}; {REPRODUCED} only with {POWER:.0%} power against the margin and
+  medians closer than it, else {INCONCLUSIVE}; *all higher* (P&CC and P&CC-NC above PA and
+  P&RO): every one of the contrasts, each as above; *more feedback* (Q-only control): nodes on
+  directed cycles of the final networks, more than the reference's, as a contrast; *separates*
+  (XOR problems): final networks whose modules separate the sub-problems, more often than the
+  reference's, as a Fisher contrast powered against 0.9 vs 0.1.  Other statements in words
+  are {QUALITATIVE}.
 """
 __doc__ += "\n" + VERDICT_RULES
 
@@ -665,6 +672,11 @@ def significant_motifs(profile: dict, se_scale: float = 1.0) -> list[tuple[int, 
     return out
 
 
+def _values(groups: dict, treatment: str, quantity: str) -> list:
+    """The treatment's values of ``quantity``, one per run that has it."""
+    return [r[quantity] for r in groups.get(treatment, []) if r.get(quantity) is not None]
+
+
 def _rule_lower(quantity: str, label: str):
     """A rule: ``quantity`` of every run's final network lower than the reference treatment's
     (of this experiment, or of ``reference_experiment``), by rank-sum as a contrast."""
@@ -673,8 +685,7 @@ def _rule_lower(quantity: str, label: str):
         where = ref_groups if c.published.get("reference_experiment") else groups
         if where is None:
             return None
-        ctrl = [r[quantity] for r in groups.get(c.treatment, []) if r.get(quantity) is not None]
-        base = [r[quantity] for r in where.get(ref, []) if r.get(quantity) is not None]
+        ctrl, base = _values(groups, c.treatment, quantity), _values(where, ref, quantity)
         if not ctrl or not base:
             return None
         name = f"{c.published['reference_experiment']} {ref}" if c.published.get("reference_experiment") else ref
@@ -710,10 +721,6 @@ def _rule_no_motifs(c: Claim, groups: dict, motifs: dict | None, ref_groups: dic
         return ours, Verdict(INCONCLUSIVE, f"with {n} networks the rule would not find {ref}'s motifs "
                                            f"either, so it cannot tell; {rule}")
     return ours, Verdict(REPRODUCED, rule)
-
-
-def _values(groups: dict, treatment: str, quantity: str) -> list[float]:
-    return [r[quantity] for r in groups.get(treatment, []) if r.get(quantity) is not None]
 
 
 def _rule_not_different(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
@@ -809,9 +816,7 @@ def _rule_separates(c: Claim, groups: dict, motifs: dict | None, ref_groups: dic
     (``modules_separate_problems``), the treatment's against the reference's, by a one-sided
     Fisher contrast powered against rates of 0.9 vs 0.1 ("nearly every" vs "almost never")."""
     ref = c.published["reference"]
-    flags = lambda t: [r["modules_separate_problems"] for r in groups.get(t, [])
-                       if r.get("modules_separate_problems") is not None]
-    a, b = flags(c.treatment), flags(ref)
+    a, b = (_values(groups, t, "modules_separate_problems") for t in (c.treatment, ref))
     if not a or not b:
         return None
     v = verdict_contrast((sum(a), len(a)), (sum(b), len(b)), "greater", counts=True, rates=(0.9, 0.1))
@@ -1059,10 +1064,12 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
                             + f"; n = {'/'.join(ns)} per reading")
 
 
-def coverage_rows(runs: Path, protocols: Path = PROTOCOLS) -> list[dict]:
+def coverage_rows(runs: Path, protocols: Path = PROTOCOLS, adaptations: dict | None = None) -> list[dict]:
     """What was run against what the protocols ask: one row per treatment of every protocol
     file (finished runs found, the protocol's ``run.runs``: the paper's n where stated) and per
-    adaptation (source networks, of the paper's 50).
+    adaptation (source networks, of the paper's 50). ``adaptations``: experiment ->
+    :func:`adaptation_summary` rows, when the caller has them already (they read every
+    adaptation run).
 
     Examples
     --------
@@ -1088,7 +1095,7 @@ def coverage_rows(runs: Path, protocols: Path = PROTOCOLS) -> list[dict]:
             have = sum(1 for _ in iter_runs(folder)) if folder.is_dir() else 0
             out.append({"experiment": exp, "treatment": t, "runs": have, "protocol runs": want,
                         "status": "not run" if have == 0 else "partial" if have < want else "full size"})
-        for a in adaptation_summary(Path(runs) / exp):
+        for a in (adaptations[exp] if adaptations is not None else adaptation_summary(Path(runs) / exp)):
             out.append({"experiment": exp, "treatment": f"adapt {a['adaptation']}",
                         "runs": f"{a['networks']} networks x {a['replicates']}", "protocol runs": "50 x 50",
                         "status": "full size" if a["networks"] >= 50 and a["replicates"] == "50" else "partial"})
@@ -1311,6 +1318,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
     for exp, _ in EXPERIMENTS:
         if (runs / exp).is_dir():
             present[exp] = load_results(runs / exp)
+    adaptations = {exp: adaptation_summary(runs / exp) for exp, _ in EXPERIMENTS}   # read once, used twice
     with_runs = [r for r in rows if r.verdict.label != NO_DATA]
     counts = {}
     for r in with_runs:
@@ -1333,7 +1341,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
            "Finished runs per treatment against the protocol's `run.runs` (the paper's n where it states "
            "one; the ledger says where it does not), and the adaptation samples against the paper's "
            "50 x 50. Every verdict is made at the n found here.\n",
-           markdown_table(coverage_rows(runs, protocols)),
+           markdown_table(coverage_rows(runs, protocols, adaptations)),
            "## How the verdicts are decided\n", VERDICT_RULES]
     for exp, title in EXPERIMENTS:
         results = present.get(exp, [])
@@ -1351,7 +1359,7 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
             out.append("**Does the paper's central contrast replicate here?** " + " ".join(
                 f"{r.claim.statement}: **{r.verdict.label}** (ours: {r.ours})." for r in contrasts) + "\n")
         out.append("\n" + claim_detail(exp_rows))
-        adapt_rows = adaptation_summary(runs / exp)
+        adapt_rows = adaptations[exp]
         if adapt_rows:
             out.append("\n### Adaptation samples (Fig. 4a)\n\nThe paper: 50 source networks x 50 replicates "
                        "per direction, the networks from additional trials run until 50 had a perfect "

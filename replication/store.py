@@ -263,8 +263,32 @@ def source_trial_dir(root: str | Path, experiment: str, treatment: str, seed: in
     >>> source_trial_dir("runs", "clune2013_retina", "pa", 51).as_posix()
     'runs/clune2013_retina/adapt/sources/pa/seed-51'
     """
-    return (experiment_dir(root, experiment) / ADAPTATION / SOURCES / safe_part(treatment, "treatment")
-            / _seed_part(seed))
+    return source_trials_dir(experiment_dir(root, experiment), treatment) / _seed_part(seed)
+
+
+def source_trials_dir(experiment_folder: str | Path, treatment: str) -> Path:
+    """The folder of one treatment's additional source trials:
+    ``<experiment folder>/adapt/sources/<treatment>/`` (see :func:`source_trial_dir`).
+
+    Examples
+    --------
+    >>> source_trials_dir("runs/clune2013_retina", "pa").as_posix()
+    'runs/clune2013_retina/adapt/sources/pa'
+    """
+    return Path(experiment_folder) / ADAPTATION / SOURCES / safe_part(treatment, "treatment")
+
+
+def is_source_trial(folder: str | Path) -> bool:
+    """Whether a run folder is an additional source trial (:func:`source_trial_dir`) rather
+    than one of its treatment's own runs; only the path is read.
+
+    Examples
+    --------
+    >>> is_source_trial("runs/e/adapt/sources/pa/seed-51"), is_source_trial("runs/e/pa/seed-3")
+    (True, False)
+    """
+    parts = Path(folder).parts
+    return len(parts) >= 4 and parts[-3] == SOURCES and parts[-4] == ADAPTATION
 
 
 def _value_part(value) -> str:
