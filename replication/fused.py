@@ -355,6 +355,7 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
     n_goals = targets.shape[0]
     correct = np.zeros((n, n_goals), np.int64)
     fitness = np.empty(n, np.float64)
+    touched = np.empty(n, np.int64)
     swapped = False
     g = gen
     while g < end:
@@ -406,24 +407,35 @@ def ka2005_circuit_stretch(pop, spare, rec, rec2, q, q2, dirty, dirty_q, memo_ke
             q2[k] = q[p]
         if mutation_mode == 2:
             mutate_population_per_locus(spare, may_vary, probability, n_inputs, n_gates, output_any)
-        else:
-            mutate_population(spare, may_vary, probability, n_inputs, n_gates, output_any, mutation_mode == 1)
-        for k in range(n):             # which copies changed in a way that can change their record
-            if not may_vary[k]:
-                continue
-            p = parents[k]
-            changed = False
-            effective = False
-            for f in range(pop.shape[1]):
-                if spare[k, f] != pop[p, f]:
-                    changed = True
-                    if f >= 2 * n_gates or (rec2[k, _BITS] >> np.uint64(f // 2)) & np.uint64(1):
-                        effective = True
-                        break
-            if effective:
-                dirty[k] = True
-            if modularity and (effective or (changed and not effective_only)):
-                dirty_q[k] = True
+            for k in range(n):         # which copies changed in a way that can change their record
+                if not may_vary[k]:
+                    continue
+                p = parents[k]
+                changed = False
+                effective = False
+                for f in range(n_fields):
+                    if spare[k, f] != pop[p, f]:
+                        changed = True
+                        if f >= 2 * n_gates or (rec2[k, _BITS] >> np.uint64(f // 2)) & np.uint64(1):
+                            effective = True
+                            break
+                if effective:
+                    dirty[k] = True
+                if modularity and (effective or (changed and not effective_only)):
+                    dirty_q[k] = True
+        else:                          # one field at most a genome: the kernel says which
+            touched[:] = -1
+            mutate_population(spare, may_vary, probability, n_inputs, n_gates, output_any, mutation_mode == 1,
+                              1, touched)
+            for k in range(n):
+                f = touched[k]
+                if f < 0:
+                    continue
+                effective = f >= 2 * n_gates or (rec2[k, _BITS] >> np.uint64(f // 2)) & np.uint64(1)
+                if effective:
+                    dirty[k] = True
+                if modularity and (effective or not effective_only):
+                    dirty_q[k] = True
         pop, spare = spare, pop
         rec, rec2 = rec2, rec
         q, q2 = q2, q

@@ -57,6 +57,7 @@ import numpy as np
 from numba import njit
 
 from ..modularity import compact_matrix, greedy_labels
+from ..rng import mt_begin, mt_below, mt_chance, mt_end, mt_random
 from .base import Evaluation
 
 GENE_DTYPE = np.int16
@@ -620,14 +621,20 @@ def address_bits(n_nodes):
 
 @njit(cache=True)
 def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, output_any, bitflip,
-                      n_outputs=1):
+                      n_outputs=1, touched=None):
     """With ``probability``, change one randomly chosen connection of each eligible genome.
 
     ``bitflip``: flip one random bit of the chosen address (every field has the same width,
     so this is one bit drawn uniformly among the genome's B bits); otherwise re-draw it
     uniformly among the *other* allowed addresses, so a mutation always changes the wiring.
     An output gene restricted to gates keeps its value when a flip would point it at an
-    input.  Returns how many genomes were mutated.
+    input.  Returns how many genomes were mutated.  ``touched`` (optional, int64 per row):
+    receives the field changed in each row whose genome changed (the fused loop re-evaluates
+    only what that field can change); other rows are left as they are.
+
+    The draws are numba's ``np.random`` stream, taken at a cursor (:func:`replication.rng.mt_chance`,
+    :func:`replication.rng.mt_below`): the same numbers as ``np.random.random() < probability``
+    and ``np.random.randint``, without a call into numba's generator per number.
 
     Reference: Kashtan & Alon (2005), Methods (Pm per genome).
 
@@ -637,10 +644,13 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
     >>> seed_numba(0, "generation")
     >>> g = random_population(5, 4, 12, True); before = g.copy()
     >>> may = np.array([True, True, True, True, False])
-    >>> mutate_population(g, may, 1.0, 4, 12, True, False)           # redraw
+    >>> touched = np.full(5, -1)
+    >>> mutate_population(g, may, 1.0, 4, 12, True, False, 1, touched)    # redraw
     4
     >>> (g != before).sum(axis=1).tolist()                         # one field each, row 4 kept
     [1, 1, 1, 1, 0]
+    >>> touched.tolist() == [int(np.flatnonzero(g[k] != before[k])[0]) for k in range(4)] + [-1]
+    True
     >>> before = g.copy(); _ = mutate_population(g, may, 1.0, 4, 12, True, True)   # bitflip
     >>> [bin(int(v)).count("1") for v in (g ^ before)[g != before]]  # one bit of one field
     [1, 1, 1, 1]
@@ -649,26 +659,33 @@ def mutate_population(genomes, may_mutate, probability, n_inputs, n_gates, outpu
     n_fields = 2 * n_gates + n_outputs
     n_bits = address_bits(n_nodes)
     mutated = 0
+    mt, i = mt_begin()
     for k in range(genomes.shape[0]):
         if not may_mutate[k]:
             continue
-        if np.random.random() >= probability:
+        hit, i = mt_chance(mt, i, probability)
+        if not hit:
             continue
-        field = np.random.randint(0, n_fields)
+        field, i = mt_below(mt, i, n_fields)
         lo = 0
         if field >= 2 * n_gates and not output_any:
             lo = n_inputs
         old = genomes[k, field]
         if bitflip:
-            new = old ^ (1 << np.random.randint(0, n_bits))
+            b, i = mt_below(mt, i, n_bits)
+            new = old ^ (1 << b)
             if new < lo:        # output gene restricted to gates: flip lands on an input
                 new = old
         else:
-            new = lo + np.random.randint(0, n_nodes - lo - 1)
+            r, i = mt_below(mt, i, n_nodes - lo - 1)
+            new = lo + r
             if new >= old:
                 new += 1
         genomes[k, field] = new
+        if touched is not None and new != old:
+            touched[k] = field
         mutated += 1
+    mt_end(i)
     return mutated
 
 
@@ -708,6 +725,7 @@ def mutate_population_per_locus(genomes, may_mutate, probability, n_inputs, n_ga
     if p <= 0.0:
         return 0
     log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    mt, i = mt_begin()
     for k in range(genomes.shape[0]):
         if not may_mutate[k]:
             continue
@@ -717,7 +735,8 @@ def mutate_population_per_locus(genomes, may_mutate, probability, n_inputs, n_ga
             if p >= 1.0:
                 pos += 1
             else:
-                u = 1.0 - np.random.random()            # in (0, 1]
+                x, i = mt_random(mt, i)                 # np.random.random() at the cursor
+                u = 1.0 - x                             # in (0, 1]
                 pos += 1 + int(np.floor(np.log(u) / log_q))
             if pos >= total:
                 break
@@ -730,6 +749,7 @@ def mutate_population_per_locus(genomes, may_mutate, probability, n_inputs, n_ga
             flipped = True
         if flipped:
             mutated += 1
+    mt_end(i)
     return mutated
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from .nand_circuit import popcount64
-from ..rng import mt_permutation
+from ..rng import mt_begin, mt_below, mt_chance, mt_end, mt_permutation
 from ..modularity import compact_matrix, greedy_labels
 from .base import Evaluation
 
@@ -521,15 +521,20 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
     """
     n_neurons = neuron_layer.shape[0]
     done = 0
+    mt, i = mt_begin()            # numba's np.random stream at a cursor: the same numbers, no call per draw
     for k in range(genomes.shape[0]):
-        if not may_vary[k] or np.random.random() >= probability:
+        if not may_vary[k]:
             continue
-        n = np.random.randint(0, n_neurons)
-        field = np.random.randint(0, 2 * fanin[n] + 1)
+        hit, i = mt_chance(mt, i, probability)
+        if not hit:
+            continue
+        n, i = mt_below(mt, i, n_neurons)
+        field, i = mt_below(mt, i, 2 * fanin[n] + 1)
         base = n * GENE
         if field == 2 * fanin[n]:
             t = genomes[k, base + 2 * SLOTS]
-            step = 1 if np.random.random() < 0.5 else -1
+            up, i = mt_chance(mt, i, 0.5)
+            step = 1 if up else -1
             if t + step > tmax or t + step < tmin:
                 step = -step
             genomes[k, base + 2 * SLOTS] = t + step
@@ -537,7 +542,8 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
         elif field % 2 == 0:
             prev = layer_sizes_prev[neuron_layer[n]]
             old = genomes[k, base + field]
-            new = np.random.randint(-1, prev - 1)            # prev + 1 choices minus the current
+            r, i = mt_below(mt, i, prev)                     # np.random.randint(-1, prev - 1)
+            new = r - 1                                      # prev + 1 choices minus the current
             if new >= old:
                 new += 1
             genomes[k, base + field] = new
@@ -546,6 +552,7 @@ def mutate_networks(genomes, may_vary, probability, layer_sizes_prev, neuron_lay
         if touched is not None:
             touched[k] = base + field
         done += 1
+    mt_end(i)
     return done
 
 
@@ -577,13 +584,16 @@ def crossover_networks(genomes, may_vary, probability, uniform, partner=None, ta
     idx = idx[mt_permutation(idx.shape[0])]     # = np.random.permutation, faster
     n_genes = genomes.shape[1] // GENE
     pairs = 0
+    mt, i = mt_begin()            # numba's np.random stream at a cursor: the same numbers, no call per draw
     for p in range(0, idx.shape[0] - 1, 2):
-        if np.random.random() >= probability:
+        hit, i = mt_chance(mt, i, probability)
+        if not hit:
             continue
-        swapped = _cross_pair(genomes, idx[p], idx[p + 1], uniform, n_genes)
+        swapped, i = _cross_pair(genomes, idx[p], idx[p + 1], uniform, n_genes, mt, i)
         if partner is not None:
             _record_pair(partner, taken, idx[p], idx[p + 1], swapped)
         pairs += 1
+    mt_end(i)
     return pairs
 
 
@@ -727,13 +737,18 @@ def mutate_networks_bits(genomes, may_vary, probability, addr_bits, fanin, tbits
 
 
 @njit(cache=True, inline="always")
-def _cross_pair(genomes, a, b, uniform, n_genes):
-    """Exchange neuron genes between rows a and b: one-point (a cut between genes) or uniform.
-    Returns the bit mask of the genes exchanged (genes beyond the 64th are not marked)."""
-    cut = np.random.randint(1, n_genes)
+def _cross_pair(genomes, a, b, uniform, n_genes, mt, i):
+    """Exchange neuron genes between rows a and b: one-point (a cut between genes) or uniform,
+    drawing at the cursor ``(mt, i)`` (:func:`replication.rng.mt_below`).  Returns the bit mask
+    of the genes exchanged (genes beyond the 64th are not marked) and the cursor's index."""
+    r, i = mt_below(mt, i, n_genes - 1)          # np.random.randint(1, n_genes)
+    cut = r + 1
     swapped = np.uint64(0)
     for gi in range(n_genes):
-        swap = (np.random.random() < 0.5) if uniform else gi >= cut
+        if uniform:
+            swap, i = mt_chance(mt, i, 0.5)      # np.random.random() < 0.5
+        else:
+            swap = gi >= cut
         if swap:
             if gi < 64:
                 swapped |= np.uint64(1) << np.uint64(gi)
@@ -741,7 +756,7 @@ def _cross_pair(genomes, a, b, uniform, n_genes):
                 tmp = genomes[a, j]
                 genomes[a, j] = genomes[b, j]
                 genomes[b, j] = tmp
-    return swapped
+    return swapped, i
 
 
 @njit(cache=True, inline="always")
@@ -779,7 +794,9 @@ def crossover_once(genomes, may_vary, probability, uniform, partner=None, taken=
     j = np.random.randint(0, idx.shape[0] - 1)
     if j >= i:
         j += 1
-    swapped = _cross_pair(genomes, idx[i], idx[j], uniform, genomes.shape[1] // GENE)
+    mt, c = mt_begin()
+    swapped, c = _cross_pair(genomes, idx[i], idx[j], uniform, genomes.shape[1] // GENE, mt, c)
+    mt_end(c)
     if partner is not None:
         _record_pair(partner, taken, idx[i], idx[j], swapped)
     return 1
