@@ -553,20 +553,35 @@ def readaptation_times(folder: str | Path) -> float | None:
     return float(np.median(times)) if times else None
 
 
-def _iter_adaptation(experiment_dir: str | Path):
-    """(key '<treatment>-<from>-to-<to>', result) of every finished adaptation run."""
-    if not Path(experiment_dir, "adapt").is_dir():
-        return
-    for rec in iter_runs(Path(experiment_dir, "adapt")):
-        yield rec.variant, rec.result
+def read_adaptation_runs(experiment_dir: str | Path) -> dict[str, dict[int, list]]:
+    """Every finished adaptation run of an experiment, read once: '<treatment>-<from>-to-<to>'
+    -> source network (its seed) -> the run records of its replicates (:func:`iter_runs`).
+    The readers below take this instead of walking ``<experiment>/adapt/`` again.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for rep in (1, 2):
+    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", 3, rep) / "result.json",
+    ...                {"generations_run": 7})
+    >>> {k: {net: len(v) for net, v in nets.items()} for k, nets in read_adaptation_runs(root / "exp").items()}
+    {'pa-AND-to-OR': {3: 2}}
+    """
+    groups: dict[str, dict[int, list]] = {}
+    if Path(experiment_dir, "adapt").is_dir():
+        for rec in iter_runs(Path(experiment_dir, "adapt")):
+            groups.setdefault(rec.variant, {}).setdefault(rec.seed, []).append(rec)
+    return groups
 
 
-def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
+def read_adaptation_times(experiment_dir: str | Path, runs: dict | None = None) -> dict[str, list[int]]:
     """Generations to a perfect network per '<treatment>-<from>-to-<to>' (unsolved runs count as
     their generation cap, as the paper's cut-off at 5000).
 
     The adaptation experiment of Clune, Mouret & Lipson (2013, Fig. 4a); reads
-    ``<experiment>/adapt/``.
+    ``<experiment>/adapt/`` (or takes ``runs``, :func:`read_adaptation_runs` of it).
 
     Examples
     --------
@@ -579,10 +594,9 @@ def read_adaptation_times(experiment_dir: str | Path) -> dict[str, list[int]]:
     >>> read_adaptation_times(root / "exp")
     {'pa-AND-to-OR': [12, 5000]}
     """
-    out: dict[str, list[int]] = {}
-    for key, res in _iter_adaptation(experiment_dir):
-        out.setdefault(key, []).append(res["generations_run"])
-    return out
+    runs = read_adaptation_runs(experiment_dir) if runs is None else runs
+    return {key: [r.result["generations_run"] for reps in nets.values() for r in reps]
+            for key, nets in runs.items()}
 
 
 def _source_yield(experiment_dir, name: str, source: str | None) -> str:
@@ -597,7 +611,7 @@ def _source_yield(experiment_dir, name: str, source: str | None) -> str:
     return f"{perfect} of {len(trials_so_far(experiment_dir, treatment))} ({treatment})"
 
 
-def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
+def adaptation_summary(experiment_dir: str | Path, runs: dict | None = None) -> list[dict]:
     """One row per adaptation ('<treatment>-<from>-to-<to>'): its sample and its result.
 
     Columns: ``adaptation``, ``networks`` (source networks), ``replicates`` (per network,
@@ -608,7 +622,8 @@ def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
     network: 1 = among the first children), the same counted as the authors' program's epoch
     index (``_gen`` from 0 when its stop criterion fires: ours - 1; which count the paper
     reports is not stated) and ``unsolved`` (runs that hit the generation cap: counted at the
-    cap, as the paper's 5000). Clune et al. 2013, Fig. 4a and section 3.
+    cap, as the paper's 5000). ``runs``: :func:`read_adaptation_runs` of the experiment, when
+    the caller has read it already. Clune et al. 2013, Fig. 4a and section 3.
 
     Examples
     --------
@@ -624,10 +639,7 @@ def adaptation_summary(experiment_dir: str | Path) -> list[dict]:
     >>> row["networks"], row["replicates"], row["runs"], row["from source trials"], row["unsolved"]
     (2, '2', 4, 1, 0)
     """
-    groups: dict[str, dict[int, list]] = {}
-    if Path(experiment_dir, "adapt").is_dir():
-        for rec in iter_runs(Path(experiment_dir, "adapt")):
-            groups.setdefault(rec.variant, {}).setdefault(rec.seed, []).append(rec)
+    groups = read_adaptation_runs(experiment_dir) if runs is None else runs
     rows = []
     for name, nets in groups.items():
         recs = [r for reps in nets.values() for r in reps]

@@ -25,8 +25,8 @@ import numpy as np
 
 from ._version import __version__
 from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, feedback_nodes, format_published, has_runs,
-                       load_results, markdown_table, published, read_adaptation_times, readaptation_times,
-                       summary_rows, summary_rows_2013)
+                       load_results, markdown_table, published, read_adaptation_runs, read_adaptation_times,
+                       readaptation_times, summary_rows, summary_rows_2013)
 from .protocol import read_toml
 from .store import iter_runs
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
@@ -603,8 +603,10 @@ def shortened(rs: list[dict], experiment: str, treatment: str, protocols: Path =
 
 
 def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Path = PROTOCOLS,
-                    multiverse: bool = True) -> list[Row]:
+                    multiverse: bool = True, adaptation_runs: dict | None = None) -> list[Row]:
     """Every claim's row (ours, verdict and why) from the runs under ``runs``.
+    ``adaptation_runs``: experiment -> :func:`replication.analysis.read_adaptation_runs`, when the
+    caller has read them already (else read here).
 
     Examples
     --------
@@ -634,7 +636,8 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
     for experiment in dict.fromkeys(c.experiment for c in claims):
         exp_dir = Path(runs) / experiment
         results = results_of(experiment)
-        adapt = read_adaptation_times(exp_dir) if exp_dir.is_dir() else {}
+        adapt = (read_adaptation_times(exp_dir, (adaptation_runs or {}).get(experiment))
+                 if exp_dir.is_dir() else {})
         mine = evaluate_results([c for c in claims if c.experiment == experiment], results, adapt, protocols)
         motifs = exp_dir / "motifs.json"
         apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None,
@@ -1311,14 +1314,16 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
     if not has_runs(runs):
         raise ValueError(f"no finished runs under {runs}: no report written")
     ext = load_external(external)
-    rows = evaluate_claims(runs, protocols=protocols)
+    # the adaptation runs (thousands of folders) read once, for the claims and the summaries
+    adapt_runs = {exp: read_adaptation_runs(runs / exp) for exp, _ in EXPERIMENTS}
+    rows = evaluate_claims(runs, protocols=protocols, adaptation_runs=adapt_runs)
     fill_original(rows, figures / ORIGINAL_SUMMARY)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     present = {}
     for exp, _ in EXPERIMENTS:
         if (runs / exp).is_dir():
             present[exp] = load_results(runs / exp)
-    adaptations = {exp: adaptation_summary(runs / exp) for exp, _ in EXPERIMENTS}   # read once, used twice
+    adaptations = {exp: adaptation_summary(runs / exp, adapt_runs[exp]) for exp, _ in EXPERIMENTS}
     with_runs = [r for r in rows if r.verdict.label != NO_DATA]
     counts = {}
     for r in with_runs:

@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ..analysis import load_results
-from ..store import iter_runs, read_json
+from ..analysis import load_results, read_adaptation_runs
+from ..store import read_json
 from .drawing import draw_network, read_partition, read_run_network
 from .style import (by_treatment, n_text, read_log, save_figure, treatment_colour, treatment_label,
                     treatment_order)
@@ -155,15 +155,12 @@ def fig2gh(runs: Path, out: Path) -> list[Path]:
 
 
 def _adaptation_times(experiment_dir: Path) -> dict[str, tuple[list[int], list[str]]]:
-    """Generations to adapt and run folder of each adaptation run, per adaptation name (the
-    store's walk: source trials under adapt/sources/ are not adaptation runs)."""
+    """Generations to adapt and run folder of each adaptation run, per adaptation name
+    (:func:`replication.analysis.read_adaptation_runs`: source trials are not adaptation runs)."""
     out: dict[str, tuple[list[int], list[str]]] = {}
-    if not (experiment_dir / "adapt").is_dir():
-        return out
-    for rec in iter_runs(experiment_dir / "adapt"):
-        times, folders = out.setdefault(rec.variant, ([], []))
-        times.append(rec.result["generations_run"])
-        folders.append(str(rec.folder))
+    for name, nets in read_adaptation_runs(experiment_dir).items():
+        recs = [r for reps in nets.values() for r in reps]
+        out[name] = ([r.result["generations_run"] for r in recs], [str(r.folder) for r in recs])
     return out
 
 
