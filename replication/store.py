@@ -199,6 +199,24 @@ def run_dir(root: str | Path, experiment: str, treatment: str, seed: int) -> Pat
     return experiment_dir(root, experiment) / safe_part(treatment, "treatment") / _seed_part(seed)
 
 
+def write_result(root: str | Path, experiment: str, treatment: str, seed: int, **values) -> Path:
+    """A finished run as the readers see it: ``result.json`` (treatment, seed and ``values``) in
+    :func:`run_dir`; returns the folder.  For examples and tests of the readers, figures and
+    report (a real run writes its folder through :mod:`replication.evolve`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> folder = write_result(root, "clune2013_retina", "pcc", 2, q=0.45)
+    >>> read_json(folder / "result.json")
+    {'q': 0.45, 'seed': 2, 'treatment': 'pcc'}
+    """
+    folder = run_dir(root, experiment, treatment, seed)
+    write_json(folder / "result.json", {"treatment": treatment, "seed": seed, **values})
+    return folder
+
+
 def calibration_dir(root: str | Path, experiment: str, key: str) -> Path:
     """The folder of one calibration: ``<root>/<experiment>/calibration/<key>/``.
 

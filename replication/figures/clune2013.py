@@ -24,10 +24,10 @@ def fig2cd(runs: Path, out: Path) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> for t in ("pa", "pcc"):
     ...     for seed in (1, 2):
     ...         result(EXPERIMENT, t, seed)
@@ -125,10 +125,10 @@ def fig2gh(runs: Path, out: Path) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> result(EXPERIMENT, "pa", 1, cost=420.0, q=0.2); result(EXPERIMENT, "pcc", 1, cost=180.0, q=0.45)
     >>> result(EXPERIMENT, "pcc", 2, cost=190.0)               # no Q yet: left out
     >>> paths = fig2gh(root, root / "figures")
@@ -171,10 +171,10 @@ def fig4a(runs: Path, out: Path) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> for net, gens in ((1, 30), (2, 50)):
     ...     d = root / EXPERIMENT / "adapt" / "mvg-pcc-and-to-or" / f"net-{net}" / "rep-1"; d.mkdir(parents=True)
     ...     _ = (d / "result.json").write_text(json.dumps({"generations_run": gens}))
@@ -353,10 +353,10 @@ def fig5(runs: Path, out: Path) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> for t, q in (("pa", 0.1), ("pcc", 0.4)):
     ...     result("clune2013_xor5", t, 1, performance=1.0, q=q)
     >>> paths = fig5(root, root / "figures")
@@ -397,10 +397,10 @@ def fig6(runs: Path, out: Path) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> result(EXPERIMENT, "pa", 1, performance=0.9, q=0.2)
     >>> fig6(root, root / "figures")          # one treatment: nothing to compare
     []

@@ -266,10 +266,10 @@ def qm_figure(runs: Path, out: Path, experiment: str) -> list[Path]:
     Examples
     --------
     >>> import tempfile, json
+    >>> from replication.store import write_result
     >>> root = Path(tempfile.mkdtemp())
     >>> def result(exp, t, seed, **values):
-    ...     d = root / exp / t / f"seed-{seed}"; d.mkdir(parents=True)
-    ...     _ = (d / "result.json").write_text(json.dumps({"treatment": t, "seed": seed, **values}))
+    ...     _ = write_result(root, exp, t, seed, **values)
     >>> for t, qms in (("fixed-g1", [0.1, 0.2]), ("mvg", [0.5, 0.6, None])):
     ...     for seed, qm in enumerate(qms, 1):
     ...         result("ka2005_logic", t, seed, qm=qm, solved_generation=10)
