@@ -58,6 +58,9 @@ replicate-2005-logic6: $(STAMP)
 replicate-2005-retina: $(STAMP)
 	$(PY) -m replication replicate original_protocol/ka2005_retina.toml \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
+	# the switching regime after both goals are solved (re-adaptation after a switch)
+	$(PY) -m replication replicate original_protocol/ka2005_retina.toml -t mvg-sustained \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)
 	$(PY) -m replication calibrate original_protocol/ka2005_retina.toml --out $(RUNS_DIR) $(QMAX_SET) --jobs $(JOBS)
 	$(PY) -m replication analyse $(RUNS_DIR)/ka2005_retina
 	$(PY) -m replication motif-profile $(RUNS_DIR)/ka2005_retina --size 4

@@ -827,12 +827,52 @@ def _rule_separates(c: Claim, groups: dict, motifs: dict | None, ref_groups: dic
     return ours, Verdict(v.label, f"tested as more often than {ref} (one-sided Fisher): {v.why}")
 
 
+#: what "often" is taken to mean: at least this share of the runs (a choice; the paper gives none)
+OFTEN = 0.25
+
+
+def _rule_single_threshold(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'after a switch the network re-adapts, often by the threshold value of a single neuron':
+    per run that went on switching after solving both goals (``runs_of``), whether its latest
+    solutions of the two goals (``solution_difference``) differ in one neuron gene, and there
+    only in the threshold.  "Often" read as at least :data:`OFTEN` of the runs: reproduced when
+    the 95% Wilson interval of that share lies above it, not reproduced when below, else
+    inconclusive.
+
+    Examples
+    --------
+    >>> c = Claim("e/mvg/readaptation_change", "e", "qualitative", "readaptation_change", "often one threshold",
+    ...           {"value": "often one threshold", "test": "single threshold", "runs_of": "s"}, treatment="mvg")
+    >>> one = {"solution_difference": {"genes": 1, "thresholds_only": True}}
+    >>> two = {"solution_difference": {"genes": 2, "thresholds_only": False}}
+    >>> _rule_single_threshold(c, {"s": [one] * 12 + [two] * 8}, None)[1].label
+    'reproduced'
+    >>> _rule_single_threshold(c, {"s": [two] * 30}, None)[1].label
+    'not reproduced'
+    >>> _rule_single_threshold(c, {"s": [{"seed": 1}]}, None) is None     # no run solved both goals
+    True
+    """
+    from scipy.stats import binomtest
+    diffs = _values(groups, c.published.get("runs_of", c.treatment), "solution_difference")
+    if not diffs:
+        return None
+    hits = sum(d.get("genes") == 1 and bool(d.get("thresholds_only")) for d in diffs)
+    lo, hi = binomtest(hits, len(diffs), OFTEN).proportion_ci(method="wilson")
+    label = REPRODUCED if lo > OFTEN else NOT if hi < OFTEN else INCONCLUSIVE
+    ours = f"{hits}/{len(diffs)} runs: latest AND and OR solutions differ in one neuron's threshold only"
+    return ours, Verdict(label, f"'often' read as at least {OFTEN:.0%} of the runs; share {hits / len(diffs):.2f}, "
+                                f"95% Wilson interval [{lo:.2f}, {hi:.2f}]")
+
+
+#: rules that need no reference treatment
+SELF_CONTAINED = {"single threshold"}
+
 #: qualitative statements with a rule (published ``test``, else the published value -> rule);
 #: the others stay untested
 QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
                      "q-lower": _rule_lower("q", "Q"), "not different": _rule_not_different,
                      "all higher": _rule_all_higher, "more feedback": _rule_more_feedback,
-                     "separates": _rule_separates}
+                     "separates": _rule_separates, "single threshold": _rule_single_threshold}
 
 
 def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:
@@ -856,7 +896,8 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
         c = row.claim
         key = c.published.get("test", c.published.get("value"))
         rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
-        if rule is None or not ({"reference", "higher"} & set(c.published)) or row.verdict.label != QUALITATIVE:
+        if (rule is None or row.verdict.label != QUALITATIVE
+                or not ({"reference", "higher"} & set(c.published) or key in SELF_CONTAINED)):
             continue
         other = c.published.get("reference_experiment")
         tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)
