@@ -130,8 +130,9 @@ replicate-2013: $(STAMP)
 # One stamp per experiment: its figures are rebuilt only when its run results (or motif
 # profiles) changed; the report is rebuilt when any stamp changed.
 comma := ,
-EXPERIMENTS := ka2005_logic ka2005_retina clune2013_retina clune2013_nonmodular clune2013_xor5 clune2013_hxor
+EXPERIMENTS := ka2005_logic ka2005_logic6 ka2005_retina clune2013_retina clune2013_nonmodular clune2013_xor5 clune2013_hxor
 FIG_ONLY_ka2005_logic    := ka2005_fig1ab ka2005_fig1cd ka2005_fig2 ka2005_fig3 ka2005_logic_qm
+FIG_ONLY_ka2005_logic6   := ka2005_fig4
 FIG_ONLY_ka2005_retina   := ka2005_retina_fitness ka2005_fig5d ka2005_fig5bc ka2005_retina_qm
 FIG_ONLY_clune2013_retina := clune2013_fig2cd clune2013_fig2ef clune2013_fig2gh clune2013_fig4a \
                              clune2013_fig3 clune2013_fig6

@@ -831,13 +831,32 @@ def _rule_separates(c: Claim, groups: dict, motifs: dict | None, ref_groups: dic
 OFTEN = 0.25
 
 
+def _share_verdict(hits: int, n: int, share: float, what: str) -> tuple[str, Verdict]:
+    """``hits`` of ``n`` runs against "at least ``share`` of the runs": reproduced when the 95%
+    Wilson interval of the proportion lies above ``share``, not reproduced when below, else
+    inconclusive.
+
+    Examples
+    --------
+    >>> _share_verdict(9, 10, 0.5, "x")[1].label, _share_verdict(1, 10, 0.5, "x")[1].label
+    ('reproduced', 'not reproduced')
+    >>> _share_verdict(1, 2, 0.5, "x")[1].label
+    'inconclusive (n too small)'
+    """
+    from scipy.stats import binomtest
+    lo, hi = binomtest(hits, n, share).proportion_ci(method="wilson")
+    label = REPRODUCED if lo > share else NOT if hi < share else INCONCLUSIVE
+    return (f"{hits}/{n} runs: {what}",
+            Verdict(label, f"read as at least {share:.0%} of the runs; share {hits / n:.2f}, "
+                           f"95% Wilson interval [{lo:.2f}, {hi:.2f}]"))
+
+
 def _rule_single_threshold(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
     """'after a switch the network re-adapts, often by the threshold value of a single neuron':
     per run that went on switching after solving both goals (``runs_of``), whether its latest
     solutions of the two goals (``solution_difference``) differ in one neuron gene, and there
-    only in the threshold.  "Often" read as at least :data:`OFTEN` of the runs: reproduced when
-    the 95% Wilson interval of that share lies above it, not reproduced when below, else
-    inconclusive.
+    only in the threshold; "often" = at least ``share`` (default :data:`OFTEN`) of the runs, by
+    :func:`_share_verdict`.
 
     Examples
     --------
@@ -852,27 +871,72 @@ def _rule_single_threshold(c: Claim, groups: dict, motifs: dict | None, ref_grou
     >>> _rule_single_threshold(c, {"s": [{"seed": 1}]}, None) is None     # no run solved both goals
     True
     """
-    from scipy.stats import binomtest
     diffs = _values(groups, c.published.get("runs_of", c.treatment), "solution_difference")
     if not diffs:
         return None
     hits = sum(d.get("genes") == 1 and bool(d.get("thresholds_only")) for d in diffs)
-    lo, hi = binomtest(hits, len(diffs), OFTEN).proportion_ci(method="wilson")
-    label = REPRODUCED if lo > OFTEN else NOT if hi < OFTEN else INCONCLUSIVE
-    ours = f"{hits}/{len(diffs)} runs: latest AND and OR solutions differ in one neuron's threshold only"
-    return ours, Verdict(label, f"'often' read as at least {OFTEN:.0%} of the runs; share {hits / len(diffs):.2f}, "
-                                f"95% Wilson interval [{lo:.2f}, {hi:.2f}]")
+    return _share_verdict(hits, len(diffs), c.published.get("share", OFTEN),
+                          "latest AND and OR solutions differ in one neuron's threshold only")
+
+
+def separates_inputs(partition, groups) -> bool:
+    """Does ``partition`` (modules as lists of node ids) put each group of input nodes in one
+    module, a different module for each group?
+
+    Examples
+    --------
+    >>> separates_inputs([[0, 1, 7], [2, 3, 8], [4, 5, 9]], [[0, 1], [2, 3], [4, 5]])
+    True
+    >>> separates_inputs([[0, 1, 2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])     # A and B together
+    False
+    >>> separates_inputs([[1, 7], [2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])   # input 0 in no module
+    False
+    """
+    module_of = {int(v): k for k, members in enumerate(partition) for v in members}
+    used = []
+    for grp in groups:
+        modules = {module_of.get(int(v)) for v in grp}
+        if len(modules) != 1 or None in modules:
+            return False
+        used.append(modules.pop())
+    return len(set(used)) == len(used)
+
+
+def _rule_separates_inputs(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
+    """'one module per sub-problem': per solved run of the treatment, whether the Q partition of
+    its final network (``partition``, from ``replication analyse``: nodes numbered from 1, as
+    network.txt) puts each published group of inputs (``groups``, numbered alike) in a module of its own (:func:`separates_inputs`); at least
+    ``share`` of the runs (default one half: the paper draws it as the typical solution), by
+    :func:`_share_verdict`.
+
+    Examples
+    --------
+    >>> c = Claim("e/mvg/modules", "e", "qualitative", "modules", "one module per XOR",
+    ...           {"value": "x", "test": "separates inputs", "groups": [[0, 1], [2, 3]]}, treatment="mvg")
+    >>> good = {"partition": [[0, 1, 5], [2, 3, 6]], "solved_generation": 9}
+    >>> bad = {"partition": [[0, 1, 2, 3]], "solved_generation": 9}
+    >>> _rule_separates_inputs(c, {"mvg": [good] * 18 + [bad] * 2}, None)
+    ('18/20 runs: solved runs whose Q partition puts each input group in a module of its own', Verdict(label='reproduced', why='read as at least 50% of the runs; share 0.90, 95% Wilson interval [0.70, 0.97]'))
+    """
+    rs = [r for r in groups.get(c.treatment, [])
+          if r.get("solved_generation") is not None and r.get("partition") is not None]
+    if not rs:
+        return None
+    hits = sum(separates_inputs(r["partition"], c.published["groups"]) for r in rs)
+    return _share_verdict(hits, len(rs), c.published.get("share", 0.5),
+                          "solved runs whose Q partition puts each input group in a module of its own")
 
 
 #: rules that need no reference treatment
-SELF_CONTAINED = {"single threshold"}
+SELF_CONTAINED = {"single threshold", "separates inputs"}
 
 #: qualitative statements with a rule (published ``test``, else the published value -> rule);
 #: the others stay untested
 QUALITATIVE_RULES = {"nonmodular": _rule_nonmodular, "no significant motifs": _rule_no_motifs,
                      "q-lower": _rule_lower("q", "Q"), "not different": _rule_not_different,
                      "all higher": _rule_all_higher, "more feedback": _rule_more_feedback,
-                     "separates": _rule_separates, "single threshold": _rule_single_threshold}
+                     "separates": _rule_separates, "single threshold": _rule_single_threshold,
+                     "separates inputs": _rule_separates_inputs}
 
 
 def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None, load_other=None) -> None:

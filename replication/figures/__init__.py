@@ -25,6 +25,7 @@ ALL = {
                                                             "ka2005_retina_fig5d_motifs", sizes=("4",)),
     "ka2005_fig2": ka2005.fig2,
     "ka2005_fig3": ka2005.fig3,
+    "ka2005_fig4": ka2005.fig4,
     "ka2005_fig5bc": ka2005.fig5bc,
     "ka2005_logic_qm": lambda runs, out: ka2005.qm_figure(runs, out, "ka2005_logic"),
     "ka2005_retina_qm": lambda runs, out: ka2005.qm_figure(runs, out, "ka2005_retina"),

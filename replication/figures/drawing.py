@@ -61,17 +61,19 @@ def read_run_network(folder) -> nx.DiGraph:
         names = proto.get("inputs") or [f"x{i + 1}" for i in range(n_in)]
         for i in range(n_in):
             g.add_node(i, kind="input", label=names[i], x=float(i))
-        out = result.get("output_node")
+        # every output of a multi-output circuit (2005 Fig. 4), else the one output node
+        outs = set(result.get("output_nodes") or ([result["output_node"]] if result.get("output_node") is not None
+                                                  else []))
         g.add_edges_from(edges)
         for v in g:
             if v >= n_in:
                 g.nodes[v].update(kind="gate", label=f"g{v - n_in + 1}")
-        if out is not None:
+        for out in outs:
             g.add_node(out)
             g.nodes[out].setdefault("kind", "gate")
             g.nodes[out].setdefault("label", f"g{out - n_in + 1}")
         for v in g:
-            g.nodes[v]["output"] = v == out
+            g.nodes[v]["output"] = v in outs
         return g
     if kind not in ("retina2005", "retina2013"):
         raise ValueError(f"{folder}: no drawing rule for networks of kind {kind!r}")

@@ -259,6 +259,20 @@ def fig5bc(runs: Path, out: Path) -> list[Path]:
                             "ka2005_retina_fig5bc_networks", "Kashtan & Alon 2005 Fig. 5b/c")
 
 
+def fig4(runs: Path, out: Path) -> list[Path]:
+    """Fig. 4: an MVG circuit of the 6-input, 3-output goals (A = X xor Y, B = Z xor W, C = Q xor R).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> fig4(root, root / "figures")          # no analysed ka2005_logic6 runs: nothing drawn
+    []
+    """
+    return example_networks(runs, out, "ka2005_logic6", ("mvg",), "ka2005_logic6_fig4_circuit",
+                            "Kashtan & Alon 2005 Fig. 4")
+
+
 # --------------------------------------------------------------------------- Qm per treatment
 def qm_figure(runs: Path, out: Path, experiment: str) -> list[Path]:
     """Qm of each solved run's best network per treatment, our mean +- SE and the published one.
