@@ -15,7 +15,7 @@ import numpy as np
 
 from .catalog import protocol_dir, published_path
 from .protocol import read_toml
-from .stats import fisher_p, mean_se, median_ci, quartiles, rank_sum_p  # noqa: F401  (re-exported)
+from .stats import fisher_p, mean_se, median_ci, median_ci_clustered, quartiles, rank_sum_p  # noqa: F401  (re-exported)
 from .store import is_source_trial, iter_runs, read_json
 
 PROTOCOLS = protocol_dir()          # the shipped protocol files (the repository's in a checkout)
@@ -599,6 +599,27 @@ def read_adaptation_times(experiment_dir: str | Path, runs: dict | None = None) 
             for key, nets in runs.items()}
 
 
+def read_adaptation_clusters(experiment_dir: str | Path, runs: dict | None = None) -> dict[str, list[list[int]]]:
+    """As :func:`read_adaptation_times`, grouped by source network (seed order): the runs cloned
+    from one network are one cluster, the unit a confidence interval must resample
+    (:func:`replication.stats.median_ci_clustered`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for net, rep, gens in ((3, 1, 12), (3, 2, 40), (5, 1, 7)):
+    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", net, rep) / "result.json",
+    ...                {"generations_run": gens})
+    >>> read_adaptation_clusters(root / "exp")
+    {'pa-AND-to-OR': [[12, 40], [7]]}
+    """
+    runs = read_adaptation_runs(experiment_dir) if runs is None else runs
+    return {key: [[r.result["generations_run"] for r in nets[net]] for net in sorted(nets)]
+            for key, nets in runs.items()}
+
+
 def _source_yield(experiment_dir, name: str, source: str | None) -> str:
     """'<perfect> of <runs> (<treatment>)' for the source treatment of adaptation ``name`` (its
     own runs and its source trials; ``source``: the run folder one of its networks came from):
@@ -618,8 +639,11 @@ def adaptation_summary(experiment_dir: str | Path, runs: dict | None = None) -> 
     ``min-max`` when they differ), ``runs``, ``from source trials`` (networks that came from
     additional trials, ``adapt/sources/``, rather than the treatment's own runs),
     ``source runs: perfect of all`` (the source treatment's runs and trials with a perfect network,
-    of all of them), ``median [95% CI]`` generations (offspring generations until a perfect
-    network: 1 = among the first children), the same counted as the authors' program's epoch
+    of all of them), ``median [95% CI over networks]`` generations (offspring generations until a
+    perfect network: 1 = among the first children; the CI resamples source networks,
+    :func:`replication.stats.median_ci_clustered`), ``95% CI over runs`` (the runs taken as
+    independent), ``median of network medians`` (another reading of "the median" of 50 x 50
+    runs), the same median counted as the authors' program's epoch
     index (``_gen`` from 0 when its stop criterion fires: ours - 1; which count the paper
     reports is not stated) and ``unsolved`` (runs that hit the generation cap: counted at the
     cap, as the paper's 5000). ``runs``: :func:`read_adaptation_runs` of the experiment, when
@@ -648,14 +672,20 @@ def adaptation_summary(experiment_dir: str | Path, runs: dict | None = None) -> 
         # the run folder each network came from (every replicate records it; read the first's)
         sources = [read_json(Path(v[0].folder) / "protocol.json").get("initial", {}).get("source")
                    for _, v in sorted(nets.items())]
-        med, lo, hi = median_ci(gens)
+        # the networks are the independent units: the CI resamples them (the one over runs is
+        # what 50 x 50 runs give if taken as independent, as the paper's narrow CIs suggest)
+        med, lo, hi = median_ci_clustered([[r.result["generations_run"] for r in v] for _, v in sorted(nets.items())])
+        _, run_lo, run_hi = median_ci(gens)
+        net_medians = [float(np.median([r.result["generations_run"] for r in v])) for v in nets.values()]
         rows.append({"adaptation": name, "networks": len(nets),
                      "replicates": str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}",
                      "runs": len(recs), "from source trials": sum(bool(x) and is_source_trial(x) for x in sources),
                      "source runs: perfect of all": _source_yield(experiment_dir, name, sources[0]),
-                     "median [95% CI]": f"{med:g} [{lo:g}, {hi:g}]",
+                     "median [95% CI over networks]": f"{med:g} [{lo:.4g}, {hi:.4g}]",
+                     "95% CI over runs": f"[{run_lo:g}, {run_hi:g}]",
+                     "median of network medians": f"{np.median(net_medians):g}",
                      # the authors' program stops in epoch _gen (from 0): its count is ours - 1
-                     "as the code's epoch index": f"{med - 1:g} [{lo - 1:g}, {hi - 1:g}]",
+                     "as the code's epoch index": f"{med - 1:g} [{lo - 1:.4g}, {hi - 1:.4g}]",
                      "unsolved": sum(r.result.get("solved_generation") is None for r in recs)})
     return rows
 
