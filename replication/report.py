@@ -55,6 +55,12 @@ ORIGINAL_SUMMARY = "original2013/summary.csv"
 OFTEN = 0.25
 
 
+#: the cost below which the 2013 paper sees cost and Q of perfect networks inversely correlated
+MOLE_LOW_COST = 125.0
+#: perfect cells needed below that cost before a correlation is tested
+MOLE_MIN_CELLS = 10
+
+
 VERDICT_RULES = f"""\
 - Every verdict first checks that the runs are comparable: runs with fewer generations than the
   protocol file's `run.max_generations` make every claim about them **{NOT_COMPARABLE}** (a time,
@@ -104,7 +110,11 @@ VERDICT_RULES = f"""\
   re-adaptation) and *separates inputs* (2005 Fig. 4, one module per XOR): the share of runs
   that show it, at least the stated share ("often": {OFTEN:.0%}; Fig. 4's drawn solution: one
   half) by a 95% Wilson interval above it ({REPRODUCED}) or below it ({NOT}), else
-  {INCONCLUSIVE}.  Other statements in words are {QUALITATIVE}.
+  {INCONCLUSIVE}.  The MOLE map (2013 Fig. 3): over the cells whose best network is perfect,
+  below a cost of {MOLE_LOW_COST:g}, Spearman's rho of cost and Q negative with p < {ALPHA}:
+  {REPRODUCED}; positive with p < {ALPHA}: {NOT}; else (or with fewer than {MOLE_MIN_CELLS} such
+  cells) {INCONCLUSIVE}; where the perfect cells lie is reported beside it.  Other statements
+  in words are {QUALITATIVE}.
 """
 __doc__ += "\n" + VERDICT_RULES
 
@@ -692,6 +702,7 @@ def evaluate_claims(runs: Path, claims: list[Claim] | None = None, protocols: Pa
         motifs = exp_dir / "motifs.json"
         apply_qualitative_rules(mine, results, json.loads(motifs.read_text()) if motifs.is_file() else None,
                                 results_of)
+        apply_mole_rule(mine, exp_dir)
         rows += mine
     if multiverse:
         _fill_readings(rows, Path(runs))
@@ -1013,6 +1024,76 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
         tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)
         if tested is not None:
             rows[k] = Row(c, tested[0], tested[1])
+
+
+def mole_verdict(maps: list[dict], reduced: str = "") -> tuple[str, Verdict]:
+    """The MOLE map claim (Clune et al. 2013, Fig. 3) from merged maps: where the perfect networks
+    (cells whose best performance is 1) lie, and whether, below a cost of
+    :data:`MOLE_LOW_COST`, their Q falls as their cost rises: Spearman's rho over the perfect
+    cells' (cost, Q) centres, {REPRODUCED} when negative with p < 0.05, {NOT} when positive with
+    p < 0.05, else {INCONCLUSIVE} (also with fewer than :data:`MOLE_MIN_CELLS` such cells).
+
+    Examples
+    --------
+    >>> q_edges, c_edges = np.linspace(0, 1, 11), np.linspace(0, 500, 21)
+    >>> best = np.full((10, 20), np.nan)
+    >>> for i in range(10):                      # perfect cells on a falling frontier
+    ...     best[i, 4 - i // 2:] = 1.0
+    >>> ours, v = mole_verdict([{"best": best, "q_edges": q_edges, "cost_edges": c_edges}])
+    >>> v.label
+    'reproduced'
+    """
+    from scipy.stats import spearmanr
+    from .mole import merge_maps
+    best = merge_maps(maps)
+    qe, ce = maps[0]["q_edges"], maps[0]["cost_edges"]
+    qc, cc = (qe[:-1] + qe[1:]) / 2, (ce[:-1] + ce[1:]) / 2
+    rows, cols = np.nonzero(np.nan_to_num(best, nan=-1.0) >= 1.0)
+    reached = int((~np.isnan(best)).sum())
+    if rows.size == 0:
+        return (f"no perfect network in {reached} cells reached{reduced}",
+                Verdict(INCONCLUSIVE, "no cell of the map holds a perfect network: nothing to correlate"))
+    q, cost = qc[rows], cc[cols]
+    ours = (f"{rows.size} perfect cells of {reached} reached, Q {q.min():.2f}-{q.max():.2f}, cost "
+            f"{cost.min():.0f}-{cost.max():.0f}")
+    low = cost < MOLE_LOW_COST
+    if low.sum() < MOLE_MIN_CELLS or np.unique(cost[low]).size < 2 or np.unique(q[low]).size < 2:
+        return (ours + reduced, Verdict(INCONCLUSIVE, f"{int(low.sum())} perfect cells below cost "
+                                                      f"{MOLE_LOW_COST:g}: too few to test the correlation"))
+    rho, p = spearmanr(cost[low], q[low])
+    why = (f"below cost {MOLE_LOW_COST:g}: Spearman rho(cost, Q) = {rho:.2f}, p = {p:.2g} over "
+           f"{int(low.sum())} perfect cells")
+    label = REPRODUCED if (rho < 0 and p < ALPHA) else NOT if (rho > 0 and p < ALPHA) else INCONCLUSIVE
+    return ours + f"; rho = {rho:.2f} below cost {MOLE_LOW_COST:g}" + reduced, Verdict(label, why)
+
+
+def apply_mole_rule(rows: list, experiment_dir: Path) -> None:
+    """Replace, in place, the row of the MOLE map claim (treatment ``mole``, quantity ``map``) by
+    :func:`mole_verdict` of the maps under ``<experiment>/mole/seed-N/map.json``, when there are
+    any; a map smaller than the paper's (30 runs x 10,000 generations x 1000) says so.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> rows = [r for r in evaluate_results(load_claims(), []) if r.claim.treatment == "mole"]
+    >>> apply_mole_rule(rows, Path(tempfile.mkdtemp()))        # no maps: rows left as they were
+    >>> [r.verdict.label for r in rows]
+    ['no data', 'no data']
+    """
+    from .mole import read_map
+    paths = sorted(Path(experiment_dir, "mole").glob("seed-*/map.json"))
+    if not paths:
+        return
+    maps = [read_map(p) for p in paths]
+    gens = sorted({int(m.get("generations", 0)) for m in maps})
+    pops = sorted({int(m.get("population", 0)) for m in maps})
+    size = f"{len(maps)} runs x {'/'.join(map(str, gens))} generations x {'/'.join(map(str, pops))}"
+    reduced = "" if (len(maps) >= 30 and min(gens) >= 10000 and min(pops) >= 1000) else \
+        f" (reduced map: {size}; the paper 30 x 10,000 x 1000)"
+    for k, row in enumerate(rows):
+        if row.claim.treatment == "mole" and row.claim.quantity == "map":
+            ours, v = mole_verdict(maps, reduced)
+            rows[k] = Row(row.claim, ours, v)
 
 
 def evaluate_results(claims: list[Claim], results: list[dict], adapt: dict | None = None,
