@@ -12,7 +12,10 @@ generations they have done while they run, the estimate is available as soon as 
 first generations are done (not after the first run finishes), and the time workers spend
 starting up and compiling is not counted as slow work.  Units of items that have not
 reported yet count in full, so a run that stops early (a stop rule met before its maximum
-number of generations) makes the ETA an upper bound.
+number of generations) makes the ETA an upper bound until a few items have finished; from
+then on each item's maximum is scaled by the mean share of it the finished items used
+(:meth:`Progress.used_fraction`), so stages whose runs mostly stop early (adaptation, runs
+stopped at a solution) get an estimate, not a bound.
 
 Generation progress crosses process boundaries through one small file per run in the
 run's own folder (``.progress``: ``generation total``), written at most once a second by
@@ -58,6 +61,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 PROGRESS_FILE = ".progress"
+#: finished items needed before the ETA scales the items' maxima by the share they really used
+MIN_FINISHED = 3
 
 
 def format_duration(seconds: float | None) -> str:
@@ -232,12 +237,39 @@ class Progress:
                 out += cur - self._start[i]
         return out
 
+    def used_fraction(self) -> float:
+        """The mean share of its maximum that a finished item used (1.0 until
+        :data:`MIN_FINISHED` items have finished from their start): runs stopped by a stop rule
+        (a solution, an adaptation's first perfect network) use a fraction of their maximum.
+
+        Examples
+        --------
+        >>> t = [0.0]
+        >>> p = Progress("adapt", [("r1", 5000), ("r2", 5000), ("r3", 5000), ("r4", 5000)],
+        ...              mode="quiet", clock=lambda: t[0])
+        >>> for i, gens in enumerate((50, 150, 100)):
+        ...     p.update(i, 0); t[0] += 1.0; p.finish(i, units=gens)
+        >>> p.used_fraction()                  # 100 of 5000 generations on average
+        0.02
+        >>> p.units_left()                     # the last run: its expected 100, not 5000
+        100.0
+        """
+        used = [(self._current[i] - self._start[i]) / self.units[i] for i in range(self.total)
+                if self._finished[i] and self._start[i] == 0 and self._current[i] is not None
+                and self.units[i] > 0]
+        if len(used) < MIN_FINISHED:
+            return 1.0
+        return min(max(float(sum(used) / len(used)), 1e-6), 1.0)
+
     def units_left(self) -> float:
+        """Units expected to be left: each unfinished item's maximum scaled by
+        :meth:`used_fraction`, less what it has done (an upper bound until items have finished)."""
+        f = self.used_fraction()
         left = 0.0
         for i, u in enumerate(self.units):
             if not self._finished[i]:
                 cur = self._current[i] or 0
-                left += max(u - cur, 0.0)
+                left += max(u * f - cur, 0.0)
         return left
 
     def running(self) -> list[int]:
