@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .genomes import genome_model
+from .progress import PROGRESS_FILE
 from .rng import seed_numba
 from .selection import nsga2
 
@@ -82,11 +83,12 @@ def _describe(model, genomes, targets, goal):
 
 
 def mole_map(protocol, seed: int, generations: int, population: int, bins=(20, 20),
-             cost_max: float = 500.0, neighbours: int = 8) -> dict:
+             cost_max: float = 500.0, neighbours: int = 8, progress=None) -> dict:
     """One MOLE run: the best performance found per (Q, cost) cell (NaN where none was found).
 
     Returns a dict with ``best`` (bins_q x bins_cost), ``q_edges``, ``cost_edges``, ``evaluated``
     (networks evaluated), ``archive`` (points that improved a cell) and the run's parameters.
+    ``progress(generation, generations)``, if given, is called after every generation.
     Reference: Clune, Mouret & Lipson (2013), Methods "MOLE"; Mouret & Clune (2012).
 
     Examples
@@ -140,6 +142,8 @@ def mole_map(protocol, seed: int, generations: int, population: int, bins=(20, 2
         a_nov = novelty(pts, np.array(archive), neighbours)     # re-scored against today's archive
         keep, crowd = nsga2.survivors(a_perf, a_nov, 1.0, 2, population)
         pop, perf, cost, q, nov = all_pop[keep], a_perf[keep], a_cost[keep], a_q[keep], a_nov[keep]
+        if progress is not None:
+            progress(gen + 1, generations)
     out = np.where(np.isfinite(best), best, np.nan)
     return {"best": out, "q_edges": np.linspace(0, 1, bins[0] + 1),
             "cost_edges": np.linspace(0, cost_max, bins[1] + 1), "evaluated": evaluated,
@@ -238,7 +242,8 @@ def run_mole(protocol, seeds, out_dir, generations: int, population: int, bins=(
         else:
             spec = RunSpec.of(protocol, s, path.parent)
             tasks.append(Task(make_map, (spec, generations, population, tuple(bins), cost_max, neighbours),
-                              label=f"mole seed-{s}", units=float(generations)))
+                              label=f"mole seed-{s}", units=float(generations),
+                              progress_file=str(path.parent / PROGRESS_FILE)))
         written.append(path)
     run_tasks(tasks, backend, progress)
     return written
@@ -257,9 +262,11 @@ def map_path(out_dir, protocol, seed: int) -> Path:
     return Path(out_dir) / protocol.name / "mole" / f"seed-{seed}" / "map.json"
 
 
-def make_map(spec, generations: int, population: int, bins, cost_max: float, neighbours: int) -> str:
+def make_map(spec, generations: int, population: int, bins, cost_max: float, neighbours: int,
+             progress=None) -> str:
     """Make and write one MOLE map (a task: ``spec`` is a :class:`replication.executor.RunSpec`
-    whose folder receives ``map.json``); returns the file's path.
+    whose folder receives ``map.json``; ``progress(generation, total)`` as for a run); returns
+    the file's path.
 
     Examples
     --------
@@ -271,7 +278,7 @@ def make_map(spec, generations: int, population: int, bins, cost_max: float, nei
     4
     """
     protocol = spec.protocol()
-    m = mole_map(protocol, spec.seed, generations, population, bins, cost_max, neighbours)
+    m = mole_map(protocol, spec.seed, generations, population, bins, cost_max, neighbours, progress)
     m["protocol_digest"] = protocol.digest
     path = Path(spec.folder) / "map.json"
     write_map(m, path)
