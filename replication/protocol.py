@@ -908,7 +908,7 @@ def treatments_of(path: str | Path) -> list[str]:
     Examples
     --------
     >>> treatments_of("original_protocol/ka2005_retina.toml")
-    ['fixed-and', 'fixed-or', 'mvg', 'fixed-and-cost']
+    ['fixed-and', 'fixed-or', 'mvg', 'mvg-sustained', 'fixed-and-cost']
     """
     return list(_treatment_tables(str(path), read_toml(path)))
 
