@@ -57,6 +57,10 @@ def cell_of(q: np.ndarray, cost: np.ndarray, bins: tuple[int, int], cost_max: fl
     return i, j
 
 
+#: archives up to this size are searched by brute force (a k-d tree beyond)
+SMALL_ARCHIVE = 512
+
+
 def novelty(points: np.ndarray, archive: np.ndarray, neighbours: int) -> np.ndarray:
     """Mean distance of each point to its ``neighbours`` nearest archive points (all of them
     when the archive is smaller; 0 for an empty archive).
@@ -67,12 +71,24 @@ def novelty(points: np.ndarray, archive: np.ndarray, neighbours: int) -> np.ndar
     --------
     >>> novelty(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 1.0]]), 8).round(3).tolist()
     [3.0]
+    >>> rng = np.random.default_rng(0); pts, arch = rng.random((50, 2)), rng.random((2000, 2))
+    >>> brute = np.sort(np.sqrt(((pts[:, None] - arch[None]) ** 2).sum(axis=2)), axis=1)[:, :8].mean(axis=1)
+    >>> bool(np.array_equal(novelty(pts, arch, 8), brute))     # the k-d tree path, same values
+    True
     """
     if len(archive) == 0:
         return np.zeros(len(points))
-    d = np.sqrt(((points[:, None, :] - archive[None, :, :]) ** 2).sum(axis=2))
     k = min(neighbours, archive.shape[0])
-    return np.sort(d, axis=1)[:, :k].mean(axis=1)
+    if archive.shape[0] <= SMALL_ARCHIVE:
+        d = np.sqrt(((points[:, None, :] - archive[None, :, :]) ** 2).sum(axis=2))
+        return np.sort(d, axis=1)[:, :k].mean(axis=1)
+    # a large archive (it grows by every cell improvement: tens of thousands of points): the k
+    # nearest by a k-d tree, their distances then computed as above, so the values are the same
+    from scipy.spatial import cKDTree
+    _, idx = cKDTree(archive).query(points, k=k)
+    idx = np.asarray(idx).reshape(len(points), k)
+    d = np.sqrt(((points[:, None, :] - archive[idx]) ** 2).sum(axis=2))
+    return np.sort(d, axis=1).mean(axis=1)
 
 
 def _describe(model, genomes, targets, goal):
