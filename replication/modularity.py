@@ -320,6 +320,29 @@ def communities_from_labels(nodes: list, labels) -> list[list]:
     return [sorted(v, key=_sort_key) for _, v in sorted(groups.items())]
 
 
+def separates_groups(partition, groups) -> bool:
+    """Does ``partition`` (modules as lists of nodes) put each group of nodes (a sub-problem's
+    inputs) in one module, a different module for each group?  A node in no module fails.
+
+    Examples
+    --------
+    >>> separates_groups([[0, 1, 7], [2, 3, 8], [4, 5, 9]], [[0, 1], [2, 3], [4, 5]])
+    True
+    >>> separates_groups([[0, 1, 2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])     # two groups together
+    False
+    >>> separates_groups([[1, 7], [2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])   # node 0 in no module
+    False
+    """
+    module_of = {v: k for k, members in enumerate(partition) for v in members}
+    used = []
+    for grp in groups:
+        modules = {module_of.get(v) for v in grp}
+        if len(modules) != 1 or None in modules:
+            return False
+        used.append(modules.pop())
+    return len(set(used)) == len(used)
+
+
 def _sort_key(x):
     return (0, x, "") if isinstance(x, (int, np.integer)) else (1, 0, str(x))
 

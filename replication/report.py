@@ -27,6 +27,7 @@ from ._version import __version__
 from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, feedback_nodes, format_published, has_runs,
                        load_results, markdown_table, published, read_adaptation_clusters, read_adaptation_runs,
                        readaptation_times, summary_rows, summary_rows_2013)
+from .modularity import separates_groups
 from .protocol import read_toml
 from .store import iter_runs
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
@@ -936,33 +937,10 @@ def _rule_single_threshold(c: Claim, groups: dict, motifs: dict | None, ref_grou
                           "latest AND and OR solutions differ in one neuron's threshold only")
 
 
-def separates_inputs(partition, groups) -> bool:
-    """Does ``partition`` (modules as lists of node ids) put each group of input nodes in one
-    module, a different module for each group?
-
-    Examples
-    --------
-    >>> separates_inputs([[0, 1, 7], [2, 3, 8], [4, 5, 9]], [[0, 1], [2, 3], [4, 5]])
-    True
-    >>> separates_inputs([[0, 1, 2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])     # A and B together
-    False
-    >>> separates_inputs([[1, 7], [2, 3], [4, 5]], [[0, 1], [2, 3], [4, 5]])   # input 0 in no module
-    False
-    """
-    module_of = {int(v): k for k, members in enumerate(partition) for v in members}
-    used = []
-    for grp in groups:
-        modules = {module_of.get(int(v)) for v in grp}
-        if len(modules) != 1 or None in modules:
-            return False
-        used.append(modules.pop())
-    return len(set(used)) == len(used)
-
-
 def _rule_separates_inputs(c: Claim, groups: dict, motifs: dict | None, ref_groups: dict | None = None):
     """'one module per sub-problem': per solved run of the treatment, whether the Q partition of
     its final network (``partition``, from ``replication analyse``: nodes numbered from 1, as
-    network.txt) puts each published group of inputs (``groups``, numbered alike) in a module of its own (:func:`separates_inputs`); at least
+    network.txt) puts each published group of inputs (``groups``, numbered alike) in a module of its own (:func:`replication.modularity.separates_groups`); at least
     ``share`` of the runs (default one half: the paper draws it as the typical solution), by
     :func:`_share_verdict`.
 
@@ -979,7 +957,7 @@ def _rule_separates_inputs(c: Claim, groups: dict, motifs: dict | None, ref_grou
           if r.get("solved_generation") is not None and r.get("partition") is not None]
     if not rs:
         return None
-    hits = sum(separates_inputs(r["partition"], c.published["groups"]) for r in rs)
+    hits = sum(separates_groups(r["partition"], c.published["groups"]) for r in rs)
     return _share_verdict(hits, len(rs), c.published.get("share", 0.5),
                           "solved runs whose Q partition puts each input group in a module of its own")
 

@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from ..rng import mt_begin, mt_below, mt_chance, mt_end, mt_skip
+from ..modularity import separates_groups
 from .base import Evaluation
 
 N_IN = 8
@@ -1136,11 +1137,4 @@ class WeightedNetworkModel:
         module's inputs from one sub-problem, every sub-problem's inputs in one module)?
         None when the goal has a single sub-problem (e.g. the non-modular retina)."""
         groups = self.problem_groups()
-        if len(groups) < 2:
-            return None
-        module_of = {v: k for k, c in enumerate(parts) for v in c}
-        for grp in groups:
-            if len({module_of.get(i) for i in grp}) != 1 or None in {module_of.get(i) for i in grp}:
-                return False
-        used = [module_of[next(iter(grp))] for grp in groups]
-        return len(set(used)) == len(used)
+        return separates_groups(parts, groups) if len(groups) >= 2 else None
