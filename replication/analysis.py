@@ -665,18 +665,19 @@ def adaptation_summary(experiment_dir: str | Path, runs: dict | None = None) -> 
     """
     groups = read_adaptation_runs(experiment_dir) if runs is None else runs
     rows = []
+    clusters = read_adaptation_clusters(experiment_dir, groups)
     for name, nets in groups.items():
         recs = [r for reps in nets.values() for r in reps]
-        gens = [r.result["generations_run"] for r in recs]
+        gens = [g for net in clusters[name] for g in net]
         reps = sorted({len(v) for v in nets.values()})
         # the run folder each network came from (every replicate records it; read the first's)
         sources = [read_json(Path(v[0].folder) / "protocol.json").get("initial", {}).get("source")
                    for _, v in sorted(nets.items())]
         # the networks are the independent units: the CI resamples them (the one over runs is
         # what 50 x 50 runs give if taken as independent, as the paper's narrow CIs suggest)
-        med, lo, hi = median_ci_clustered([[r.result["generations_run"] for r in v] for _, v in sorted(nets.items())])
+        med, lo, hi = median_ci_clustered(clusters[name])
         _, run_lo, run_hi = median_ci(gens)
-        net_medians = [float(np.median([r.result["generations_run"] for r in v])) for v in nets.values()]
+        net_medians = [float(np.median(net)) for net in clusters[name]]
         rows.append({"adaptation": name, "networks": len(nets),
                      "replicates": str(reps[0]) if len(reps) == 1 else f"{reps[0]}-{reps[-1]}",
                      "runs": len(recs), "from source trials": sum(bool(x) and is_source_trial(x) for x in sources),

@@ -13,6 +13,7 @@ Missing values (``None`` or NaN) are dropped everywhere.
 """
 from __future__ import annotations
 
+
 import math
 from functools import lru_cache
 
@@ -114,8 +115,16 @@ def median_ci_clustered(clusters, seed: int = 0, resamples: int = RESAMPLES) -> 
     >>> median_ci_clustered([[2, 2], [2]])
     (2.0, 2.0, 2.0)
     """
-    groups = [clean(c) for c in clusters]
-    groups = [g for g in groups if g.size]
+    key = tuple(tuple(float(v) for v in clean(c)) for c in clusters)
+    return _median_ci_clustered(tuple(c for c in key if c), seed, resamples)
+
+
+@lru_cache(maxsize=32)
+def _median_ci_clustered(clusters: tuple, seed: int, resamples: int):
+    """:func:`median_ci_clustered` of clusters given as tuples, remembered: a report asks for the
+    same adaptation sample's interval three times (the claim's value, its verdict, the table),
+    and each is thousands of resamples."""
+    groups = [np.array(c) for c in clusters]
     if not groups:
         return None
     pooled = np.concatenate(groups)
