@@ -27,7 +27,7 @@ from pathlib import Path
 from .executor import RunSpec
 from .report import holds_table, multiverse_section  # noqa: F401  (re-exported)
 from .protocol import ProtocolError, alternatives_of, load_protocol
-from .store import write_atomic
+from .store import reanalysis_run, write_atomic
 
 COLUMNS = ["key", "value", "treatment", "claim", "published", "ours", "n", "verdict", "effect", "reading"]
 
@@ -141,6 +141,41 @@ def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> 
     return specs
 
 
+def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[RunSpec], list]:
+    """Split planned runs into those to evolve and those that only re-read the default reading's
+    runs: a variant whose overrides change only what the analysis reads (``modularity.*``, for a
+    treatment that neither selects on Q nor traces it) evolves draw for draw as the default run
+    of the same seed (:func:`replication.store.evolves_identically`), so it is not run again.
+
+    Returns ``(to_evolve, [(spec, default run folder), ...])``.
+
+    Examples
+    --------
+    >>> path = "original_protocol/ka2005_logic.toml"
+    >>> vs = variants(path, keys=["modularity.method", "selection.tie_break"])
+    >>> specs = plan(path, vs, ["mvg", "q-only"], [1], "runs")
+    >>> evolve, reread = split_reanalysis(specs, "runs", "ka2005_logic")
+    >>> [Path(s.folder).as_posix() for s in evolve]          # q-only selects on Q: run again
+    ['runs/ka2005_logic/mvg/seed-1', 'runs/ka2005_logic/q-only/seed-1', 'runs/ka2005_logic/multiverse/modularity.method=exact/q-only/seed-1', 'runs/ka2005_logic/multiverse/selection.tie_break=random/mvg/seed-1', 'runs/ka2005_logic/multiverse/selection.tie_break=random/q-only/seed-1']
+    >>> [(Path(s.folder).as_posix(), src.as_posix()) for s, src in reread]
+    [('runs/ka2005_logic/multiverse/modularity.method=exact/mvg/seed-1', 'runs/ka2005_logic/mvg/seed-1')]
+    """
+    from .store import evolves_identically
+    by_folder = {Path(s.folder): s for s in specs}
+    evolve, reread = [], []
+    for s in specs:
+        own = s.overrides[len(tuple(sets)):]
+        base = variant_dir(runs_root, experiment, Variant(), shared_default=not sets)
+        source = base / s.treatment / f"seed-{s.seed}"
+        default = by_folder.get(source)
+        if own and default is not None and not evolves_identically(
+                json.loads(default.protocol_json), json.loads(s.protocol_json)):
+            reread.append((s, source))
+        else:
+            evolve.append(s)
+    return evolve, reread
+
+
 def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, runs_root="runs", sets=(),
                    treatments=None, calibration_runs: int | None = 10, progress=None) -> list[dict]:
     """Run every variant's runs (``runner(specs)`` executes RunSpecs), calibrate and analyse them,
@@ -187,7 +222,11 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     seeds = list(range(1, runs + 1))
     vs = variants(protocol_path, keys, pairs)
     specs = plan(protocol_path, vs, treatments, seeds, runs_root, sets)
-    runner(specs)
+    evolve, reread = split_reanalysis(specs, runs_root, experiment, sets)
+    runner(evolve)
+    for spec, source in reread:     # analysis-only readings: the default runs, read again
+        if (source / "result.json").exists():
+            reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
     rows = []
     for v in vs:
         folder = variant_dir(runs_root, experiment, v, shared_default=not sets)

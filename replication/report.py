@@ -1831,6 +1831,9 @@ def multiverse_section(rows: list[dict]) -> str:
     'Not in the multiverse runs (no data under any reading): d.'
     >>> multiverse_section([])
     ''
+    >>> rows[1]["reading"] = "modularity.method=exact"
+    >>> multiverse_section(rows).splitlines()[-1].split(":")[0]
+    '`modularity.method=exact`'
     """
     # claims with no data under every reading (their treatments, or the adaptation runs they
     # need, were not run in the multiverse) are named under the table, not given a row
@@ -1855,4 +1858,9 @@ def multiverse_section(rows: list[dict]) -> str:
     if untested:
         lines.append(f"\nNot in the multiverse runs (no data under any reading): "
                      f"{', '.join(c.split('/', 1)[1] for c in untested)}.")
+    reanalysed = [x for x in readings if x.startswith("modularity.")]
+    if reanalysed:      # multiverse.split_reanalysis: the same evolutions, another analysis
+        lines.append(f"\n{', '.join(f'`{x}`' for x in reanalysed)}: the default reading's networks, "
+                     "analysed again (a key only the analysis reads: the runs would evolve draw for draw "
+                     "alike), with a Qmax calibration of their own.")
     return "\n".join(lines) + "\n"

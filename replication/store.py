@@ -964,3 +964,92 @@ class RunStore:
         """The rows of log.csv as dicts (header -> text); a corrupt log raises :class:`StoreError`."""
         rows = self._read_log_rows(drop_torn=False)
         return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+# --------------------------------------------------------------------------- re-analysed runs
+#: Sections of a protocol that only the analysis reads (when the run neither selects on Q nor
+#: traces it): runs that differ only here evolve identically, draw for draw.
+ANALYSIS_SECTIONS = ("modularity",)
+
+
+def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
+    """The dotted keys that make two resolved protocols evolve differently (empty: identically).
+
+    Keys of :data:`ANALYSIS_SECTIONS` do not count unless a protocol selects on modularity
+    (``fitness.objective = "modularity"``, the Qmax calibration runs) or traces Q during the run
+    (a ``[trace]`` table); the run's random streams depend on the seed only
+    (:mod:`replication.rng`), so the genomes, logs and results are the same.
+
+    Examples
+    --------
+    >>> a = {"modularity": {"method": "greedy"}, "fitness": {"objective": "goal"}}
+    >>> evolves_identically(a, {**a, "modularity": {"method": "exact"}})
+    []
+    >>> q = {**a, "fitness": {"objective": "modularity"}}
+    >>> evolves_identically(q, {**q, "modularity": {"method": "exact"}})
+    ['modularity.method']
+    >>> evolves_identically(a, {**a, "selection": {"elite": 200}})
+    ['selection']
+    """
+    from .protocol import DIGEST_EXCLUDED
+    reads_q = any(p.get("fitness", {}).get("objective") == "modularity" or "trace" in p
+                  for p in (stored, requested))
+    return [k for k, _, _ in differing_keys(stored, requested) if k not in DIGEST_EXCLUDED
+            and (reads_q or k.split(".")[0] not in ANALYSIS_SECTIONS)]
+
+
+def reanalysis_run(source: str | Path, folder: str | Path, protocol, seed: int, overrides=()) -> dict:
+    """Make ``folder`` the run of (protocol, seed) from the finished run in ``source``, which was
+    made under a protocol that evolves identically (:func:`evolves_identically`): the same
+    evolution, read under another analysis recipe (e.g. ``modularity.method = exact``).
+
+    The folder gets its own ``run.json`` and ``protocol.json`` (the requested protocol), copies
+    of ``log.csv``, ``network.txt`` and ``network.graphml``, and ``result.json`` with the
+    requested protocol's digest and ``evolved_in`` = the source folder relative to this one.
+    A folder that already holds the finished run is left as it is.  Raises
+    :class:`StoreError` if the source is not finished or would have evolved differently.
+
+    Returns the result.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> from replication.protocol import load_protocol
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = [("selection.population", 20), ("selection.elite", 6), ("run.max_generations", 5)]
+    >>> _ = run_evolution("ka2005_logic", "mvg", 3, root / "a", dict(small))
+    >>> p = load_protocol("original_protocol/ka2005_logic.toml", "mvg", small + [("modularity.method", "exact")])
+    >>> r = reanalysis_run(root / "a", root / "b", p, 3)
+    >>> r["evolved_in"], r["protocol_digest"] == p.digest, r["genome"] == read_json(root / "a" / "result.json")["genome"]
+    ('../a', True, True)
+    >>> reanalysis_run(root / "a", root / "c", load_protocol("original_protocol/ka2005_logic.toml", "mvg"), 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.store.StoreError: ...: evolves differently from the requested run (run.max_generations, selection.elite, selection.population); run it instead
+    """
+    source, folder = Path(source), Path(folder)
+    src = RunStore(source)
+    if not src.finished:
+        raise StoreError(f"{source}: not a finished run; run it before re-analysing it", source)
+    stored = read_json(source / "protocol.json")
+    if read_json(source / "run.json").get("seed") != int(seed):
+        raise StoreError(f"{source}: a run of another seed than {seed}", source)
+    differ = evolves_identically(stored, json.loads(protocol.to_json()))
+    if differ:
+        raise StoreError(f"{source}: evolves differently from the requested run ({', '.join(differ)}); "
+                         "run it instead", source)
+    dest = RunStore(folder)
+    dest.prepare(protocol, seed, overrides)
+    if dest.finished:
+        return dest.result()
+    try:
+        for name in ("log.csv", "network.txt", "network.graphml"):
+            if (source / name).exists():
+                write_atomic(folder / name, (source / name).read_bytes())
+        result = {**src.result(), "protocol_digest": protocol.digest,
+                  "evolved_in": os.path.relpath(source, folder)}
+        dest.write_result(result)
+    finally:
+        dest.close()
+    return result

@@ -70,3 +70,54 @@ def test_multiverse_command_writes_one_row_per_value_and_claim(tmp_path):
     assert (tmp_path / "ka2005_logic" / "multiverse" / "selection.tie_break=random" / "mvg" / "seed-1"
             / "result.json").exists()
     assert Variant((("selection.tie_break", "random"),)).label == "selection.tie_break=random"
+
+
+SMALL = [("selection.population", 24), ("selection.elite", 8), ("run.max_generations", 40)]
+
+
+def test_an_analysis_only_reading_evolves_draw_for_draw_as_the_default(tmp_path):
+    """The premise of re-reading the default runs: a run made under modularity.method = exact is
+    the default run of the same seed (genome, log, result), so re-analysing it is no shortcut."""
+    from replication.api import run_evolution
+    from replication.store import reanalysis_run, read_json
+    for seed in (1, 2):
+        run_evolution("ka2005_logic", "mvg", seed, tmp_path / f"default-{seed}", dict(SMALL))
+        exact = SMALL + [("modularity.method", "exact"), ("modularity.include_inputs", False)]
+        run_evolution("ka2005_logic", "mvg", seed, tmp_path / f"evolved-{seed}", dict(exact))
+        p = load_protocol(LOGIC, "mvg", exact)
+        reread = reanalysis_run(tmp_path / f"default-{seed}", tmp_path / f"reread-{seed}", p, seed)
+        evolved = read_json(tmp_path / f"evolved-{seed}" / "result.json")
+        drop = ("wall_seconds", "evolved_in")
+        assert {k: v for k, v in reread.items() if k not in drop} == \
+               {k: v for k, v in evolved.items() if k not in drop}
+        for name in ("log.csv", "network.txt", "protocol.json"):
+            assert (tmp_path / f"reread-{seed}" / name).read_bytes() == \
+                   (tmp_path / f"evolved-{seed}" / name).read_bytes()
+
+
+def test_an_analysis_only_reading_is_not_evolved_again(tmp_path):
+    from replication.multiverse import run_multiverse
+    from replication.store import read_json
+    evolved = []
+
+    def runner(specs):
+        from replication.executor import run_job
+        evolved.extend(specs)
+        for s in specs:
+            run_job(s)
+    tiny_qmax = [("modularity.qmax_generations", 5), ("modularity.qmax_population", 20),
+                 ("modularity.qmax_elite", 6), ("modularity.qrand_samples", 10)]
+    run_multiverse(LOGIC, runner, keys=["modularity.method"], runs=2, runs_root=tmp_path,
+                   sets=SMALL + tiny_qmax, treatments=["mvg"], calibration_runs=1)
+    base = tmp_path / "ka2005_logic" / "multiverse"
+    # the runs: only the default reading's (the calibration runs select on Q: they are evolved)
+    assert sorted(s.folder for s in evolved if "/calibration/" not in s.folder) == \
+        sorted(str(base / "default" / "mvg" / f"seed-{k}") for k in (1, 2))
+    for k in (1, 2):
+        res = read_json(base / "modularity.method=exact" / "mvg" / f"seed-{k}" / "result.json")
+        assert res["evolved_in"] == f"../../../default/mvg/seed-{k}"
+        assert res["genome"] == read_json(base / "default" / "mvg" / f"seed-{k}" / "result.json")["genome"]
+    rows = list(csv.DictReader(open(tmp_path / "ka2005_logic" / "tables" / "modularity.csv"))) \
+        if (tmp_path / "ka2005_logic" / "tables" / "modularity.csv").exists() else []
+    exact = list(csv.DictReader(open(base / "modularity.method=exact" / "tables" / "modularity.csv")))
+    assert {r["q_method"] for r in exact} == {"exact"} and not rows
