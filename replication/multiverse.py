@@ -98,9 +98,11 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     return out
 
 
-def variant_dir(runs_root, experiment: str, variant: Variant, shared_default: bool = True) -> Path:
-    """Where a variant's runs live.  The default reading reuses the experiment's own runs
-    (``shared_default``), unless ``--set`` overrides make them other runs than the experiment's.
+def variant_dir(runs_root, experiment: str, variant: Variant, sets=()) -> Path:
+    """Where a variant's runs live.  The default reading reuses the experiment's own runs,
+    unless ``--set`` overrides (``sets``) make them other runs than the experiment's; runs under
+    ``sets`` live in folders of their own (``<label>@<sets>``), so a shortened multiverse and a
+    full-length one never claim the same folder.
 
     Examples
     --------
@@ -108,13 +110,15 @@ def variant_dir(runs_root, experiment: str, variant: Variant, shared_default: bo
     'runs/exp'
     >>> variant_dir("runs", "exp", Variant((("selection.elite", 200),))).as_posix()
     'runs/exp/multiverse/selection.elite=200'
-    >>> variant_dir("runs", "exp", Variant(), shared_default=False).as_posix()
-    'runs/exp/multiverse/default'
+    >>> variant_dir("runs", "exp", Variant(), sets=[("run.max_generations", 300)]).as_posix()
+    'runs/exp/multiverse/default@run.max_generations=300'
+    >>> variant_dir("runs", "exp", Variant((("selection.elite", 200),)), [("run.max_generations", 300)]).name
+    'selection.elite=200@run.max_generations=300'
     """
     base = Path(runs_root) / experiment
-    if not variant.overrides and shared_default:
-        return base
-    return base / "multiverse" / variant.label
+    if not sets:
+        return base / "multiverse" / variant.label if variant.overrides else base
+    return base / "multiverse" / f"{variant.label}@{Variant(tuple(sets)).label}"
 
 
 def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> list[RunSpec]:
@@ -135,7 +139,7 @@ def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> 
         for t in treatments:
             overrides = list(sets) + list(v.overrides)
             protocol = load_protocol(protocol_path, t, overrides)
-            folder = variant_dir(runs_root, protocol.name, v, shared_default=not sets)
+            folder = variant_dir(runs_root, protocol.name, v, sets)
             specs += [RunSpec.of(protocol, s, folder / t / f"seed-{s}", overrides)
                       for s in seeds]
     return specs
@@ -165,7 +169,7 @@ def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[R
     evolve, reread = [], []
     for s in specs:
         own = s.overrides[len(tuple(sets)):]
-        base = variant_dir(runs_root, experiment, Variant(), shared_default=not sets)
+        base = variant_dir(runs_root, experiment, Variant(), sets)
         source = base / s.treatment / f"seed-{s.seed}"
         default = by_folder.get(source)
         if own and default is not None and not evolves_identically(
@@ -229,7 +233,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
             reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
     rows = []
     for v in vs:
-        folder = variant_dir(runs_root, experiment, v, shared_default=not sets)
+        folder = variant_dir(runs_root, experiment, v, sets)
         done = set()
         for t in treatments:
             p = load_protocol(protocol_path, t, list(sets) + list(v.overrides))

@@ -67,8 +67,9 @@ def test_multiverse_command_writes_one_row_per_value_and_claim(tmp_path):
     # shortened runs are never "reproduced"
     assert all(r["verdict"] != "reproduced" for r in rows)
     # the variant's runs live in their own folder, with the override recorded
-    assert (tmp_path / "ka2005_logic" / "multiverse" / "selection.tie_break=random" / "mvg" / "seed-1"
-            / "result.json").exists()
+    assert (tmp_path / "ka2005_logic" / "multiverse" / "selection.tie_break=random@run.max_generations=300,"
+            "modularity.qmax_generations=10,modularity.qmax_population=40,modularity.qmax_elite=10" / "mvg"
+            / "seed-1" / "result.json").exists()
     assert Variant((("selection.tie_break", "random"),)).label == "selection.tie_break=random"
 
 
@@ -109,15 +110,18 @@ def test_an_analysis_only_reading_is_not_evolved_again(tmp_path):
                  ("modularity.qmax_elite", 6), ("modularity.qrand_samples", 10)]
     run_multiverse(LOGIC, runner, keys=["modularity.method"], runs=2, runs_root=tmp_path,
                    sets=SMALL + tiny_qmax, treatments=["mvg"], calibration_runs=1)
-    base = tmp_path / "ka2005_logic" / "multiverse"
+    from replication.multiverse import variant_dir
+    sets = SMALL + tiny_qmax
+    default = variant_dir(tmp_path, "ka2005_logic", Variant(), sets)
+    exact_dir = variant_dir(tmp_path, "ka2005_logic", Variant((("modularity.method", "exact"),)), sets)
     # the runs: only the default reading's (the calibration runs select on Q: they are evolved)
     assert sorted(s.folder for s in evolved if "/calibration/" not in s.folder) == \
-        sorted(str(base / "default" / "mvg" / f"seed-{k}") for k in (1, 2))
+        sorted(str(default / "mvg" / f"seed-{k}") for k in (1, 2))
     for k in (1, 2):
-        res = read_json(base / "modularity.method=exact" / "mvg" / f"seed-{k}" / "result.json")
-        assert res["evolved_in"] == f"../../../default/mvg/seed-{k}"
-        assert res["genome"] == read_json(base / "default" / "mvg" / f"seed-{k}" / "result.json")["genome"]
+        res = read_json(exact_dir / "mvg" / f"seed-{k}" / "result.json")
+        assert res["evolved_in"] == f"../../../{default.name}/mvg/seed-{k}"
+        assert res["genome"] == read_json(default / "mvg" / f"seed-{k}" / "result.json")["genome"]
     rows = list(csv.DictReader(open(tmp_path / "ka2005_logic" / "tables" / "modularity.csv"))) \
         if (tmp_path / "ka2005_logic" / "tables" / "modularity.csv").exists() else []
-    exact = list(csv.DictReader(open(base / "modularity.method=exact" / "tables" / "modularity.csv")))
+    exact = list(csv.DictReader(open(exact_dir / "tables" / "modularity.csv")))
     assert {r["q_method"] for r in exact} == {"exact"} and not rows
