@@ -203,6 +203,13 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     True
     >>> sorted({r["verdict"] for r in rows}), sorted({r["reading"] for r in rows})
     (['no data'], ['default', 'network.weights=[-2,-1,1,2]'])
+
+    Under ``sets`` (e.g. shortened runs) a reading is named with them: it is another reading.
+
+    >>> rows = run_multiverse("original_protocol/clune2013_retina.toml", lambda specs: None,
+    ...                       keys=["network.weights"], runs=1, runs_root=root, sets=[("run.max_generations", 9)])
+    >>> sorted({r["reading"] for r in rows})
+    ['default@run.max_generations=9', 'network.weights=[-2,-1,1,2]@run.max_generations=9']
     >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]
     True
 
@@ -252,11 +259,12 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
                               "ours": row.ours, "n": sum(r["treatment"] in involved for r in results),
                               "verdict": row.verdict.label, "effect": _effect(row.ours)})
         if v.overrides:
-            rows += rows_for(v, evaluated)
+            rows += rows_for(v, evaluated, reading=folder.name if sets else None)
         else:           # the default reading: one row set per key, under the key's default value
             alts = alternatives_of(protocol_path)
             for k in dict.fromkeys(list(keys or alts) + list(pairs)):
-                rows += rows_for(Variant(((k, alts[k][0]),)), evaluated, reading="default")
+                rows += rows_for(Variant(((k, alts[k][0]),)), evaluated,
+                                 reading=folder.name if sets else "default")
         if progress:
             progress(v)
     path = Path(runs_root) / experiment / "multiverse.csv"
