@@ -29,6 +29,10 @@ from .report import holds_table, multiverse_section  # noqa: F401  (re-exported)
 from .protocol import ProtocolError, alternatives_of, load_protocol
 from .store import reanalysis_run, write_atomic
 
+#: Claim quantities read from Qm (which needs a Qmax calibration); "modularity" is the 2005
+#: controls' "nonmodular" rule (Qm lower than the reference's).
+QM_QUANTITIES = ("qm", "modularity")
+
 COLUMNS = ["key", "value", "treatment", "claim", "published", "ours", "n", "verdict", "effect", "reading"]
 
 
@@ -186,7 +190,8 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     evaluate every published claim of the experiment on each, and write ``multiverse.csv``.
 
     ``calibration_runs``: Qmax calibration runs per calibration key a variant needs (recorded as
-    reduced in qmax.json when fewer than the protocol's; None = the protocol's number).
+    reduced in qmax.json when fewer than the protocol's; None = the protocol's number); a
+    variant is calibrated only if a claim of the experiment reads Qm (:data:`QM_QUANTITIES`).
     Returns the rows written.
 
     Examples
@@ -231,6 +236,8 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     treatments = list(treatments or [t for t in claim_treatments(tested) if t in known]
                       or default_treatments(protocol_path))
     seeds = list(range(1, runs + 1))
+    # a Qmax calibration only where a claim reads Qm (the Fig. 4 circuits' claims do not)
+    needs_qm = any(c.quantity in QM_QUANTITIES for c in claims)
     vs = variants(protocol_path, keys, pairs)
     specs = plan(protocol_path, vs, treatments, seeds, runs_root, sets)
     evolve, reread = split_reanalysis(specs, runs_root, experiment, sets)
@@ -245,7 +252,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
         for t in treatments:
             p = load_protocol(protocol_path, t, list(sets) + list(v.overrides))
             mod = p.sections.get("modularity")
-            if mod is not None and mod.qmax_method == "evolve" and calibration_key(p) not in done:
+            if needs_qm and mod is not None and mod.qmax_method == "evolve" and calibration_key(p) not in done:
                 done.add(calibration_key(p))
                 calibrate(p, runs_root, runner, calibration_runs)
         analyse_experiment(folder, runs_root=runs_root)

@@ -1,6 +1,7 @@
 """The multiverse: every published claim under every defensible reading (issue: does each
 conclusion depend on our choices?)."""
 import csv
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -125,3 +126,25 @@ def test_an_analysis_only_reading_is_not_evolved_again(tmp_path):
         if (tmp_path / "ka2005_logic" / "tables" / "modularity.csv").exists() else []
     exact = list(csv.DictReader(open(exact_dir / "tables" / "modularity.csv")))
     assert {r["q_method"] for r in exact} == {"exact"} and not rows
+
+
+def test_a_variant_is_calibrated_only_where_a_claim_reads_qm(tmp_path):
+    """The Fig. 4 circuits' claims (time to solution, modules) read no Qm: no Qmax calibration runs;
+    the 4-input circuits' claims do: calibration runs for each reading."""
+    from replication.multiverse import run_multiverse
+    planned = []
+    run_multiverse("original_protocol/ka2005_logic6.toml", planned.extend, keys=["selection.tie_break"],
+                   runs=1, runs_root=tmp_path)
+    assert planned and not [s for s in planned if "/calibration/" in s.folder]
+    planned.clear()
+
+    def runner(specs):      # collects the runs; a calibration run "finishes" with a made-up Q
+        from replication.store import write_json
+        planned.extend(specs)
+        for s in specs:
+            if "/calibration/" in s.folder:
+                write_json(Path(s.folder) / "result.json", {"q": 0.6})
+    run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
+                   treatments=["mvg"], calibration_runs=1)
+    calibrations = {s.folder.split("/calibration/")[1].split("/")[0] for s in planned if "/calibration/" in s.folder}
+    assert len(calibrations) == 2          # one per reading: the tie-break changes the calibration's runs
