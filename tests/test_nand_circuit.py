@@ -244,3 +244,27 @@ def test_multi_output_mutation_valid_and_rates(tmp_path):
         expect = 0.7 if op != "bitflip-locus" else 1 - (1 - 0.7 / m.genome_bits) ** m.genome_bits
         assert abs(changed - expect) < 4 * np.sqrt(expect * (1 - expect) / 4000)
     assert m.genome_bits == 55 * 5
+
+
+@pytest.mark.parametrize("protocol", ["ka2005_logic", "ka2005_logic6"])
+def test_the_gates_initial_state_never_changes_a_settled_row(protocol):
+    """Why the `circuit.initial_state` reading (gates start at 1 instead of 0) changes no run: on
+    random circuits (most of them cyclic), starting every gate at 0 or at 1 gives the same
+    settled rows and the same output on them (observed: all 200,000 four-input circuits; the
+    multiverse's 40 runs under initial_state = 1 equal the default's genome for genome)."""
+    from replication.genomes.nand_circuit import evaluate_population
+    from replication.protocol import load_protocol
+    from replication.tasks import full_mask, input_masks
+    m = genome_model(load_protocol(f"original_protocol/{protocol}.toml", "mvg"))
+    seed_numba_raw(5)
+    pop = m.random(20000)
+    n_in = m.n_inputs
+    masks, full = np.array(input_masks(n_in), np.uint64), np.uint64(full_mask(n_in))
+    # the first output gene of each genome (enough: every output gene is read the same way)
+    single = np.ascontiguousarray(pop[:, :2 * m.n_gates + 1])
+    o0, s0, _ = evaluate_population(single, n_in, m.n_gates, masks, full, m.sweeps, 0)
+    o1, s1, _ = evaluate_population(single, n_in, m.n_gates, masks, full, m.sweeps, 1)
+    assert (s0 != full).sum() > 1000                   # plenty of circuits with cycles
+    assert np.array_equal(s0, s1)
+    assert not np.any((o0 ^ o1) & s0)
+    assert np.any((o0 ^ o1) & ~s0 & full)              # the start is read: unsettled rows differ
