@@ -604,9 +604,11 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 @backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="applies to every variant")
+@click.option("--evaluate-only", is_flag=True,
+              help="run, calibrate and analyse nothing: evaluate the claims on the runs and tables already there")
 @click.option("--quiet", "-q", is_flag=True)
 def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, cluster, scheduler,
-               cluster_config, out, sets, quiet):
+               cluster_config, out, sets, evaluate_only, quiet):
     """Every published claim under every defensible reading -> OUT/<experiment>/multiverse.csv.
 
     One-at-a-time variants of the protocol's [alternatives] keys (all other keys at their
@@ -620,7 +622,7 @@ def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, 
 
     rows = run_multiverse(protocol, runner, keys=list(keys) or None, pairs=list(pairs), runs=runs,
                           runs_root=out, sets=_overrides(sets), treatments=list(treatments) or None,
-                          calibration_runs=calibration_runs)
+                          calibration_runs=calibration_runs, evaluate_only=evaluate_only)
     from .multiverse import holds_table
     if not quiet:
         for claim, (ok, n) in holds_table(rows).items():

@@ -185,13 +185,16 @@ def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[R
 
 
 def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, runs_root="runs", sets=(),
-                   treatments=None, calibration_runs: int | None = 10, progress=None) -> list[dict]:
+                   treatments=None, calibration_runs: int | None = 10, progress=None,
+                   evaluate_only: bool = False) -> list[dict]:
     """Run every variant's runs (``runner(specs)`` executes RunSpecs), calibrate and analyse them,
     evaluate every published claim of the experiment on each, and write ``multiverse.csv``.
 
     ``calibration_runs``: Qmax calibration runs per calibration key a variant needs (recorded as
     reduced in qmax.json when fewer than the protocol's; None = the protocol's number); a
     variant is calibrated only if a claim of the experiment reads Qm (:data:`QM_QUANTITIES`).
+    ``evaluate_only``: run, calibrate and analyse nothing; evaluate the claims on the runs and
+    tables already there (e.g. after a verdict rule changed).
     Returns the rows written.
 
     Examples
@@ -228,7 +231,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     from .analysis import analyse_experiment, format_published, load_results
     from .calibration import calibrate, calibration_key
     from .protocol import default_treatments, treatments_of
-    from .report import claim_treatments, evaluate_results, load_claims
+    from .report import apply_qualitative_rules, claim_treatments, evaluate_results, load_claims
     experiment = load_protocol(protocol_path, None).name
     claims = [c for c in load_claims() if c.experiment == experiment]
     known = treatments_of(protocol_path)
@@ -241,24 +244,33 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     vs = variants(protocol_path, keys, pairs)
     specs = plan(protocol_path, vs, treatments, seeds, runs_root, sets)
     evolve, reread = split_reanalysis(specs, runs_root, experiment, sets)
-    runner(evolve)
-    for spec, source in reread:     # analysis-only readings: the default runs, read again
-        if (source / "result.json").exists():
-            reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
+    if not evaluate_only:
+        runner(evolve)
+        for spec, source in reread:     # analysis-only readings: the default runs, read again
+            if (source / "result.json").exists():
+                reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
+
+    def other_experiment(name):         # a claim's reference experiment: its main runs
+        return load_results(Path(runs_root) / name)
     rows = []
     for v in vs:
         folder = variant_dir(runs_root, experiment, v, sets)
         done = set()
-        for t in treatments:
+        for t in treatments if not evaluate_only else ():
             p = load_protocol(protocol_path, t, list(sets) + list(v.overrides))
             mod = p.sections.get("modularity")
             if needs_qm and mod is not None and mod.qmax_method == "evolve" and calibration_key(p) not in done:
                 done.add(calibration_key(p))
                 calibrate(p, runs_root, runner, calibration_runs)
-        analyse_experiment(folder, runs_root=runs_root)
+        if not evaluate_only:
+            analyse_experiment(folder, runs_root=runs_root)
         results = [r for r in load_results(folder) if r["treatment"] in treatments and r["seed"] in seeds]
+        verdicts = evaluate_results(claims, results)
+        # statements in words with a rule (e.g. "separates inputs"), as the report tests them;
+        # motif rules need a motif analysis, which the multiverse does not make: they stay untested
+        apply_qualitative_rules(verdicts, results, None, other_experiment)
         evaluated = []
-        for c, row in zip(claims, evaluate_results(claims, results)):
+        for c, row in zip(claims, verdicts):
             involved = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
             evaluated.append({"treatment": c.treatment or f"{c.a}-vs-{c.b}", "claim": c.id,
                               "published": format_published(c.published) if c.kind != "contrast"

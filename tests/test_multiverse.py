@@ -148,3 +148,25 @@ def test_a_variant_is_calibrated_only_where_a_claim_reads_qm(tmp_path):
                    treatments=["mvg"], calibration_runs=1)
     calibrations = {s.folder.split("/calibration/")[1].split("/")[0] for s in planned if "/calibration/" in s.folder}
     assert len(calibrations) == 2          # one per reading: the tie-break changes the calibration's runs
+
+
+def test_statements_with_a_rule_are_tested_in_every_reading(tmp_path):
+    """A statement in words with a rule (the Fig. 4 circuits' "one module per XOR") gets the
+    report's verdict under each reading, not "not tested"; --evaluate-only runs nothing."""
+    from replication.analysis import tables_dir, write_table
+    from replication.multiverse import run_multiverse
+    from replication.store import write_result
+    exp = tmp_path / "ka2005_logic6"
+    modules = [[1, 2, 7], [3, 4, 8], [5, 6, 9]]           # X,Y | Z,W | Q,R: one module per XOR
+    for seed in (1, 2, 3):
+        write_result(tmp_path, "ka2005_logic6", "mvg", seed, solved_generation=100 * seed, generations_run=400)
+    write_table(tables_dir(exp) / "modularity.csv",
+                [{"treatment": "mvg", "seed": s, "q": 0.5, "partition": modules} for s in (1, 2, 3)])
+    planned = []
+    rows = run_multiverse("original_protocol/ka2005_logic6.toml", planned.extend, keys=["selection.tie_break"],
+                          runs=3, runs_root=tmp_path, evaluate_only=True)
+    assert planned == []
+    by = {(r["reading"], r["claim"]): r for r in rows}
+    default = by[("default", "ka2005_logic6/mvg/modules")]
+    assert default["ours"].startswith("3/3 runs") and "not tested" not in default["verdict"]
+    assert by[("selection.tie_break=random", "ka2005_logic6/mvg/modules")]["verdict"] == "no data"
