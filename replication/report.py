@@ -1270,11 +1270,13 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
         if mine and all(r.get("verdict") == NO_DATA for r in mine):   # e.g. runs but no adaptation runs
             row.readings = "not in the multiverse runs"
         elif mine:
-            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine}
+            # a reading without data for this claim (e.g. its treatment not run there) was not tested
+            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine
+                          if r.get("verdict") != NO_DATA}
             verdicts = [r.get("verdict") for r in by_reading.values()]
             holds = sum(v == REPRODUCED for v in verdicts)
-            ns = sorted({str(r.get("n")) for r in by_reading.values()})
-            undecided = sum(v in (INCONCLUSIVE, NOT_COMPARABLE, NO_DATA) for v in verdicts)
+            ns = sorted({str(r.get("n")) for r in by_reading.values()}, key=int)
+            undecided = sum(v in (INCONCLUSIVE, NOT_COMPARABLE) for v in verdicts)
             row.readings = (f"{holds} of {len(by_reading)}"
                             + (f" ({undecided} undecided)" if undecided else "")
                             + f"; n = {'/'.join(ns)} per reading")
@@ -1738,19 +1740,22 @@ def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
     """claim -> (readings under which it is reproduced, distinct readings tested).
 
     Each reading counts once, however many rows list it (the default reading appears under
-    every key).
+    every key); a reading without data for the claim was not tested and does not count.
 
     Examples
     --------
     >>> rows = [{"claim": "c", "reading": "default", "verdict": "reproduced"},
     ...         {"claim": "c", "reading": "default", "verdict": "reproduced"},
-    ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"}]
+    ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"},
+    ...         {"claim": "c", "reading": "k=w", "verdict": "no data"}]
     >>> holds_table(rows)
     {'c': (1, 2)}
     """
     verdicts: dict[str, dict[str, str]] = {}
     for r in rows:
-        verdicts.setdefault(r["claim"], {})[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
+        by = verdicts.setdefault(r["claim"], {})
+        if r["verdict"] != NO_DATA:
+            by[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
     return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
 
 
