@@ -55,9 +55,14 @@ def test_protocol_path_takes_files_and_rejects_unknown_names(tmp_path):
         catalog.protocol_path(tmp_path / "missing.toml")
 
 
-def test_treatments_without_description_show_their_overrides():
-    t = catalog.treatments("clune2013_retina")
+def test_treatments_without_description_show_their_overrides(tmp_path):
+    text = open("original_protocol/clune2013_retina.toml").read()
+    lines = [ln for ln in text.splitlines() if not ln.startswith('description = "Fig. 4b: MVG')]
+    path = tmp_path / "clune2013_retina.toml"
+    path.write_text("\n".join(lines) + "\n")
+    t = catalog.treatments(path)
     assert "schedule.epoch = 10" in t["mvg-pa-e10"] and "length-optimal" in t["mvg-pcc-e10"]
+    assert catalog.treatments("clune2013_retina")["mvg-pa-e10"].startswith("Fig. 4b: MVG")
 
 
 def test_cli_list_prints_every_experiment_and_treatment():
