@@ -170,13 +170,12 @@ def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[R
     """
     from .store import evolves_identically
     by_folder = {Path(s.folder): s for s in specs}
+    base = variant_dir(runs_root, experiment, Variant(), sets)
     evolve, reread = [], []
     for s in specs:
-        own = s.overrides[len(tuple(sets)):]
-        base = variant_dir(runs_root, experiment, Variant(), sets)
         source = base / s.treatment / f"seed-{s.seed}"
         default = by_folder.get(source)
-        if own and default is not None and not evolves_identically(
+        if default is not None and default is not s and not evolves_identically(
                 json.loads(default.protocol_json), json.loads(s.protocol_json)):
             reread.append((s, source))
         else:
@@ -250,8 +249,12 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
             if (source / "result.json").exists():
                 reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
 
-    def other_experiment(name):         # a claim's reference experiment: its main runs
-        return load_results(Path(runs_root) / name)
+    others: dict[str, list] = {}
+
+    def other_experiment(name):         # a claim's reference experiment: its main runs, read once
+        if name not in others:
+            others[name] = load_results(Path(runs_root) / name)
+        return others[name]
     rows = []
     for v in vs:
         folder = variant_dir(runs_root, experiment, v, sets)

@@ -29,7 +29,7 @@ from .analysis import (PROTOCOLS, PUBLISHED, adaptation_summary, feedback_nodes,
                        readaptation_times, summary_rows, summary_rows_2013)
 from .modularity import separates_groups
 from .protocol import read_toml
-from .store import iter_runs
+from .store import ANALYSIS_SECTIONS, iter_runs
 from .stats import (ALPHA, MEDIAN_CI_MIN_N, POWER, fisher_detectable, fisher_p, fisher_power_two, mean_se,
                     median_ci, median_ci_clustered, min_detectable_difference, quartiles, rank_sum_min_p,
                     rank_sum_p, rank_sum_power)
@@ -1863,7 +1863,7 @@ def multiverse_section(rows: list[dict]) -> str:
     if untested:
         lines.append(f"\nNot in the multiverse runs (no data under any reading): "
                      f"{', '.join(c.split('/', 1)[1] for c in untested)}.")
-    reanalysed = [x for x in readings if x.startswith("modularity.")]
+    reanalysed = [x for x in readings if x.split(".")[0] in ANALYSIS_SECTIONS]
     if reanalysed:      # multiverse.split_reanalysis: the same evolutions, another analysis
         lines.append(f"\n{', '.join(f'`{x}`' for x in reanalysed)}: the default reading's networks, "
                      "analysed again (a key only the analysis reads: the runs would evolve draw for draw "

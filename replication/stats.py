@@ -13,7 +13,6 @@ Missing values (``None`` or NaN) are dropped everywhere.
 """
 from __future__ import annotations
 
-
 import math
 from functools import lru_cache
 
