@@ -20,10 +20,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .parallel import RunSpec
 from .protocol import load_protocol
 from .store import adaptation_run_dir, iter_runs, source_trial_dir, source_trials_dir
+
+if TYPE_CHECKING:      # the executor (and its imports) only when runs are planned
+    from .executor import RunSpec
+
+#: Generations an adaptation run may take; unsolved runs count as this many (Clune, Mouret &
+#: Lipson 2013, Fig. 4a: "cut-off of 5000 generations").
+MAX_GENERATIONS = 5000
 
 
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
@@ -182,6 +189,7 @@ def plan_source_trials(protocol_path, runs_root, experiment: str, treatment: str
     batch = min(budget, max(1, math.ceil((networks - have) / rate)))
     first = (seeds[-1] + 1) if seeds else 1
     protocol = load_protocol(protocol_path, treatment, [])
+    from .executor import RunSpec
     return [RunSpec.of(protocol, seed, source_trial_dir(runs_root, experiment, treatment, seed))
             for seed in range(first, first + batch)]
 
@@ -210,11 +218,69 @@ def plan_adaptation(protocol_path, runs_root, experiment: str, treatment: str, s
     """
     exp_dir = Path(runs_root) / experiment
     sources = source_networks(exp_dir, source_treatment, from_goal)[:networks]
+    return adaptation_specs(protocol_path, exp_dir, treatment, sources, from_goal, to_goal, replicates,
+                            max_generations)
+
+
+def adaptation_specs(protocol_path, experiment_dir, treatment: str, sources: list[dict], from_goal: str,
+                     to_goal: str, replicates: int, max_generations: int, overrides=()) -> list[RunSpec]:
+    """``replicates`` adaptation runs of ``treatment`` on ``to_goal`` from each network of
+    ``sources`` (``result.json`` dicts with ``seed``, ``genome`` and ``_folder``), with
+    ``overrides`` (e.g. a multiverse reading's) applied before the adaptation's own.
+
+    Run k from the network of seed n goes to
+    ``<experiment_dir>/adapt/<treatment>-<from>-to-<to>/net-<n>/rep-<k>/`` with run seed k;
+    ``experiment_dir`` is an experiment folder or a multiverse reading's folder.
+
+    Examples
+    --------
+    >>> src = [{"seed": 3, "genome": [0] * 121, "_folder": "runs/x/pa/seed-3"}]
+    >>> specs = adaptation_specs("original_protocol/clune2013_retina.toml", Path("mv"), "pa", src,
+    ...                          "AND", "OR", 1, 50, overrides=[("network.output_rule", "non-negative-true")])
+    >>> Path(specs[0].folder).as_posix(), specs[0].protocol().network.output_rule
+    ('mv/adapt/pa-AND-to-OR/net-3/rep-1', 'non-negative-true')
+    """
+    from .executor import RunSpec
+    exp_dir = Path(experiment_dir)
     specs = []
     for src in sources:
-        protocol = load_protocol(protocol_path, treatment,
-                                 adaptation_overrides(src["genome"], src["_folder"], to_goal, max_generations))
+        protocol = load_protocol(protocol_path, treatment, list(overrides) + adaptation_overrides(
+            src["genome"], src["_folder"], to_goal, max_generations))
         for k in range(1, replicates + 1):
-            out = adaptation_run_dir(runs_root, experiment, f"{treatment}-{from_goal}-to-{to_goal}", src["seed"], k)
-            specs.append(RunSpec.of(protocol, k, out))
+            out = adaptation_run_dir(exp_dir.parent, exp_dir.name, f"{treatment}-{from_goal}-to-{to_goal}",
+                                     src["seed"], k)
+            specs.append(RunSpec.of(protocol, k, out, tuple(overrides)))
     return specs
+
+
+def source_treatment_for(protocol_path, treatment: str, from_goal: str) -> str:
+    """The treatment whose perfect networks an adaptation of ``treatment`` from ``from_goal``
+    starts from: ``treatment`` itself when it evolves under the fixed goal ``from_goal``, else
+    the treatment that differs from it only in evolving under that fixed goal (Clune et al.
+    2013, Fig. 4a: P&CC networks evolved on L-OR-R adapt to L-AND-R with P&CC).
+
+    Raises ValueError when the protocol has no such treatment.
+
+    Examples
+    --------
+    >>> source_treatment_for("original_protocol/clune2013_retina.toml", "pcc", "AND")
+    'pcc'
+    >>> source_treatment_for("original_protocol/clune2013_retina.toml", "pcc", "OR")
+    'pcc-or'
+    """
+    from .protocol import treatments_of
+
+    def fixed_on(p, goal):
+        return p.schedule.kind == "fixed" and tuple(p.schedule.goals) == (goal,)
+
+    def rest(p):            # everything but the schedule and the treatment's own name/description
+        return {k: v for k, v in p.resolved.items() if k not in ("schedule", "experiment")}
+    mine = load_protocol(protocol_path, treatment)
+    if fixed_on(mine, from_goal):
+        return treatment
+    for other in treatments_of(protocol_path):
+        p = load_protocol(protocol_path, other)
+        if fixed_on(p, from_goal) and rest(p) == rest(mine):
+            return other
+    raise ValueError(f"{protocol_path}: no treatment evolves {treatment}'s networks under the fixed goal "
+                     f"{from_goal} (the sources of its adaptation from {from_goal})")

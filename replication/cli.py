@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .adaptation import MAX_GENERATIONS as MAX_ADAPT_GENERATIONS
 from .protocol import ProtocolError, default_treatments, load_protocol, parse_override
 from .store import StoreError
 
@@ -532,11 +533,13 @@ def motif_profile(experiment_dir, sizes, nrand, solved_only):
 @click.argument("protocol", type=PROTOCOL)
 @click.option("--treatment", "-t", required=True, help="treatment to evolve the clones with")
 @click.option("--source-treatment", default=None, help="treatment whose perfect networks are cloned "
-              "(default: the same; e.g. pa-or for networks evolved under L-OR-R)")
+              "(default: the treatment itself, or the one that differs from it only in evolving under "
+              "the fixed goal FROM, e.g. pa-or for pa --from OR)")
 @click.option("--from", "from_goal", default="AND", show_default=True)
 @click.option("--to", "to_goal", default="OR", show_default=True)
 @click.option("--replicates", type=click.IntRange(min=1), default=50, show_default=True)
-@click.option("--max-generations", type=click.IntRange(min=1), default=5000, show_default=True)
+@click.option("--max-generations", type=click.IntRange(min=1), default=MAX_ADAPT_GENERATIONS, show_default=True,
+              help="cut-off: unsolved runs count as this many generations (paper: 5000)")
 @click.option("--networks", type=click.IntRange(min=1), default=None,
               help="at most this many source networks (the first perfect ones in seed order)")
 @click.option("--fill", is_flag=True,
@@ -551,12 +554,16 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
           networks, fill, max_trials, jobs, cluster, scheduler, cluster_config, out, quiet):
     """Clone perfect networks and time their adaptation to the other goal (2013 Fig. 4a)."""
     import numpy as np
-    from .adaptation import plan_adaptation, plan_source_trials, source_networks, trials_so_far
+    from .adaptation import (plan_adaptation, plan_source_trials, source_networks, source_treatment_for,
+                             trials_so_far)
     from .store import read_json
     backend = _backend(jobs, cluster, scheduler, cluster_config)
     protocol, out = _for_backend(backend, protocol, out)
     proto = _load(protocol, treatment, [])
-    source = source_treatment or treatment
+    try:
+        source = source_treatment or source_treatment_for(protocol, treatment, from_goal)
+    except ValueError as err:
+        raise click.UsageError(f"{err}; name one with --source-treatment") from None
     _load(protocol, source, [])
     exp_dir = Path(out) / proto.name
     if fill:
@@ -604,11 +611,14 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 @backend_options
 @click.option("--out", "-o", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="applies to every variant")
+@click.option("--adapt-replicates", type=click.IntRange(min=0), default=0, show_default=True,
+              help="claims on adaptation times (2013 Fig. 4a): this many adaptation runs from each perfect "
+                   "network among a reading's runs (0: none, those claims are not tested)")
 @click.option("--evaluate-only", is_flag=True,
               help="run, calibrate and analyse nothing: evaluate the claims on the runs and tables already there")
 @click.option("--quiet", "-q", is_flag=True)
 def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, cluster, scheduler,
-               cluster_config, out, sets, evaluate_only, quiet):
+               cluster_config, out, sets, adapt_replicates, evaluate_only, quiet):
     """Every published claim under every defensible reading -> OUT/<experiment>/multiverse.csv.
 
     One-at-a-time variants of the protocol's [alternatives] keys (all other keys at their
@@ -622,7 +632,8 @@ def multiverse(protocol, keys, pairs, treatments, runs, calibration_runs, jobs, 
 
     rows = run_multiverse(protocol, runner, keys=list(keys) or None, pairs=list(pairs), runs=runs,
                           runs_root=out, sets=_overrides(sets), treatments=list(treatments) or None,
-                          calibration_runs=calibration_runs, evaluate_only=evaluate_only)
+                          calibration_runs=calibration_runs, evaluate_only=evaluate_only,
+                          adapt_replicates=adapt_replicates)
     from .multiverse import holds_table
     if not quiet:
         for claim, (ok, n) in holds_table(rows).items():

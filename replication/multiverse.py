@@ -185,7 +185,7 @@ def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[R
 
 def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, runs_root="runs", sets=(),
                    treatments=None, calibration_runs: int | None = 10, progress=None,
-                   evaluate_only: bool = False) -> list[dict]:
+                   evaluate_only: bool = False, adapt_replicates: int = 0) -> list[dict]:
     """Run every variant's runs (``runner(specs)`` executes RunSpecs), calibrate and analyse them,
     evaluate every published claim of the experiment on each, and write ``multiverse.csv``.
 
@@ -194,6 +194,9 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     variant is calibrated only if a claim of the experiment reads Qm (:data:`QM_QUANTITIES`).
     ``evaluate_only``: run, calibrate and analyse nothing; evaluate the claims on the runs and
     tables already there (e.g. after a verdict rule changed).
+    ``adapt_replicates``: for claims on adaptation times (2013 Fig. 4a), this many adaptation
+    runs from each perfect source network among a reading's runs (:func:`adaptation_plan`);
+    0: none, and those claims are "no data".
     Returns the rows written.
 
     Examples
@@ -235,8 +238,11 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     claims = [c for c in load_claims() if c.experiment == experiment]
     known = treatments_of(protocol_path)
     tested = [c for c in claims if c.kind != "qualitative"]      # claims in words have no rule to test
-    treatments = list(treatments or [t for t in claim_treatments(tested) if t in known]
-                      or default_treatments(protocol_path))
+    adapt_claims = [c for c in tested if c.quantity.startswith("adapt_")] if adapt_replicates else []
+    # by default the treatments the claims need, and the adaptations' sources (e.g. pa-or)
+    needed = claim_treatments(tested) + [source for _, source, _, _ in adaptation_jobs(protocol_path, adapt_claims)]
+    treatments = list(dict.fromkeys(treatments or [t for t in needed if t in known]
+                                    or default_treatments(protocol_path)))
     seeds = list(range(1, runs + 1))
     # a Qmax calibration only where a claim reads Qm (the Fig. 4 circuits' claims do not)
     needs_qm = any(c.quantity in QM_QUANTITIES for c in claims)
@@ -248,6 +254,12 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
         for spec, source in reread:     # analysis-only readings: the default runs, read again
             if (source / "result.json").exists():
                 reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
+    # adaptation runs from each reading's perfect networks (after its runs: they are the sources)
+    adapt_plans = {v.label: adaptation_plan(protocol_path, adapt_claims, variant_dir(runs_root, experiment, v, sets),
+                                      seeds, adapt_replicates, list(sets) + list(v.overrides))
+                   for v in vs} if adapt_claims else {}
+    if adapt_plans and not evaluate_only:
+        runner([spec for specs, _ in adapt_plans.values() for spec in specs])
 
     others: dict[str, list] = {}
 
@@ -268,17 +280,23 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
         if not evaluate_only:
             analyse_experiment(folder, runs_root=runs_root)
         results = [r for r in load_results(folder) if r["treatment"] in treatments and r["seed"] in seeds]
-        verdicts = evaluate_results(claims, results)
+        adapt = (adaptation_times(folder, adapt_plans[v.label][1], adapt_replicates)
+                 if v.label in adapt_plans else {})
+        verdicts = evaluate_results(claims, results, adapt)
         # statements in words with a rule (e.g. "separates inputs"), as the report tests them;
         # motif rules need a motif analysis, which the multiverse does not make: they stay untested
         apply_qualitative_rules(verdicts, results, None, other_experiment)
         evaluated = []
         for c, row in zip(claims, verdicts):
             involved = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
+            if c.quantity.startswith("adapt_"):     # n: source networks (the unit of its CI)
+                n = sum(len(adapt.get(adaptation_name(t, c.quantity), [])) for t in involved)
+            else:
+                n = sum(r["treatment"] in involved for r in results)
             evaluated.append({"treatment": c.treatment or f"{c.a}-vs-{c.b}", "claim": c.id,
                               "published": format_published(c.published) if c.kind != "contrast"
                               else c.published.get("published", ""),
-                              "ours": row.ours, "n": sum(r["treatment"] in involved for r in results),
+                              "ours": row.ours, "n": n,
                               "verdict": row.verdict.label, "effect": _effect(row.ours)})
         if v.overrides:
             rows += rows_for(v, evaluated, reading=folder.name if sets else None)
@@ -294,6 +312,95 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     kept = [r for r in read_csv(path) if r["key"] not in mine] if path.exists() else []
     write_csv(path, kept + rows)        # other keys' rows, from earlier calls, are kept
     return rows
+
+
+def adaptation_name(treatment: str, quantity: str) -> str:
+    """The adaptation runs' folder name of a claim quantity ``adapt_<from>_to_<to>``.
+
+    >>> adaptation_name("pcc", "adapt_or_to_and")
+    'pcc-OR-to-AND'
+    """
+    frm, to = quantity[len("adapt_"):].split("_to_")
+    return f"{treatment}-{frm.upper()}-to-{to.upper()}"
+
+
+def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
+    """(treatment, source treatment, from goal, to goal) of every adaptation the claims read
+    (quantities ``adapt_<from>_to_<to>``), each once.
+
+    >>> from replication.report import load_claims
+    >>> cs = [c for c in load_claims() if c.experiment == "clune2013_retina" and c.quantity.startswith("adapt_")]
+    >>> sorted(adaptation_jobs("original_protocol/clune2013_retina.toml", cs))
+    [('pa', 'pa', 'AND', 'OR'), ('pa', 'pa-or', 'OR', 'AND'), ('pcc', 'pcc', 'AND', 'OR'), ('pcc', 'pcc-or', 'OR', 'AND')]
+    """
+    from .adaptation import source_treatment_for
+    jobs = []
+    for c in claims:
+        for t in ([c.a, c.b] if c.kind == "contrast" else [c.treatment]):
+            frm, to = adaptation_name(t, c.quantity).split("-to-")
+            frm = frm[len(t) + 1:]
+            jobs.append((t, source_treatment_for(protocol_path, t, frm), frm, to))
+    return list(dict.fromkeys(jobs))
+
+
+def adaptation_plan(protocol_path, claims, folder: Path, seeds, replicates: int, overrides=()):
+    """One reading's adaptation runs: ``replicates`` runs from each of its runs (``seeds``)
+    whose network is perfect on the goal adapted from, for every adaptation the claims read.
+
+    The paper ran additional trials until 50 networks per treatment were perfect; a reading
+    uses the perfect ones among its own runs (no additional trials), so the runs of one
+    reading and the default's are comparable in design.  The default reading's runs are the
+    experiment's own adaptation runs (the same networks, replicate seeds 1..``replicates``).
+
+    Returns ``(specs, {adaptation name: source seeds})``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.report import load_claims
+    >>> from replication.store import run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for seed, acc in ((1, 1.0), (2, 0.95), (3, 1.0)):
+    ...     write_json(run_dir(root, "clune2013_retina", "pa", seed) / "result.json",
+    ...                {"seed": seed, "genome": [0] * 121, "best_accuracy": {"AND": acc}})
+    >>> cs = [c for c in load_claims() if c.id == "clune2013_retina/pa/adapt_and_to_or"]
+    >>> specs, sources = adaptation_plan("original_protocol/clune2013_retina.toml", cs,
+    ...                                  root / "clune2013_retina", [1, 2, 3], 2)
+    >>> sources, [Path(s.folder).relative_to(root).as_posix() for s in specs][:2]
+    ({'pa-AND-to-OR': [1, 3]}, ['clune2013_retina/adapt/pa-AND-to-OR/net-1/rep-1', 'clune2013_retina/adapt/pa-AND-to-OR/net-1/rep-2'])
+    """
+    from .adaptation import MAX_GENERATIONS, adaptation_specs
+    specs, chosen = [], {}
+    for t, source, frm, to in adaptation_jobs(protocol_path, claims):
+        nets = [r for r in results_of(folder, [source], seeds) if r.get("best_accuracy", {}).get(frm) == 1.0]
+        chosen[f"{t}-{frm}-to-{to}"] = [r["seed"] for r in nets]
+        specs += adaptation_specs(protocol_path, folder, t, nets, frm, to, replicates, MAX_GENERATIONS, overrides)
+    return specs, chosen
+
+
+def adaptation_times(folder: Path, sources: dict, replicates: int) -> dict[str, list[list[int]]]:
+    """Generations to adapt per adaptation name, one list per source network of ``sources``
+    (:func:`adaptation_plan`), replicates 1..``replicates`` only (the experiment's own folder
+    may hold more); networks without a finished run are left out.
+
+    >>> import tempfile
+    >>> from replication.store import adaptation_run_dir, write_json
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for net, rep, gens in ((1, 1, 12), (1, 2, 40), (1, 3, 9), (4, 1, 7), (5, 1, 3)):
+    ...     write_json(adaptation_run_dir(root, "exp", "pa-AND-to-OR", net, rep) / "result.json",
+    ...                {"generations_run": gens})
+    >>> adaptation_times(root / "exp", {"pa-AND-to-OR": [1, 4]}, 2)
+    {'pa-AND-to-OR': [[12, 40], [7]]}
+    """
+    from .analysis import read_adaptation_runs
+    runs = read_adaptation_runs(folder)
+    out = {}
+    for name, seeds in sources.items():
+        nets = runs.get(name, {})
+        clusters = [[r.result["generations_run"] for r in sorted(nets[s], key=lambda r: r.replicate)
+                     if r.replicate <= replicates] for s in seeds if s in nets]
+        out[name] = [c for c in clusters if c]
+    return out
 
 
 def _effect(ours: str) -> str:

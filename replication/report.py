@@ -1271,8 +1271,7 @@ def _fill_readings(rows: list[Row], runs: Path) -> None:
             row.readings = "not in the multiverse runs"
         elif mine:
             # a reading without data for this claim (e.g. its treatment not run there) was not tested
-            by_reading = {r.get("reading") or f"{r.get('key')}={r.get('value')}": r for r in mine
-                          if r.get("verdict") != NO_DATA}
+            by_reading = {r["reading"]: r for r in one_row_per_reading(mine) if r.get("verdict") != NO_DATA}
             verdicts = [r.get("verdict") for r in by_reading.values()]
             holds = sum(v == REPRODUCED for v in verdicts)
             ns = sorted({str(r.get("n")) for r in by_reading.values()}, key=int)
@@ -1736,6 +1735,33 @@ def write_report(runs: Path, figures: Path, external: Path | None = None,
 
 
 # --------------------------------------------------------------------------- multiverse tables
+def one_row_per_reading(rows: list[dict]) -> list[dict]:
+    """One multiverse.csv row per (reading, claim), with ``reading`` filled in.
+
+    A reading can be evaluated more than once: the default reading appears under every key,
+    and calls at different run numbers (``--runs``) evaluate it on different samples.  The row
+    kept is the one with data and the most runs (the most evidence), the first of equals.
+
+    Examples
+    --------
+    >>> rows = [{"claim": "c", "reading": "default", "verdict": "not reproduced", "n": "40"},
+    ...         {"claim": "c", "reading": "default", "verdict": "reproduced", "n": "100"},
+    ...         {"claim": "c", "reading": "default", "verdict": "no data", "n": "200"},
+    ...         {"claim": "c", "key": "k", "value": "v", "verdict": "reproduced", "n": ""}]
+    >>> [(r["reading"], r["verdict"], r["n"]) for r in one_row_per_reading(rows)]
+    [('default', 'reproduced', '100'), ('k=v', 'reproduced', '')]
+    """
+    best: dict[tuple[str, str], tuple[tuple, dict]] = {}
+    for r in rows:
+        reading = r.get("reading") or f"{r['key']}={r['value']}"
+        n = str(r.get("n", "")).strip()
+        rank = (r.get("verdict") != NO_DATA, int(n) if n.isdigit() else 0)
+        key = (reading, r["claim"])
+        if key not in best or rank > best[key][0]:
+            best[key] = (rank, dict(r, reading=reading))
+    return [r for _, r in best.values()]
+
+
 def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
     """claim -> (readings under which it is reproduced, distinct readings tested).
 
@@ -1752,10 +1778,10 @@ def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
     {'c': (1, 2)}
     """
     verdicts: dict[str, dict[str, str]] = {}
-    for r in rows:
+    for r in one_row_per_reading(rows):
         by = verdicts.setdefault(r["claim"], {})
         if r["verdict"] != NO_DATA:
-            by[r.get("reading") or f"{r['key']}={r['value']}"] = r["verdict"]
+            by[r["reading"]] = r["verdict"]
     return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
 
 
@@ -1790,9 +1816,8 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
     if not rows:
         return ""
     verdicts: dict[str, dict[str, str]] = {}
-    for r in rows:
-        reading = r.get("reading") or f"{r['key']}={r['value']}"
-        verdicts.setdefault(reading, {})[r["claim"]] = r["verdict"]
+    for r in one_row_per_reading(rows):
+        verdicts.setdefault(r["reading"], {})[r["claim"]] = r["verdict"]
     lines = []
     for claim, statement in contrasts.items():
         tested = [x for x, by in verdicts.items() if by.get(claim, NO_DATA) != NO_DATA]
@@ -1845,14 +1870,13 @@ def multiverse_section(rows: list[dict]) -> str:
     untested = list(dict.fromkeys(r["claim"] for r in rows))
     tested = {r["claim"] for r in rows if r["verdict"] != NO_DATA}
     untested = [c for c in untested if c not in tested]
-    rows = [r for r in rows if r["claim"] in tested]
+    rows = one_row_per_reading([r for r in rows if r["claim"] in tested])
     if not rows:
         return ""
-    readings = list(dict.fromkeys(r.get("reading") or f"{r['key']}={r['value']}" for r in rows))
+    readings = list(dict.fromkeys(r["reading"] for r in rows))
     cells: dict[str, dict[str, str]] = {}
     for r in rows:
-        reading = r.get("reading") or f"{r['key']}={r['value']}"
-        cells.setdefault(r["claim"], {})[reading] = f"{r['verdict']} ({r['effect'] or '-'}; n = {r['n']})"
+        cells.setdefault(r["claim"], {})[r["reading"]] = f"{r['verdict']} ({r['effect'] or '-'}; n = {r['n']})"
     holds = holds_table(rows)
     head = "| claim | holds | " + " | ".join(f"`{x}`" for x in readings) + " |"
     lines = [head, "|" + "---|" * (len(readings) + 2)]

@@ -117,3 +117,19 @@ def test_adapt_command_is_the_same_in_a_process_pool(tmp_path):
         out[jobs] = [({k: v for k, v in r.result.items() if k != "wall_seconds"},
                       (Path(r.folder) / "log.csv").read_text()) for r in runs]
     assert out[1] == out[2]
+
+
+def test_the_source_of_an_adaptation_differs_from_its_treatment_only_in_the_goal():
+    """OR -> AND adaptations start from networks evolved under L-OR-R with the same objectives
+    (pa from pa-or, pcc from pcc-or); a treatment without such a twin is an error, not a guess."""
+    from replication.adaptation import source_treatment_for
+    from replication.protocol import load_protocol
+    path = "original_protocol/clune2013_retina.toml"
+    for t in ("pa", "pcc"):
+        assert source_treatment_for(path, t, "AND") == t
+        src = source_treatment_for(path, t, "OR")
+        assert src == f"{t}-or"
+        a, b = load_protocol(path, t), load_protocol(path, src)
+        assert (a.resolved["objectives"], b.schedule.goals) == (b.resolved["objectives"], ("OR",))
+    with pytest.raises(ValueError, match="fixed goal OR"):
+        source_treatment_for(path, "pcc-nc", "OR")

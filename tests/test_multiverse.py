@@ -170,3 +170,72 @@ def test_statements_with_a_rule_are_tested_in_every_reading(tmp_path):
     default = by[("default", "ka2005_logic6/mvg/modules")]
     assert default["ours"].startswith("3/3 runs") and "not tested" not in default["verdict"]
     assert by[("selection.tie_break=random", "ka2005_logic6/mvg/modules")]["verdict"] == "no data"
+
+
+def _perfect_runs(root, experiment_dir_parts, treatment, seeds, goal="AND", imperfect=()):
+    """Finished runs whose network is perfect on ``goal`` (except seeds in ``imperfect``)."""
+    from replication.store import write_json
+    for s in seeds:
+        write_json(Path(root, *experiment_dir_parts, treatment, f"seed-{s}", "result.json"),
+                   {"treatment": treatment, "seed": s, "genome": [0] * 121,
+                    "best_accuracy": {goal: 0.9 if s in imperfect else 1.0}})
+
+
+def test_adaptation_runs_start_from_each_readings_own_perfect_networks(tmp_path, monkeypatch):
+    """With --adapt-replicates, every reading gets adaptation runs from the perfect networks among
+    its own runs, under its own overrides; the default reading's go to the experiment's own
+    adapt/ folder (reused where the full experiment ran them)."""
+    from replication.multiverse import run_multiverse
+    # the made-up runs have no network files to analyse
+    monkeypatch.setattr("replication.analysis.analyse_experiment", lambda *a, **k: None)
+    rule = ("network.output_rule", "non-negative-true")
+    reading = ("multiverse", f"{rule[0]}={rule[1]}")
+    for parts in ((), reading):
+        _perfect_runs(tmp_path, ("clune2013_retina",) + parts, "pa", (1, 2), imperfect=(2,) if parts else ())
+        _perfect_runs(tmp_path, ("clune2013_retina",) + parts, "pcc", (1, 2))
+    planned = []
+    run_multiverse("original_protocol/clune2013_retina.toml", planned.extend, keys=["network.output_rule"],
+                   runs=2, runs_root=tmp_path, treatments=["pa", "pcc"], adapt_replicates=3, evaluate_only=False)
+    adapt = [s for s in planned if "/adapt/" in s.folder]
+    base = tmp_path / "clune2013_retina"
+    folders = {Path(s.folder).relative_to(base).as_posix() for s in adapt}
+    # default: 2 + 2 networks; the reading: pa seed 2 is not perfect (1 + 2); 3 replicates each
+    assert len(adapt) == (4 + 3) * 3
+    assert "adapt/pa-AND-to-OR/net-2/rep-3" in folders
+    assert f"{reading[0]}/{reading[1]}/adapt/pa-AND-to-OR/net-1/rep-1" in folders
+    assert f"{reading[0]}/{reading[1]}/adapt/pa-AND-to-OR/net-2/rep-1" not in folders
+    # no pa-or runs asked for (-t pa -t pcc): the OR -> AND adaptations have no sources
+    assert not [f for f in folders if "OR-to-AND" in f]
+    for s in adapt:
+        p = s.protocol()
+        assert (p.schedule.goals, p.run.stop) == (("OR",), "first-solution")
+        assert p.network.output_rule == ("non-negative-true" if "/multiverse/" in s.folder else "strict")
+
+
+def test_adaptation_claims_are_evaluated_per_reading_on_its_networks_and_replicates(tmp_path):
+    """The adaptation contrast (P&CC adapts faster than PA) from each source network's median over
+    replicates 1..R only; n counts source networks; without --adapt-replicates it is untested."""
+    from replication.multiverse import run_multiverse
+    from replication.store import adaptation_run_dir, write_json
+    seeds = range(1, 9)
+    _perfect_runs(tmp_path, ("clune2013_retina",), "pa", seeds)
+    _perfect_runs(tmp_path, ("clune2013_retina",), "pcc", seeds)
+    for net in seeds:
+        for rep in (1, 2, 3):
+            # replicates 2 and 3 (beyond R = 1) would reverse the contrast if they were read
+            pa, pcc = (60 + net, 3) if rep == 1 else (1, 5000)
+            write_json(adaptation_run_dir(tmp_path, "clune2013_retina", "pa-AND-to-OR", net, rep)
+                       / "result.json", {"generations_run": pa})
+            write_json(adaptation_run_dir(tmp_path, "clune2013_retina", "pcc-AND-to-OR", net, rep)
+                       / "result.json", {"generations_run": pcc})
+    kw = dict(keys=["network.output_rule"], runs=8, runs_root=tmp_path, treatments=["pa", "pcc"],
+              evaluate_only=True)
+    rows = run_multiverse("original_protocol/clune2013_retina.toml", lambda specs: None, adapt_replicates=1, **kw)
+    by = {(r["reading"], r["claim"]): r for r in rows}
+    contrast = by[("default", "clune2013_retina/pcc-vs-pa/adapt_and_to_or")]
+    assert contrast["verdict"] == "reproduced" and contrast["n"] == 16
+    assert by[("default", "clune2013_retina/pcc/adapt_and_to_or")]["ours"].startswith("3 ")
+    assert by[("network.output_rule=non-negative-true", "clune2013_retina/pcc-vs-pa/adapt_and_to_or")][
+        "verdict"] == "no data"
+    rows = run_multiverse("original_protocol/clune2013_retina.toml", lambda specs: None, **kw)
+    assert {r["verdict"] for r in rows if "adapt_" in r["claim"]} == {"no data"}
