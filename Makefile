@@ -87,9 +87,12 @@ MOLE_RUNS ?= 30
 MOLE_GENERATIONS ?= 10000
 MOLE_POPULATION ?= 1000
 MOLE_BINS ?= 200
-# readings the 2013 multiverse runs for PA and P&CC: the paper's weight list {-2, -1, 1, 2} (the
-# default is the code's {2, -1, 1, 2}) and the crowding sorts' order among equals
-C13_MULTIVERSE_KEYS ?= network.weights selection.crowding_ties
+# readings the 2013 multiverse runs for PA and P&CC (and their L-OR-R twins, the sources of the
+# OR -> AND adaptations): the paper's weight list {-2, -1, 1, 2} (the default is the code's
+# {2, -1, 1, 2}), the crowding sorts' order among equals, the paper's +-1 bias steps and its
+# >= 0 output rule; MULTIVERSE_ADAPT adaptation runs from each perfect network of a reading
+C13_MULTIVERSE_KEYS ?= network.weights selection.crowding_ties mutation.bias_mutation network.output_rule
+MULTIVERSE_ADAPT ?= 5
 # executor options for replicate, multiverse, mole and adapt (with JOBS=1), e.g. EXECUTOR='--cluster-config cluster.toml' JOBS=1
 EXECUTOR ?=
 
@@ -99,9 +102,6 @@ replicate-2013: $(STAMP)
 	$(foreach e,$(C13_OTHER),$(PY) -m replication replicate original_protocol/$(firstword $(subst :, ,$(e))).toml \
 	    $(foreach t,$(subst $(comma), ,$(lastword $(subst :, ,$(e)))),-t $(t)) \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(GEN_SET) $(EXECUTOR) &&) true
-	$(PY) -m replication multiverse $(C13) $(foreach k,$(C13_MULTIVERSE_KEYS),--key $(k)) -t pa -t pcc \
-	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),) \
-	    $(EXECUTOR)
 	$(PY) -m replication mole $(C13) -t pcc --runs $(MOLE_RUNS) --generations $(MOLE_GENERATIONS) \
 	    --population $(MOLE_POPULATION) --bins $(MOLE_BINS) --jobs $(JOBS) --out $(RUNS_DIR) $(EXECUTOR)
 	# adaptation: additional trials until ADAPT_NETWORKS runs have a perfect network, then
@@ -112,6 +112,11 @@ replicate-2013: $(STAMP)
 	    --out $(RUNS_DIR) $(EXECUTOR)
 	$(PY) -m replication adapt $(C13) -t pcc --source-treatment pcc-or --from OR --to AND $(ADAPT_OPTS) \
 	    --out $(RUNS_DIR) $(EXECUTOR)
+	# the multiverse after the adaptations: its default reading reuses their runs
+	$(PY) -m replication multiverse $(C13) $(foreach k,$(C13_MULTIVERSE_KEYS),--key $(k)) \
+	    -t pa -t pcc -t pa-or -t pcc-or --adapt-replicates $(MULTIVERSE_ADAPT) \
+	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR) $(if $(GENERATIONS),--set run.max_generations=$(GENERATIONS),) \
+	    $(EXECUTOR)
 	# connection cost under the 2005 selection scheme
 	$(PY) -m replication replicate original_protocol/ka2005_logic.toml -t fixed-g1-cost -t mvg-cost \
 	    --runs $(RUNS) --jobs $(JOBS) --out $(RUNS_DIR)

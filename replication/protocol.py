@@ -754,9 +754,11 @@ class Protocol:
 # run logs, checkpoints or logs Q (the logged Q is computed after the generation's random draws,
 # and every generation re-seeds its own stream). A run resumed with other values of these keys
 # is the same run, so they stay out of the digest. Keys that change a logged value
-# (e.g. ``trace.qrand_samples``) or the result stay in.
+# (e.g. ``trace.qrand_samples``) or the result stay in.  ``initial.source`` is provenance: the
+# folder an adaptation's genome was taken from, as a path string (``runs/...`` or ``/abs/runs/...``
+# for the same network); the genome itself (``initial.genomes``) stays in.
 DIGEST_EXCLUDED = frozenset({"run.runs", "run.log_every", "run.checkpoint_every",
-                             "analysis.q_every", "trace.q_every"})
+                             "analysis.q_every", "trace.q_every", "initial.source"})
 
 
 # Keys added after runs were made with the behaviour of one of their values (the "legacy" value).

@@ -133,3 +133,23 @@ def test_the_source_of_an_adaptation_differs_from_its_treatment_only_in_the_goal
         assert (a.resolved["objectives"], b.schedule.goals) == (b.resolved["objectives"], ("OR",))
     with pytest.raises(ValueError, match="fixed goal OR"):
         source_treatment_for(path, "pcc-nc", "OR")
+
+
+def test_an_adaptation_run_is_the_same_run_whatever_path_named_its_source(tmp_path):
+    """The source folder is provenance: a finished adaptation run is found again when its network
+    is named by another path to the same runs (relative vs absolute --out), not a RunMismatch;
+    another genome is another run."""
+    from replication.adaptation import adaptation_protocol
+    from replication.executor import RunSpec, run_job
+    from replication.protocol import load_protocol
+    from replication.store import RunMismatch
+    p = load_protocol("original_protocol/clune2013_retina.toml", "pcc")
+    genome = [0] * 121
+    folder = tmp_path / "adapt" / "pcc-AND-to-OR" / "net-1" / "rep-1"
+    first = run_job(RunSpec.of(adaptation_protocol(p, genome, "runs/clune2013_retina/pcc/seed-1", "OR", 3), 1, folder))
+    again = run_job(RunSpec.of(adaptation_protocol(p, genome, str(tmp_path / "runs/clune2013_retina/pcc/seed-1"),
+                                                   "OR", 3), 1, folder))
+    assert again == first
+    with pytest.raises(RunMismatch, match="initial.genomes"):
+        run_job(RunSpec.of(adaptation_protocol(p, [1] + genome[1:], "runs/clune2013_retina/pcc/seed-1", "OR", 3),
+                           1, folder))
