@@ -314,14 +314,24 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     return rows
 
 
+def adaptation_goals(quantity: str) -> tuple[str, str]:
+    """The goals (from, to) of a claim quantity ``adapt_<from>_to_<to>``, as the protocol names them.
+
+    >>> adaptation_goals("adapt_or_to_and")
+    ('OR', 'AND')
+    """
+    frm, to = quantity[len("adapt_"):].split("_to_")
+    return frm.upper(), to.upper()
+
+
 def adaptation_name(treatment: str, quantity: str) -> str:
     """The adaptation runs' folder name of a claim quantity ``adapt_<from>_to_<to>``.
 
     >>> adaptation_name("pcc", "adapt_or_to_and")
     'pcc-OR-to-AND'
     """
-    frm, to = quantity[len("adapt_"):].split("_to_")
-    return f"{treatment}-{frm.upper()}-to-{to.upper()}"
+    frm, to = adaptation_goals(quantity)
+    return f"{treatment}-{frm}-to-{to}"
 
 
 def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
@@ -334,13 +344,9 @@ def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
     [('pa', 'pa', 'AND', 'OR'), ('pa', 'pa-or', 'OR', 'AND'), ('pcc', 'pcc', 'AND', 'OR'), ('pcc', 'pcc-or', 'OR', 'AND')]
     """
     from .adaptation import source_treatment_for
-    jobs = []
-    for c in claims:
-        for t in ([c.a, c.b] if c.kind == "contrast" else [c.treatment]):
-            frm, to = adaptation_name(t, c.quantity).split("-to-")
-            frm = frm[len(t) + 1:]
-            jobs.append((t, source_treatment_for(protocol_path, t, frm), frm, to))
-    return list(dict.fromkeys(jobs))
+    wanted = dict.fromkeys((t, *adaptation_goals(c.quantity)) for c in claims
+                           for t in ([c.a, c.b] if c.kind == "contrast" else [c.treatment]))
+    return [(t, source_treatment_for(protocol_path, t, frm), frm, to) for t, frm, to in wanted]
 
 
 def adaptation_plan(protocol_path, claims, folder: Path, seeds, replicates: int, overrides=()):
@@ -373,7 +379,7 @@ def adaptation_plan(protocol_path, claims, folder: Path, seeds, replicates: int,
     specs, chosen = [], {}
     for t, source, frm, to in adaptation_jobs(protocol_path, claims):
         nets = [r for r in results_of(folder, [source], seeds) if r.get("best_accuracy", {}).get(frm) == 1.0]
-        chosen[f"{t}-{frm}-to-{to}"] = [r["seed"] for r in nets]
+        chosen[f"{t}-{frm}-to-{to}"] = [r["seed"] for r in nets]     # as adaptation_name names it
         specs += adaptation_specs(protocol_path, folder, t, nets, frm, to, replicates, MAX_GENERATIONS, overrides)
     return specs, chosen
 
