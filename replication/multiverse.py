@@ -317,6 +317,8 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
 def adaptation_goals(quantity: str) -> tuple[str, str]:
     """The goals (from, to) of a claim quantity ``adapt_<from>_to_<to>``, as the protocol names them.
 
+    Examples
+    --------
     >>> adaptation_goals("adapt_or_to_and")
     ('OR', 'AND')
     """
@@ -327,6 +329,8 @@ def adaptation_goals(quantity: str) -> tuple[str, str]:
 def adaptation_name(treatment: str, quantity: str) -> str:
     """The adaptation runs' folder name of a claim quantity ``adapt_<from>_to_<to>``.
 
+    Examples
+    --------
     >>> adaptation_name("pcc", "adapt_or_to_and")
     'pcc-OR-to-AND'
     """
@@ -338,6 +342,8 @@ def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
     """(treatment, source treatment, from goal, to goal) of every adaptation the claims read
     (quantities ``adapt_<from>_to_<to>``), each once.
 
+    Examples
+    --------
     >>> from replication.report import load_claims
     >>> cs = [c for c in load_claims() if c.experiment == "clune2013_retina" and c.quantity.startswith("adapt_")]
     >>> sorted(adaptation_jobs("original_protocol/clune2013_retina.toml", cs))
@@ -389,6 +395,8 @@ def adaptation_times(folder: Path, sources: dict, replicates: int) -> dict[str, 
     (:func:`adaptation_plan`), replicates 1..``replicates`` only (the experiment's own folder
     may hold more); networks without a finished run are left out.
 
+    Examples
+    --------
     >>> import tempfile
     >>> from replication.store import adaptation_run_dir, write_json
     >>> root = Path(tempfile.mkdtemp())

@@ -1612,6 +1612,10 @@ def build_report(runs: Path, figures: Path, external: Path | None = None,
                        "that reading, our value and n. *holds*: readings under which the claim is "
                        "reproduced, of those tested.\n")
             mv_rows = list(csv.DictReader(open(mv, newline="")))
+            if any("adapt_" in r["claim"] and r["verdict"] != NO_DATA for r in mv_rows):
+                out.append("Adaptation times under a reading come from a few adaptation runs per perfect "
+                           "network among that reading's own runs (`--adapt-replicates`; no additional "
+                           "trials), so their n counts source networks.\n")
             answer = plain_answer(mv_rows, {r.claim.id: r.claim.statement for r in contrasts})
             if answer:
                 out.append("**Plain answer, over the readings tested:**\n\n" + answer)
