@@ -1811,6 +1811,12 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
     - Closest reading overall: `default` (0 of 1 tested claims reproduced; the default reading 0).
     <BLANKLINE>
 
+    A tie for the closest reading goes to the default:
+
+    >>> print(plain_answer(rows[2:], {}))
+    - Closest reading overall: `default` (1 of 1 tested claims reproduced; the default reading 1).
+    <BLANKLINE>
+
     A reading without data for a claim (e.g. no adaptation runs) does not count as tested:
 
     >>> plain_answer([dict(rows[0], verdict="no data")], {"e/fast": "MVG is faster"})
@@ -1836,7 +1842,7 @@ def plain_answer(rows: list[dict], contrasts: dict[str, str]) -> str:
     def score(x):
         by = verdicts[x]
         return (sum(v == REPRODUCED for v in by.values()), -sum(v == NOT for v in by.values()))
-    best = max(verdicts, key=score)
+    best = max(verdicts, key=lambda x: (score(x), x == "default"))     # a tie goes to the default
     default = verdicts.get("default", {})
     n_tested = sum(v != NO_DATA for v in verdicts[best].values())
     if n_tested:
