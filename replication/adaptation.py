@@ -33,6 +33,31 @@ if TYPE_CHECKING:      # the executor (and its imports) only when runs are plann
 MAX_GENERATIONS = 5000
 
 
+def adaptation_goals(quantity: str) -> tuple[str, str]:
+    """The goals (from, to) of a claim quantity ``adapt_<from>_to_<to>``, as the protocol names them.
+
+    Examples
+    --------
+    >>> adaptation_goals("adapt_or_to_and")
+    ('OR', 'AND')
+    """
+    frm, to = quantity[len("adapt_"):].split("_to_")
+    return frm.upper(), to.upper()
+
+
+def adaptation_name(treatment: str, quantity: str) -> str:
+    """The adaptation runs' folder name (``<treatment>-<from>-to-<to>``, as :func:`adaptation_specs`
+    writes it) of a claim quantity ``adapt_<from>_to_<to>``.
+
+    Examples
+    --------
+    >>> adaptation_name("pcc", "adapt_or_to_and")
+    'pcc-OR-to-AND'
+    """
+    frm, to = adaptation_goals(quantity)
+    return f"{treatment}-{frm}-to-{to}"
+
+
 def adaptation_overrides(genome, source: str, to_goal: str, max_generations: int) -> list[tuple]:
     """The ``--set`` overrides that turn a treatment into an adaptation run.
 

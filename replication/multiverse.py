@@ -230,6 +230,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     >>> sorted({r["key"] for r in read_csv(root / "clune2013_retina" / "multiverse.csv")})
     ['network.weights', 'selection.crowding_ties']
     """
+    from .adaptation import adaptation_name
     from .analysis import analyse_experiment, format_published, load_results
     from .calibration import calibrate, calibration_key
     from .protocol import default_treatments, treatments_of
@@ -239,8 +240,9 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     known = treatments_of(protocol_path)
     tested = [c for c in claims if c.kind != "qualitative"]      # claims in words have no rule to test
     adapt_claims = [c for c in tested if c.quantity.startswith("adapt_")] if adapt_replicates else []
+    jobs = adaptation_jobs(protocol_path, adapt_claims)
     # by default the treatments the claims need, and the adaptations' sources (e.g. pa-or)
-    needed = claim_treatments(tested) + [source for _, source, _, _ in adaptation_jobs(protocol_path, adapt_claims)]
+    needed = claim_treatments(tested) + [source for _, source, _, _ in jobs]
     treatments = list(dict.fromkeys(treatments or [t for t in needed if t in known]
                                     or default_treatments(protocol_path)))
     seeds = list(range(1, runs + 1))
@@ -255,9 +257,9 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
             if (source / "result.json").exists():
                 reanalysis_run(source, spec.folder, spec.protocol(), spec.seed, spec.overrides)
     # adaptation runs from each reading's perfect networks (after its runs: they are the sources)
-    adapt_plans = {v.label: adaptation_plan(protocol_path, adapt_claims, variant_dir(runs_root, experiment, v, sets),
-                                      seeds, adapt_replicates, list(sets) + list(v.overrides))
-                   for v in vs} if adapt_claims else {}
+    adapt_plans = {v.label: adaptation_plan(protocol_path, jobs, variant_dir(runs_root, experiment, v, sets),
+                                            seeds, adapt_replicates, list(sets) + list(v.overrides))
+                   for v in vs} if jobs else {}
     if adapt_plans and not evaluate_only:
         runner([spec for specs, _ in adapt_plans.values() for spec in specs])
 
@@ -314,30 +316,6 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     return rows
 
 
-def adaptation_goals(quantity: str) -> tuple[str, str]:
-    """The goals (from, to) of a claim quantity ``adapt_<from>_to_<to>``, as the protocol names them.
-
-    Examples
-    --------
-    >>> adaptation_goals("adapt_or_to_and")
-    ('OR', 'AND')
-    """
-    frm, to = quantity[len("adapt_"):].split("_to_")
-    return frm.upper(), to.upper()
-
-
-def adaptation_name(treatment: str, quantity: str) -> str:
-    """The adaptation runs' folder name of a claim quantity ``adapt_<from>_to_<to>``.
-
-    Examples
-    --------
-    >>> adaptation_name("pcc", "adapt_or_to_and")
-    'pcc-OR-to-AND'
-    """
-    frm, to = adaptation_goals(quantity)
-    return f"{treatment}-{frm}-to-{to}"
-
-
 def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
     """(treatment, source treatment, from goal, to goal) of every adaptation the claims read
     (quantities ``adapt_<from>_to_<to>``), each once.
@@ -349,15 +327,16 @@ def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
     >>> sorted(adaptation_jobs("original_protocol/clune2013_retina.toml", cs))
     [('pa', 'pa', 'AND', 'OR'), ('pa', 'pa-or', 'OR', 'AND'), ('pcc', 'pcc', 'AND', 'OR'), ('pcc', 'pcc-or', 'OR', 'AND')]
     """
-    from .adaptation import source_treatment_for
+    from .adaptation import adaptation_goals, source_treatment_for
     wanted = dict.fromkeys((t, *adaptation_goals(c.quantity)) for c in claims
                            for t in ([c.a, c.b] if c.kind == "contrast" else [c.treatment]))
     return [(t, source_treatment_for(protocol_path, t, frm), frm, to) for t, frm, to in wanted]
 
 
-def adaptation_plan(protocol_path, claims, folder: Path, seeds, replicates: int, overrides=()):
+def adaptation_plan(protocol_path, jobs, folder: Path, seeds, replicates: int, overrides=()):
     """One reading's adaptation runs: ``replicates`` runs from each of its runs (``seeds``)
-    whose network is perfect on the goal adapted from, for every adaptation the claims read.
+    whose network is perfect on the goal adapted from, for every adaptation of ``jobs``
+    (:func:`adaptation_jobs`).
 
     The paper ran additional trials until 50 networks per treatment were perfect; a reading
     uses the perfect ones among its own runs (no additional trials), so the runs of one
@@ -375,16 +354,17 @@ def adaptation_plan(protocol_path, claims, folder: Path, seeds, replicates: int,
     >>> for seed, acc in ((1, 1.0), (2, 0.95), (3, 1.0)):
     ...     write_json(run_dir(root, "clune2013_retina", "pa", seed) / "result.json",
     ...                {"seed": seed, "genome": [0] * 121, "best_accuracy": {"AND": acc}})
-    >>> cs = [c for c in load_claims() if c.id == "clune2013_retina/pa/adapt_and_to_or"]
-    >>> specs, sources = adaptation_plan("original_protocol/clune2013_retina.toml", cs,
-    ...                                  root / "clune2013_retina", [1, 2, 3], 2)
+    >>> path = "original_protocol/clune2013_retina.toml"
+    >>> jobs = adaptation_jobs(path, [c for c in load_claims() if c.id == "clune2013_retina/pa/adapt_and_to_or"])
+    >>> specs, sources = adaptation_plan(path, jobs, root / "clune2013_retina", [1, 2, 3], 2)
     >>> sources, [Path(s.folder).relative_to(root).as_posix() for s in specs][:2]
     ({'pa-AND-to-OR': [1, 3]}, ['clune2013_retina/adapt/pa-AND-to-OR/net-1/rep-1', 'clune2013_retina/adapt/pa-AND-to-OR/net-1/rep-2'])
     """
-    from .adaptation import MAX_GENERATIONS, adaptation_specs
+    from .adaptation import MAX_GENERATIONS, adaptation_specs, perfect_networks
     specs, chosen = [], {}
-    for t, source, frm, to in adaptation_jobs(protocol_path, claims):
-        nets = [r for r in results_of(folder, [source], seeds) if r.get("best_accuracy", {}).get(frm) == 1.0]
+    wanted = set(seeds)
+    for t, source, frm, to in jobs:
+        nets = [r for r in perfect_networks(folder, source, frm) if r["seed"] in wanted]
         chosen[f"{t}-{frm}-to-{to}"] = [r["seed"] for r in nets]     # as adaptation_name names it
         specs += adaptation_specs(protocol_path, folder, t, nets, frm, to, replicates, MAX_GENERATIONS, overrides)
     return specs, chosen

@@ -570,8 +570,8 @@ def values_of(quantity: str, rs: list[dict], adapt: dict, treatment: str):
 
 def _adapt_clusters(quantity: str, adapt: dict, treatment: str) -> list[list[int]]:
     """The adaptation times of ``quantity`` (adapt_<from>_to_<to>), one list per source network."""
-    frm, to = quantity[len("adapt_"):].split("_to_")
-    return [list(net) for net in adapt.get(f"{treatment}-{frm.upper()}-to-{to.upper()}", [])]
+    from .adaptation import adaptation_name
+    return [list(net) for net in adapt.get(adaptation_name(treatment, quantity), [])]
 
 
 def _contrast_values(quantity, rs, adapt, treatment):
