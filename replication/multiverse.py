@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .executor import RunSpec
 from .report import holds_table, multiverse_section  # noqa: F401  (re-exported)
-from .protocol import ProtocolError, alternatives_of, load_protocol
+from .protocol import ProtocolError, alternatives_of, load_protocol, treatment_keys
 from .store import reanalysis_run, write_atomic
 
 #: Claim quantities read from Qm (which needs a Qmax calibration); "modularity" is the 2005
@@ -125,8 +125,29 @@ def variant_dir(runs_root, experiment: str, variant: Variant, sets=()) -> Path:
     return base / "multiverse" / f"{variant.label}@{Variant(tuple(sets)).label}"
 
 
+def reading_overrides(protocol_path, treatment: str, variant: Variant, sets=()) -> list[tuple]:
+    """The overrides of a treatment's runs under a reading: ``sets``, then the variant's, less
+    the keys the treatment's own table sets (see :func:`plan`).
+
+    Examples
+    --------
+    >>> v = Variant((("run.stop", "sustained"),))
+    >>> reading_overrides("original_protocol/ka2005_logic.toml", "mvg", v, [("run.max_generations", 9)])
+    [('run.max_generations', 9), ('run.stop', 'sustained')]
+    >>> reading_overrides("original_protocol/ka2005_logic.toml", "q-only", v)
+    []
+    """
+    own = treatment_keys(protocol_path, treatment)
+    return list(sets) + [(k, value) for k, value in variant.overrides if k not in own]
+
+
 def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> list[RunSpec]:
     """The runs of every variant x treatment x seed (``sets`` apply to all of them).
+
+    A reading does not change a key the treatment's own table sets: that value is the
+    treatment's design, not an open choice (e.g. the controls of ka2005_logic stop by their own
+    rule under ``run.stop=sustained``); such a run is the default reading's run, read again
+    (:func:`split_reanalysis`).
 
     Examples
     --------
@@ -137,11 +158,13 @@ def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> 
     ['runs/ka2005_logic/mvg/seed-1', 'runs/ka2005_logic/mvg/seed-2', 'runs/ka2005_logic/multiverse/selection.tie_break=random/mvg/seed-1', 'runs/ka2005_logic/multiverse/selection.tie_break=random/mvg/seed-2']
     >>> specs[2].protocol().selection.tie_break
     'random'
+    >>> [s.protocol().run.stop for s in plan(path, variants(path, keys=["run.stop"]), ["mvg", "q-only"], [1], "runs")]
+    ['all-goals-solved', 'first-solution', 'sustained', 'first-solution']
     """
     specs = []
     for v in variant_list:
         for t in treatments:
-            overrides = list(sets) + list(v.overrides)
+            overrides = reading_overrides(protocol_path, t, v, sets)
             protocol = load_protocol(protocol_path, t, overrides)
             folder = variant_dir(runs_root, protocol.name, v, sets)
             specs += [RunSpec.of(protocol, s, folder / t / f"seed-{s}", overrides)
@@ -234,15 +257,17 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     from .analysis import analyse_experiment, format_published, load_results
     from .calibration import calibrate, calibration_key
     from .protocol import default_treatments, treatments_of
-    from .report import apply_qualitative_rules, claim_treatments, evaluate_results, load_claims
+    from .report import (apply_qualitative_rules, claim_treatments, evaluate_results, load_claims,
+                         rule_treatments)
     experiment = load_protocol(protocol_path, None).name
     claims = [c for c in load_claims() if c.experiment == experiment]
     known = treatments_of(protocol_path)
     tested = [c for c in claims if c.kind != "qualitative"]      # claims in words have no rule to test
     adapt_claims = [c for c in tested if c.quantity.startswith("adapt_")] if adapt_replicates else []
     jobs = adaptation_jobs(protocol_path, adapt_claims)
-    # by default the treatments the claims need, and the adaptations' sources (e.g. pa-or)
-    needed = claim_treatments(tested) + [source for _, source, _, _ in jobs]
+    # by default the treatments the claims need (those in words with a rule too: e.g. the controls
+    # and their reference), and the adaptations' sources (e.g. pa-or)
+    needed = claim_treatments(tested) + rule_treatments(claims) + [source for _, source, _, _ in jobs]
     treatments = list(dict.fromkeys(treatments or [t for t in needed if t in known]
                                     or default_treatments(protocol_path)))
     seeds = list(range(1, runs + 1))
@@ -274,7 +299,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
         folder = variant_dir(runs_root, experiment, v, sets)
         done = set()
         for t in treatments if not evaluate_only else ():
-            p = load_protocol(protocol_path, t, list(sets) + list(v.overrides))
+            p = load_protocol(protocol_path, t, reading_overrides(protocol_path, t, v, sets))
             mod = p.sections.get("modularity")
             if needs_qm and mod is not None and mod.qmax_method == "evolve" and calibration_key(p) not in done:
                 done.add(calibration_key(p))

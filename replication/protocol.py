@@ -915,6 +915,29 @@ def treatments_of(path: str | Path) -> list[str]:
     return list(_treatment_tables(str(path), read_toml(path)))
 
 
+def treatment_keys(path: str | Path, treatment: str) -> set[str]:
+    """The dotted keys a treatment's own table sets (over the file's tables).
+
+    Examples
+    --------
+    >>> sorted(treatment_keys("original_protocol/ka2005_logic.toml", "q-only"))[:3]
+    ['fitness.objective', 'run.max_generations', 'run.solved_threshold']
+    >>> "run.stop" in treatment_keys("original_protocol/ka2005_logic.toml", "mvg")
+    False
+    """
+    table = _treatment_tables(str(path), read_toml(path)).get(treatment)
+    if table is None:
+        raise ProtocolError(f"{path}: no treatment {treatment!r}")
+
+    def dotted(node, prefix):
+        for k, v in node.items():
+            if isinstance(v, dict):
+                yield from dotted(v, f"{prefix}{k}.")
+            else:
+                yield f"{prefix}{k}"
+    return set(dotted({k: v for k, v in table.items() if k != "description"}, ""))
+
+
 def default_treatments(path: str | Path) -> list[str]:
     """The treatments run when none is named: ``experiment.default_treatments``, else all.
 

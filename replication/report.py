@@ -1111,6 +1111,40 @@ def claim_treatments(claims: list[Claim]) -> list[str]:
     return out
 
 
+def rule_treatments(claims: list[Claim], motifs: bool = False) -> list[str]:
+    """The treatments whose runs the qualitative claims with a rule (:data:`QUALITATIVE_RULES`)
+    need: the claim's own and the references of this experiment it is tested against (a
+    ``reference_experiment`` is read from that experiment's main runs). Rules that read a motif
+    analysis count only with ``motifs``.
+
+    Examples
+    --------
+    The logic controls are tested against MVG; their motif statements need a motif analysis:
+
+    >>> logic = [c for c in load_claims() if c.experiment == "ka2005_logic"]
+    >>> rule_treatments(logic)
+    ['rvg-g1-random', 'mvg', 'rvg-random', 'rvg-random-redraw', 'q-only']
+    >>> rule_treatments([c for c in logic if c.quantity == "motifs"])
+    []
+    """
+    out = []
+    for c in claims:
+        key = c.published.get("test", c.published.get("value"))
+        rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
+        if rule is None or (rule is _rule_no_motifs and not motifs):
+            continue
+        if not ({"reference", "higher"} & set(c.published) or key in SELF_CONTAINED):
+            continue
+        names = [c.published.get("runs_of", c.treatment)]
+        if not c.published.get("reference_experiment"):
+            names += [c.published.get("reference")] + list(c.published.get("higher", []))
+            names += list(c.published.get("lower", []))
+        for t in names:
+            if t and t not in out:
+                out.append(t)
+    return out
+
+
 def _evaluate(c: Claim, groups, adapt, table, protocols) -> Row:
     pub_all = published(c.experiment)
     if c.kind == "contrast":

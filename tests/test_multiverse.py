@@ -172,6 +172,34 @@ def test_statements_with_a_rule_are_tested_in_every_reading(tmp_path):
     assert by[("selection.tie_break=random", "ka2005_logic6/mvg/modules")]["verdict"] == "no data"
 
 
+def test_the_controls_run_in_every_reading_but_keep_their_own_stop_rule(tmp_path):
+    """The logic controls' statements ("nonmodular" vs MVG, "many feedback loops") have rules, so
+    a multiverse with no treatments named runs the controls and their reference under each
+    reading; a reading of a key a control sets itself (``run.stop``) leaves that control as in
+    the default reading: its runs are the default's, not evolved again."""
+    from replication.multiverse import run_multiverse, split_reanalysis, plan, variants
+    planned = []
+
+    def runner(specs):      # collects the runs; a calibration run "finishes" with a made-up Q
+        from replication.store import write_json
+        planned.extend(specs)
+        for s in specs:
+            if "/calibration/" in s.folder:
+                write_json(Path(s.folder) / "result.json", {"q": 0.6})
+    run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
+                   calibration_runs=1)
+    runs = {s.treatment for s in planned if "/calibration/" not in s.folder}
+    assert {"rvg-g1-random", "rvg-random", "rvg-random-redraw", "q-only", "mvg", "fixed-g1"} <= runs
+    specs = plan(LOGIC, variants(LOGIC, keys=["run.stop"]), ["mvg", "q-only", "rvg-random"], [1], tmp_path)
+    evolve, reread = split_reanalysis(specs, tmp_path, "ka2005_logic")
+    stops = {(Path(s.folder).parent.parent.name, s.treatment): s.protocol().run.stop for s in specs}
+    assert stops[("run.stop=sustained", "mvg")] == "sustained"
+    assert stops[("run.stop=sustained", "q-only")] == stops[("ka2005_logic", "q-only")] == "first-solution"
+    assert stops[("run.stop=sustained", "rvg-random")] == "never"
+    assert sorted(s.treatment for s, _ in reread) == ["q-only", "rvg-random"]
+    assert all("run.stop=sustained" not in s.folder or s.treatment == "mvg" for s in evolve)
+
+
 def _perfect_runs(root, experiment_dir_parts, treatment, seeds, goal="AND", imperfect=()):
     """Finished runs whose network is perfect on ``goal`` (except seeds in ``imperfect``)."""
     from replication.store import write_json
