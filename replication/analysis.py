@@ -733,11 +733,13 @@ def _layers(result: dict, g) -> dict | None:
 
 
 def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100,
-                   solved_only: bool = True) -> dict:
+                   solved_only: bool = True, results: list[dict] | None = None,
+                   path: str | Path | None = None) -> dict:
     """Z-score profiles (mean +- SE per motif ID) of each treatment's best networks.
 
     Written to ``<experiment_dir>/motifs.json`` (where the figures read it; beside the runs, not
-    in one) together with the run folders used.
+    in one), or to ``path``, together with the run folders used. ``results``: these runs
+    (e.g. some seeds only) instead of every run of ``experiment_dir``.
 
     Z-scores against mfinder-style random networks (Milo et al. 2002), averaged as in
     Kashtan & Alon (2005), Figs. 1c, 1d and 5d.
@@ -760,7 +762,7 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
     import networkx as nx
     from .motifs import aggregate_z, analyse
     from .store import write_json
-    results = load_results(experiment_dir)
+    results = load_results(experiment_dir) if results is None else results
     out = {"n_random": n_random, "sizes": list(sizes), "treatments": {}, "n_networks": {}, "runs": {}}
     for treatment in sorted({r["treatment"] for r in results}):
         rs = [r for r in results if r["treatment"] == treatment
@@ -780,7 +782,7 @@ def motif_profiles(experiment_dir: str | Path, sizes=(3, 4), n_random: int = 100
             agg = aggregate_z(profiles)
             out["treatments"][treatment][str(size)] = [
                 {"id": i, "z_mean": m, "z_se": se, "n": n} for i, (m, se, n) in agg.items()]
-    write_json(Path(experiment_dir) / "motifs.json", out)
+    write_json(Path(path) if path is not None else Path(experiment_dir) / "motifs.json", out)
     return out
 
 

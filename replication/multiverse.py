@@ -258,7 +258,7 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     from .calibration import calibrate, calibration_key
     from .protocol import default_treatments, treatments_of
     from .report import (apply_qualitative_rules, claim_treatments, evaluate_results, load_claims,
-                         rule_treatments)
+                         reads_motifs, rule_treatments)
     experiment = load_protocol(protocol_path, None).name
     claims = [c for c in load_claims() if c.experiment == experiment]
     known = treatments_of(protocol_path)
@@ -267,12 +267,14 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     jobs = adaptation_jobs(protocol_path, adapt_claims)
     # by default the treatments the claims need (those in words with a rule too: e.g. the controls
     # and their reference), and the adaptations' sources (e.g. pa-or)
-    needed = claim_treatments(tested) + rule_treatments(claims) + [source for _, source, _, _ in jobs]
+    needed = claim_treatments(tested) + rule_treatments(claims, motifs=True) + [source for _, source, _, _ in jobs]
     treatments = list(dict.fromkeys(treatments or [t for t in needed if t in known]
                                     or default_treatments(protocol_path)))
     seeds = list(range(1, runs + 1))
     # a Qmax calibration only where a claim reads Qm (the Fig. 4 circuits' claims do not)
     needs_qm = any(c.quantity in QM_QUANTITIES for c in claims)
+    # a motif analysis of each reading's networks where a claim reads one ("no significant motifs")
+    motif_settings = _motif_settings(Path(runs_root) / experiment) if any(map(reads_motifs, claims)) else None
     vs = variants(protocol_path, keys, pairs)
     specs = plan(protocol_path, vs, treatments, seeds, runs_root, sets)
     evolve, reread = split_reanalysis(specs, runs_root, experiment, sets)
@@ -310,9 +312,10 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
         adapt = (adaptation_times(folder, adapt_plans[v.label][1], adapt_replicates)
                  if v.label in adapt_plans else {})
         verdicts = evaluate_results(claims, results, adapt)
-        # statements in words with a rule (e.g. "separates inputs"), as the report tests them;
-        # motif rules need a motif analysis, which the multiverse does not make: they stay untested
-        apply_qualitative_rules(verdicts, results, None, other_experiment)
+        # statements in words with a rule (e.g. "separates inputs"), as the report tests them
+        motifs = (reading_motifs(folder, results, *motif_settings, compute=not evaluate_only)
+                  if motif_settings else None)
+        apply_qualitative_rules(verdicts, results, motifs, other_experiment)
         evaluated = []
         for c, row in zip(claims, verdicts):
             involved = [c.a, c.b] if c.kind == "contrast" else [c.published.get("runs_of", c.treatment)]
@@ -339,6 +342,55 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     kept = [r for r in read_csv(path) if r["key"] not in mine] if path.exists() else []
     write_csv(path, kept + rows)        # other keys' rows, from earlier calls, are kept
     return rows
+
+
+#: a reading's motif analysis, in its folder (the experiment's own motifs.json covers all its runs)
+MOTIFS_FILE = "multiverse-motifs.json"
+
+
+def _motif_settings(experiment_dir: Path) -> tuple[list[int], int]:
+    """(sizes, random networks per network) of the experiment's own motif analysis
+    (``motifs.json``, :func:`replication.analysis.motif_profiles`), so that every reading is
+    analysed as the default is; without one, sizes 3 and 4 and 100 random networks."""
+    path = experiment_dir / "motifs.json"
+    if path.exists():
+        done = json.loads(path.read_text())
+        return list(done["sizes"]), int(done["n_random"])
+    return [3, 4], 100
+
+
+def reading_motifs(folder: Path, results: list[dict], sizes, n_random: int, compute: bool = True) -> dict | None:
+    """The motif profiles of one reading's solved runs among ``results``, in ``folder /``
+    :data:`MOTIFS_FILE`: made once, made again only when the runs changed; with ``compute``
+    false, only read (None when not made).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from replication.api import run_evolution
+    >>> from replication.analysis import load_results
+    >>> root = Path(tempfile.mkdtemp())
+    >>> small = {"selection.population": 20, "selection.elite": 6, "run.max_generations": 5}
+    >>> _ = run_evolution("ka2005_logic", "mvg", 1, root / "mvg" / "seed-1", small)
+    >>> reading_motifs(root, load_results(root), [3], 5, compute=False) is None
+    True
+    >>> reading_motifs(root, load_results(root), [3], 5)["n_networks"]      # the run did not solve
+    {'mvg': 0}
+    >>> (root / MOTIFS_FILE).is_file()
+    True
+    """
+    from .analysis import motif_profiles
+    path = Path(folder) / MOTIFS_FILE
+    solved = [r for r in results if r.get("solved_generation") is not None]
+    runs = {t: [r["_folder"] for r in solved if r["treatment"] == t] for t in sorted({r["treatment"] for r in results})}
+    if path.exists():
+        done = json.loads(path.read_text())
+        if (done.get("runs") == runs and done.get("sizes") == list(sizes)
+                and done.get("n_random") == n_random) or not compute:
+            return done
+    if not compute:
+        return None
+    return motif_profiles(folder, sizes, n_random, True, results=results, path=path)
 
 
 def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:

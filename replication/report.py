@@ -1111,6 +1111,16 @@ def claim_treatments(claims: list[Claim]) -> list[str]:
     return out
 
 
+def reads_motifs(c: Claim) -> bool:
+    """Whether a claim's rule reads a motif analysis ("no significant motifs").
+
+    >>> [c.id for c in load_claims() if reads_motifs(c)][:2]
+    ['ka2005_logic/rvg-g1-random/motifs', 'ka2005_logic/rvg-random/motifs']
+    """
+    key = c.published.get("test", c.published.get("value"))
+    return c.kind == "qualitative" and QUALITATIVE_RULES.get(key) is _rule_no_motifs
+
+
 def rule_treatments(claims: list[Claim], motifs: bool = False) -> list[str]:
     """The treatments whose runs the qualitative claims with a rule (:data:`QUALITATIVE_RULES`)
     need: the claim's own and the references of this experiment it is tested against (a

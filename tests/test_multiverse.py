@@ -200,6 +200,36 @@ def test_the_controls_run_in_every_reading_but_keep_their_own_stop_rule(tmp_path
     assert all("run.stop=sustained" not in s.folder or s.treatment == "mvg" for s in evolve)
 
 
+def test_motif_statements_are_tested_on_each_readings_own_networks(tmp_path):
+    """"No significant motifs" (the logic controls) needs a motif analysis: each reading gets its
+    own, of its runs (the seeds asked for), written once and read again by a later call."""
+    from replication.executor import run_job
+    from replication.multiverse import MOTIFS_FILE, run_multiverse, variant_dir
+    from replication.store import read_json
+    tiny_qmax = [("modularity.qmax_generations", 5), ("modularity.qmax_population", 20),
+                 ("modularity.qmax_elite", 6), ("modularity.qrand_samples", 10)]
+    sets = SMALL + tiny_qmax
+
+    def runner(specs):
+        for s in specs:
+            run_job(s)
+    rows = run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=2, runs_root=tmp_path, sets=sets,
+                          treatments=["mvg", "q-only"], calibration_runs=1)
+    by = {(r["reading"], r["claim"]): r for r in rows}
+    for v in (Variant(), Variant((("selection.tie_break", "random"),))):
+        folder = variant_dir(tmp_path, "ka2005_logic", v, sets)
+        done = read_json(folder / MOTIFS_FILE)
+        solved = [f"{folder}/q-only/seed-{k}" for k in (1, 2)
+                  if read_json(folder / "q-only" / f"seed-{k}" / "result.json").get("solved_generation") is not None]
+        assert solved and done["runs"]["q-only"] == solved and set(done["runs"]) == {"mvg", "q-only"}
+        row = by[(folder.name, "ka2005_logic/q-only/motifs")]
+        assert not row["verdict"].startswith("not tested") and "significant (n = " in row["ours"]
+    stamp = (folder / MOTIFS_FILE).stat().st_mtime_ns
+    run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=2, runs_root=tmp_path, sets=sets,
+                   treatments=["mvg", "q-only"], calibration_runs=1)
+    assert (folder / MOTIFS_FILE).stat().st_mtime_ns == stamp      # the same runs: not made again
+
+
 def _perfect_runs(root, experiment_dir_parts, treatment, seeds, goal="AND", imperfect=()):
     """Finished runs whose network is perfect on ``goal`` (except seeds in ``imperfect``)."""
     from replication.store import write_json
