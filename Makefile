@@ -22,7 +22,7 @@ QMAX_SET  := $(if $(QMAX_RUNS),--runs $(QMAX_RUNS),)
 # Numba's on-disk cache lives next to the sources (replication/__pycache__), so a
 # command pays the compile time once, not on every start.
 
-.PHONY: install test replicate-2005 replicate-2005-logic replicate-2005-logic6 replicate-2005-retina replicate-2013 bench figures
+.PHONY: install test multiverse replicate-2005 replicate-2005-logic replicate-2005-logic6 replicate-2005-retina replicate-2013 bench figures
 
 install: $(STAMP)
 
@@ -155,6 +155,38 @@ figures/REPORT.md: $(foreach e,$(EXPERIMENTS),figures/.$(e).stamp)
 	$(PY) -m replication report --runs $(RUNS_DIR) --out figures
 
 figures: figures/REPORT.md
+
+# ---- the multiverse: every published claim under every reading (`[alternatives]`) ---------
+# What the committed report's "Does the conclusion depend on our choices?" sections ran (the 2013
+# retina's is part of replicate-2013); run after the replicate targets, whose runs are each
+# experiment's default reading.  MULTIVERSE_RUNS runs per reading and treatment.
+MULTIVERSE_RUNS ?= 20
+MULTIVERSE_FEW  ?= 10
+L05 := original_protocol/ka2005_logic.toml
+R05 := original_protocol/ka2005_retina.toml
+MV  = $(PY) -m replication multiverse
+MV_OPTS = --jobs $(JOBS) --out $(RUNS_DIR) $(EXECUTOR)
+L05_TREATMENTS := fixed-g1 mvg mvg-sustained $(LOGIC_CONTROLS)
+C13_OTHER_KEYS := mutation.bias_mutation selection.crowding_ties network.output_rule
+
+multiverse: $(STAMP)
+	$(MV) $(L05) --key selection.tie_break --key variation.mutation_operator --key circuit.initial_state \
+	    --key circuit.output_source --key run.stop $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	$(MV) $(L05) --key modularity.include_inputs --key modularity.qrand_method --key modularity.method \
+	    $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	$(MV) original_protocol/ka2005_logic6.toml --key selection.tie_break --key circuit.initial_state \
+	    --key circuit.output_source --key run.stop -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	$(MV) $(R05) --key retina.patterns --key retina.solved_on --key variation.crossover_mode \
+	    --key network.activation --key network.threshold_min --key network.threshold_max \
+	    --key variation.crossover_operator --key selection.tie_break --key run.stop -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	$(MV) $(R05) --key retina.solved_on --key retina.patterns --pairs retina.solved_on --pairs retina.patterns \
+	    -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	$(MV) $(R05) --key selection.scheme --key network.encoding -n 6 --set run.max_generations=20000 $(MV_OPTS)
+	$(MV) original_protocol/clune2013_nonmodular.toml --key network.weights $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
+	    -t pa -t pcc -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	$(foreach e,clune2013_xor5 clune2013_hxor,$(MV) original_protocol/$(e).toml $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
+	    -t pa -t pcc -n $(MULTIVERSE_FEW) $(MV_OPTS) &&) true
+	$(PY) -m replication report --runs $(RUNS_DIR) --out figures
 
 bench: $(STAMP)
 	$(PY) -m replication bench all
