@@ -479,31 +479,6 @@ def _effect(ours: str) -> str:
     return " ".join(str(ours).split())[:60]
 
 
-def results_of(folder: Path, treatments, seeds) -> list[dict]:
-    """Finished results of these treatments and seeds under a variant folder.
-
-    Each is the run's ``result.json`` with its folder added as ``_folder``; missing runs are
-    left out.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from replication.store import write_json
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> write_json(folder / "mvg" / "seed-2" / "result.json", {"seed": 2})
-    >>> [r["seed"] for r in results_of(folder, ["mvg", "fixed-g1"], [1, 2, 3])]
-    [2]
-    """
-    from .store import read_json
-    out = []
-    for t in treatments:
-        for s in seeds:
-            path = Path(folder) / t / f"seed-{s}" / "result.json"
-            if path.exists():
-                out.append({**read_json(path), "_folder": str(path.parent)})
-    return out
-
-
 def rows_for(variant: Variant, evaluated: list[dict], reading: str | None = None) -> list[dict]:
     """multiverse.csv rows of one variant from evaluated claims (dicts with claim, treatment,
     published, ours, n, verdict, effect); ``reading`` names the reading (default: the variant's
