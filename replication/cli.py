@@ -598,7 +598,8 @@ def adapt(protocol, treatment, source_treatment, from_goal, to_goal, replicates,
 # --------------------------------------------------------------------------- multiverse
 @main.command()
 @click.argument("protocol", type=ProtocolParam())
-@click.option("--key", "keys", multiple=True, help="an [alternatives] key to vary (default: all of them)")
+@click.option("--key", "keys", multiple=True, metavar="KEY[=VALUE]",
+              help="an [alternatives] key to vary, or one of its values (default: every key, every value)")
 @click.option("--pairs", multiple=True, metavar="KEY",
               help="also run every pair of non-default values of these keys (two-key interactions)")
 @click.option("--treatment", "-t", "treatments", multiple=True,

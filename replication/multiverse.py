@@ -79,7 +79,8 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     (for the keys named in ``pairs``) every pair of non-default values of two of them.
 
     The values come from the protocol's ``[alternatives]`` table (default first); ``keys``
-    defaults to all of its keys.  An unknown key raises ``ProtocolError`` listing the known ones.
+    defaults to all of its keys; ``KEY=VALUE`` selects one alternative of a key (as its reading
+    is labelled).  An unknown key or value raises ``ProtocolError`` listing the known ones.
 
     Examples
     --------
@@ -88,17 +89,50 @@ def variants(protocol_path, keys=None, pairs=()) -> list[Variant]:
     ['default', 'network.weights=[-2,-1,1,2]']
     >>> len(variants(path)) == 1 + sum(len(v) - 1 for v in alternatives_of(path).values())
     True
+    >>> [v.label for v in variants("original_protocol/ka2005_logic.toml", keys=["variation.mutation_operator=bitflip"])]
+    ['default', 'variation.mutation_operator=bitflip']
     """
     alts = alternatives_of(protocol_path)
-    keys = list(alts) if not keys else list(keys)
-    unknown = [k for k in list(keys) + list(pairs) if k not in alts]
+    chosen = selected_values(protocol_path, keys)
+    unknown = [k for k in pairs if k not in alts]
     if unknown:
         raise ProtocolError(f"{protocol_path}: no [alternatives] for {unknown}; known: {sorted(alts)}")
     out = [Variant()]
-    for k in keys:
-        out += [Variant(((k, v),)) for v in alts[k][1:]]
+    for k, values in chosen.items():
+        out += [Variant(((k, v),)) for v in values]
     for a, b in itertools.combinations(list(dict.fromkeys(pairs)), 2):
         out += [Variant(((a, va), (b, vb))) for va in alts[a][1:] for vb in alts[b][1:]]
+    return out
+
+
+def selected_values(protocol_path, keys=None) -> dict[str, list]:
+    """Key -> the non-default values to run: every alternative of a ``KEY``, one of a
+    ``KEY=VALUE`` (several may be named); no ``keys``: every key of ``[alternatives]``.
+
+    Examples
+    --------
+    >>> selected_values("original_protocol/ka2005_logic.toml", ["run.stop", "variation.mutation_operator=bitflip"])
+    {'run.stop': ['sustained'], 'variation.mutation_operator': ['bitflip']}
+    >>> selected_values("original_protocol/ka2005_logic.toml", ["run.stop=never"])   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    replication.protocol.ProtocolError: ...: 'never' is not an alternative of run.stop; known: ['sustained']
+    """
+    alts = alternatives_of(protocol_path)
+    out: dict[str, list] = {}
+    for entry in (keys or list(alts)):
+        k, _, label = entry.partition("=")
+        if k not in alts:
+            raise ProtocolError(f"{protocol_path}: no [alternatives] for {[k]}; known: {sorted(alts)}")
+        others = alts[k][1:]
+        if not label:
+            out[k] = list(others)
+            continue
+        match = [v for v in others if _fmt(v) == label]
+        if not match:
+            raise ProtocolError(f"{protocol_path}: {label!r} is not an alternative of {k}; "
+                                f"known: {[_fmt(v) for v in others]}")
+        out[k] = [v for v in others if v in out.get(k, []) + match]
     return out
 
 
@@ -243,10 +277,13 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
     ...                       keys=["network.weights"], runs=1, runs_root=root, sets=[("run.max_generations", 9)])
     >>> sorted({r["reading"] for r in rows})
     ['default@run.max_generations=9', 'network.weights=[-2,-1,1,2]@run.max_generations=9']
-    >>> read_csv(root / "clune2013_retina" / "multiverse.csv") == [{k: str(v) for k, v in r.items()} for r in rows]
+    >>> stored = read_csv(root / "clune2013_retina" / "multiverse.csv")
+    >>> stored[-len(rows):] == [{k: str(v) for k, v in r.items()} for r in rows]   # after the first call's
     True
+    >>> sorted({r["reading"] for r in stored})[:2]
+    ['default', 'default@run.max_generations=9']
 
-    A later call for another key keeps the rows of the first:
+    A later call for another key (or reading) keeps the rows of the first:
 
     >>> more = run_multiverse("original_protocol/clune2013_retina.toml", planned.extend,
     ...                       keys=["selection.crowding_ties"], runs=2, runs_root=root)
@@ -332,15 +369,15 @@ def run_multiverse(protocol_path, runner, keys=None, pairs=(), runs: int = 20, r
             rows += rows_for(v, evaluated, reading=folder.name if sets else None)
         else:           # the default reading: one row set per key, under the key's default value
             alts = alternatives_of(protocol_path)
-            for k in dict.fromkeys(list(keys or alts) + list(pairs)):
+            for k in dict.fromkeys(list(selected_values(protocol_path, keys)) + list(pairs)):
                 rows += rows_for(Variant(((k, alts[k][0]),)), evaluated,
                                  reading=folder.name if sets else "default")
         if progress:
             progress(v)
     path = Path(runs_root) / experiment / "multiverse.csv"
-    mine = {r["key"] for r in rows}
-    kept = [r for r in read_csv(path) if r["key"] not in mine] if path.exists() else []
-    write_csv(path, kept + rows)        # other keys' rows, from earlier calls, are kept
+    mine = {(r["key"], r["reading"]) for r in rows}
+    kept = [r for r in read_csv(path) if (r["key"], r["reading"]) not in mine] if path.exists() else []
+    write_csv(path, kept + rows)        # other readings' rows, from earlier calls, are kept
     return rows
 
 
