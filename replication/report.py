@@ -1814,21 +1814,23 @@ def holds_table(rows: list[dict]) -> dict[str, tuple[int, int]]:
     """claim -> (readings under which it is reproduced, distinct readings tested).
 
     Each reading counts once, however many rows list it (the default reading appears under
-    every key); a reading without data for the claim was not tested and does not count.
+    every key); a reading without data for the claim, or where it stayed untested (a statement
+    in words the reading has no analysis for), does not count.
 
     Examples
     --------
     >>> rows = [{"claim": "c", "reading": "default", "verdict": "reproduced"},
     ...         {"claim": "c", "reading": "default", "verdict": "reproduced"},
     ...         {"claim": "c", "reading": "k=v", "verdict": "not reproduced"},
-    ...         {"claim": "c", "reading": "k=w", "verdict": "no data"}]
+    ...         {"claim": "c", "reading": "k=w", "verdict": "no data"},
+    ...         {"claim": "c", "reading": "k=x", "verdict": QUALITATIVE}]
     >>> holds_table(rows)
     {'c': (1, 2)}
     """
     verdicts: dict[str, dict[str, str]] = {}
     for r in one_row_per_reading(rows):
         by = verdicts.setdefault(r["claim"], {})
-        if r["verdict"] != NO_DATA:
+        if r["verdict"] not in (NO_DATA, QUALITATIVE):
             by[r["reading"]] = r["verdict"]
     return {c: (sum(v == "reproduced" for v in by.values()), len(by)) for c, by in verdicts.items()}
 
