@@ -176,7 +176,7 @@ multiverse: $(STAMP)
 	    $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) original_protocol/ka2005_logic6.toml --key selection.tie_break --key circuit.initial_state \
 	    --key circuit.output_source --key run.stop -n $(MULTIVERSE_FEW) $(MV_OPTS)
-	$(MV) original_protocol/ka2005_logic6.toml --key variation.mutation_operator=bitflip -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	$(MV) original_protocol/ka2005_logic6.toml --key variation.mutation_operator -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(MV) $(R05) --key retina.patterns --key retina.solved_on --key variation.crossover_mode \
 	    --key network.activation --key network.threshold_min --key network.threshold_max \
 	    --key variation.crossover_operator --key selection.tie_break --key run.stop -n $(MULTIVERSE_RUNS) $(MV_OPTS)
