@@ -1114,6 +1114,8 @@ def claim_treatments(claims: list[Claim]) -> list[str]:
 def reads_motifs(c: Claim) -> bool:
     """Whether a claim's rule reads a motif analysis ("no significant motifs").
 
+    Examples
+    --------
     >>> [c.id for c in load_claims() if reads_motifs(c)][:2]
     ['ka2005_logic/rvg-g1-random/motifs', 'ka2005_logic/rvg-random/motifs']
     """
