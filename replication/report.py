@@ -993,10 +993,8 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
     groups = _groups(results)
     for k, row in enumerate(rows):
         c = row.claim
-        key = c.published.get("test", c.published.get("value"))
-        rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
-        if (rule is None or row.verdict.label != QUALITATIVE
-                or not ({"reference", "higher"} & set(c.published) or key in SELF_CONTAINED)):
+        rule = rule_of(c)
+        if rule is None or row.verdict.label != QUALITATIVE:
             continue
         other = c.published.get("reference_experiment")
         tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)
@@ -1119,8 +1117,24 @@ def reads_motifs(c: Claim) -> bool:
     >>> [c.id for c in load_claims() if reads_motifs(c)][:2]
     ['ka2005_logic/rvg-g1-random/motifs', 'ka2005_logic/rvg-random/motifs']
     """
+    return rule_of(c) is _rule_no_motifs
+
+
+def rule_of(c: Claim):
+    """The rule (:data:`QUALITATIVE_RULES`, by the published ``test``, else the value) that tests a
+    statement in words, if it has one and what it needs to be tested against (a ``reference`` or
+    ``higher`` treatment, or a rule in :data:`SELF_CONTAINED`); else None.
+
+    Examples
+    --------
+    >>> [rule_of(c).__name__ for c in load_claims() if c.id == "ka2005_logic/q-only/feedback"]
+    ['_rule_more_feedback']
+    """
     key = c.published.get("test", c.published.get("value"))
-    return c.kind == "qualitative" and QUALITATIVE_RULES.get(key) is _rule_no_motifs
+    rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
+    if rule is None or not ({"reference", "higher"} & set(c.published) or key in SELF_CONTAINED):
+        return None
+    return rule
 
 
 def rule_treatments(claims: list[Claim], motifs: bool = False) -> list[str]:
@@ -1141,11 +1155,8 @@ def rule_treatments(claims: list[Claim], motifs: bool = False) -> list[str]:
     """
     out = []
     for c in claims:
-        key = c.published.get("test", c.published.get("value"))
-        rule = QUALITATIVE_RULES.get(key) if c.kind == "qualitative" else None
+        rule = rule_of(c)
         if rule is None or (rule is _rule_no_motifs and not motifs):
-            continue
-        if not ({"reference", "higher"} & set(c.published) or key in SELF_CONTAINED):
             continue
         names = [c.published.get("runs_of", c.treatment)]
         if not c.published.get("reference_experiment"):

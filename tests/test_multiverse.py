@@ -12,6 +12,17 @@ from replication.multiverse import COLUMNS, Variant, holds_table, multiverse_sec
 from replication.protocol import ProtocolError, alternatives_of, load_protocol
 
 
+def _collecting_runner(planned: list):
+    """A runner that collects the runs it is given; a calibration run "finishes" with a made-up Q."""
+    def runner(specs):
+        from replication.store import write_json
+        planned.extend(specs)
+        for s in specs:
+            if "/calibration/" in s.folder:
+                write_json(Path(s.folder) / "result.json", {"q": 0.6})
+    return runner
+
+
 def test_every_alternative_is_a_valid_value_with_the_default_first():
     for name in ("ka2005_logic", "ka2005_retina", "clune2013_retina"):
         path = f"original_protocol/{name}.toml"
@@ -137,14 +148,7 @@ def test_a_variant_is_calibrated_only_where_a_claim_reads_qm(tmp_path):
                    runs=1, runs_root=tmp_path)
     assert planned and not [s for s in planned if "/calibration/" in s.folder]
     planned.clear()
-
-    def runner(specs):      # collects the runs; a calibration run "finishes" with a made-up Q
-        from replication.store import write_json
-        planned.extend(specs)
-        for s in specs:
-            if "/calibration/" in s.folder:
-                write_json(Path(s.folder) / "result.json", {"q": 0.6})
-    run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
+    run_multiverse(LOGIC, _collecting_runner(planned), keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
                    treatments=["mvg"], calibration_runs=1)
     calibrations = {s.folder.split("/calibration/")[1].split("/")[0] for s in planned if "/calibration/" in s.folder}
     assert len(calibrations) == 2          # one per reading: the tie-break changes the calibration's runs
@@ -179,14 +183,7 @@ def test_the_controls_run_in_every_reading_but_keep_their_own_stop_rule(tmp_path
     the default reading: its runs are the default's, not evolved again."""
     from replication.multiverse import run_multiverse, split_reanalysis, plan, variants
     planned = []
-
-    def runner(specs):      # collects the runs; a calibration run "finishes" with a made-up Q
-        from replication.store import write_json
-        planned.extend(specs)
-        for s in specs:
-            if "/calibration/" in s.folder:
-                write_json(Path(s.folder) / "result.json", {"q": 0.6})
-    run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
+    run_multiverse(LOGIC, _collecting_runner(planned), keys=["selection.tie_break"], runs=1, runs_root=tmp_path,
                    calibration_runs=1)
     runs = {s.treatment for s in planned if "/calibration/" not in s.folder}
     assert {"rvg-g1-random", "rvg-random", "rvg-random-redraw", "q-only", "mvg", "fixed-g1"} <= runs
