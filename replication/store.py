@@ -990,8 +990,18 @@ def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     ['modularity.method']
     >>> evolves_identically(a, {**a, "selection": {"elite": 200}})
     ['selection']
+
+    A key added after a run was made reads, where the run's protocol lacks it, as its legacy
+    value (:data:`replication.protocol.LEGACY_DEFAULTS`), as the digest reads it:
+
+    >>> evolves_identically({"retina": {}}, {"retina": {"solved_on": "all"}})
+    []
+    >>> evolves_identically({"retina": {}}, {"retina": {"solved_on": "environment"}})
+    ['retina.solved_on']
     """
-    from .protocol import DIGEST_EXCLUDED
+    import copy
+    from .protocol import DIGEST_EXCLUDED, strip_legacy_defaults
+    stored, requested = (strip_legacy_defaults(copy.deepcopy(dict(p))) for p in (stored, requested))
     reads_q = any(p.get("fitness", {}).get("objective") == "modularity" or "trace" in p
                   for p in (stored, requested))
     return [k for k, _, _ in differing_keys(stored, requested) if k not in DIGEST_EXCLUDED

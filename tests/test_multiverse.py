@@ -1,6 +1,7 @@
 """The multiverse: every published claim under every defensible reading (issue: does each
 conclusion depend on our choices?)."""
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,29 @@ def test_an_analysis_only_reading_evolves_draw_for_draw_as_the_default(tmp_path)
         for name in ("log.csv", "network.txt", "protocol.json"):
             assert (tmp_path / f"reread-{seed}" / name).read_bytes() == \
                    (tmp_path / f"evolved-{seed}" / name).read_bytes()
+
+
+def test_a_run_made_before_a_key_existed_is_reread_under_an_analysis_reading(tmp_path):
+    """Runs made before a key was added (their protocol.json lacks it) are runs of the key's legacy
+    value (protocol.LEGACY_DEFAULTS), for the digest and for re-analysis alike; any other value of
+    the key still evolves differently."""
+    from replication.api import run_evolution
+    from replication.protocol import LEGACY_DEFAULTS
+    from replication.store import StoreError, read_json, reanalysis_run, write_atomic
+    retina = "original_protocol/ka2005_retina.toml"
+    small = [("selection.population", 20), ("selection.elite", 6), ("run.max_generations", 5)]
+    run_evolution("ka2005_retina", "fixed-and", 1, tmp_path / "old", dict(small))
+    stored = read_json(tmp_path / "old" / "protocol.json")
+    for dotted in LEGACY_DEFAULTS:                     # as written before these keys existed
+        section, key = dotted.split(".")
+        stored.get(section, {}).pop(key, None)
+    write_atomic(tmp_path / "old" / "protocol.json", json.dumps(stored))
+    layered = load_protocol(retina, "fixed-and", small + [("modularity.qrand_null", "layered")])
+    r = reanalysis_run(tmp_path / "old", tmp_path / "reread", layered, 1)
+    assert r["genome"] == read_json(tmp_path / "old" / "result.json")["genome"]
+    other = load_protocol(retina, "fixed-and", small + [("retina.solved_on", "environment")])
+    with pytest.raises(StoreError, match="retina.solved_on"):
+        reanalysis_run(tmp_path / "old", tmp_path / "other", other, 1)
 
 
 def test_an_analysis_only_reading_is_not_evolved_again(tmp_path):
