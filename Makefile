@@ -171,14 +171,15 @@ C13_OTHER_KEYS := mutation.bias_mutation selection.crowding_ties network.output_
 
 multiverse: $(STAMP)
 	$(MV) $(L05) --key selection.tie_break --key variation.mutation_operator --key circuit.initial_state \
-	    --key circuit.output_source --key run.stop $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	    --key circuit.feedback_rule --key circuit.output_source --key run.stop $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) $(L05) --key modularity.include_inputs --key modularity.qrand_method \
 	    $(foreach t,$(L05_TREATMENTS),-t $(t)) -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	# the exact (integer-program) Q for the contrast's circuits only: Qrand takes 1,000 exact solves
 	# per circuit, hours more for the controls
 	$(MV) $(L05) --key modularity.method -t fixed-g1 -t mvg -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) original_protocol/ka2005_logic6.toml --key selection.tie_break --key circuit.initial_state \
-	    --key circuit.output_source --key run.stop -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	    --key circuit.feedback_rule --key circuit.output_source --key run.stop --key modularity.include_inputs \
+	    -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(MV) original_protocol/ka2005_logic6.toml --key variation.mutation_operator -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(MV) $(R05) --key retina.patterns --key retina.solved_on --key variation.crossover_mode \
 	    --key network.activation --key network.threshold_min --key network.threshold_max \

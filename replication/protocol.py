@@ -133,6 +133,10 @@ class CircuitSection:
                             doc="which addresses the output gene may point to")
     feedback_sweeps: int = _p(lo=1, doc="synchronous sweeps before the settle check")
     initial_state: int = _p(choices=(0, 1), doc="gate value before the first sweep")
+    feedback_rule: str = _p(choices=("settle", "ternary"),
+                            doc="circuits with loops: 'settle' (synchronous sweeps, a row counts where "
+                                "the output's ancestors settle) or 'ternary' (0/1/unknown logic from "
+                                "unknown gates, a row counts where the output is known)")
 
 
 @schema
@@ -767,7 +771,7 @@ DIGEST_EXCLUDED = frozenset({"run.runs", "run.log_every", "run.checkpoint_every"
 # existed stay the same runs.  Any other value enters the digest as usual.
 LEGACY_DEFAULTS = {"retina.solved_on": "all", "network.encoding": "integer",
                    "variation.crossover_mode": "pairs", "modularity.qrand_null": "degree",
-                   "selection.crowding_ties": "index"}
+                   "selection.crowding_ties": "index", "circuit.feedback_rule": "settle"}
 
 
 def strip_legacy_defaults(data: dict) -> dict:

@@ -12,7 +12,7 @@ import pytest
 
 from replication import evolve as loop
 from replication.fused import new_memo, numpy_mean, splitmix_seed
-from replication.genomes.nand_circuit import (evaluate_population, evaluate_rows, python_reference_output)
+from replication.genomes.nand_circuit import (TERNARY, evaluate_population, evaluate_rows, python_reference_output)
 from replication.protocol import load_protocol
 from replication.rng import derive
 from replication.selection.ka2005 import stable_argsort
@@ -63,7 +63,8 @@ def test_stable_argsort_is_the_merge_sort(kind):
         assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="mergesort"))
 
 
-@pytest.mark.parametrize("sweeps,initial", [(0, 0), (1, 1), (2, 0), (3, 1), (12, 0), (12, 1), (13, 0)])
+@pytest.mark.parametrize("sweeps,initial", [(0, 0), (1, 1), (2, 0), (3, 1), (12, 0), (12, 1), (13, 0),
+                                            (0, TERNARY), (12, TERNARY)])
 def test_evaluation_matches_the_python_reference(sweeps, initial):
     """Random genomes are mostly cyclic: they exercise the sweeps, the 2-cycle shortcut and the
     unsettled rows; subsets evaluated in place equal the whole-population evaluation."""

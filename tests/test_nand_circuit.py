@@ -56,6 +56,36 @@ def test_oscillating_self_loop_rows_count_as_wrong(model):
     assert ev.correct[0].tolist() == [8, 8]            # only the settled rows can be right
 
 
+def test_ternary_rule_counts_rows_a_controlling_input_decides(model):
+    # g1 = NAND(g1, g1) oscillates on every row; g2 = NAND(X, g1) is 1 wherever X = 0, whatever g1
+    genome = genome_from_gates([(4, 4), (X, 4)], 5)
+    _, settled, _, _ = one(model, genome, ["1"])
+    assert settled == 0                                  # settle: an ancestor never settles
+    from conftest import ROOT
+    from replication.protocol import load_protocol
+    ternary = genome_model(load_protocol(ROOT / "original_protocol/ka2005_logic.toml", "fixed-g1",
+                                         [("circuit.feedback_rule", "ternary")]))
+    out, settled, _, ev = one(ternary, genome, ["1", "~X"])
+    assert settled == truth_table("~X", NAMES) and out & settled == settled
+    assert ev.correct[0].tolist() == [8, 8]
+
+
+def test_rows_that_settle_are_known_to_the_ternary_rule_with_the_same_value(model):
+    """Measured on random (mostly cyclic) genomes: the settle rule counts a subset of the rows the
+    three-valued rule counts, with the same output there, from either start state."""
+    from replication.genomes.nand_circuit import TERNARY, evaluate_population
+    seed_numba_raw(12)
+    pop = model.random(3000)
+    args = (4, 12, model.in_masks, model.full, 12)
+    out_t, known, _ = evaluate_population(pop, *args, TERNARY)
+    assert (known != model.full).any() and (known != 0).any()
+    for start in (0, 1):
+        out, settled, _ = evaluate_population(pop, *args, start)
+        assert not (settled & ~known).any()
+        assert not ((out ^ out_t) & settled).any()
+    assert (known & ~settled).any()                      # and the ternary rule counts more rows
+
+
 def test_kernel_equals_row_by_row_reference_on_random_genomes(model):
     seed_numba_raw(11)
     pop = model.random(300)
@@ -163,16 +193,20 @@ def _logic6(treatment="mvg", **over):
                          [(k.replace("__", "."), v) for k, v in over.items()])
 
 
-def test_multi_output_kernel_equals_plain_python_reference():
+@pytest.mark.parametrize("start", [0, 2])
+def test_multi_output_kernel_equals_plain_python_reference(start):
     m = genome_model(_logic6())
     assert m.n_outputs == 3 and m.n_rows == 3 * 64
     seed_numba_raw(3)
     pop = m.random(150)
     # feedback is common in random genomes; add some with short feed-forward cones too
     t = m.targets([_logic6().goals["G4"]])
+    if start:                                            # 2 = TERNARY, the three-valued rule
+        m = genome_model(_logic6(circuit__feedback_rule="ternary"))
+        assert m.initial_state == start
     ev = m.evaluate(pop, t)
     for k in range(len(pop)):
-        ref = python_reference_outputs(list(map(int, pop[k])), 6, 26, 3, 26, 0)
+        ref = python_reference_outputs(list(map(int, pop[k])), 6, 26, 3, 26, start)
         right = 0
         for o, (bits, ok) in enumerate(ref):
             okm = sum(int(b) << r for r, b in enumerate(ok))

@@ -40,6 +40,14 @@ reaches its combinational value after (depth) sweeps.  A row counts as *settled*
 the gates with a path to the output are at a fixed point on that row (one more sweep
 would not change them); an unsettled (oscillating) row counts as wrong.
 
+``circuit.feedback_rule = "ternary"`` (the kernels' ``initial_state`` = :data:`TERNARY`)
+evaluates instead in Kleene's three-valued logic from all gates *unknown*: NAND(a, b) is 1
+when an input is 0, 0 when both are 1, unknown otherwise; iterated to its least fixed point,
+a row counts when the output is known there (the rule of re-implementations that evaluate
+loops as 0/1/X, X wrong).  Feed-forward circuits give the same values under both rules; a
+loop counts under ``ternary`` only where a controlling input (a 0) decides it, whatever the
+gates held before.
+
 Effective gates are the gates with a directed path to an output (the output nodes
 included); the size penalty counts them.
 
@@ -61,6 +69,9 @@ from ..rng import mt_begin, mt_below, mt_chance, mt_end, mt_random
 from .base import Evaluation
 
 GENE_DTYPE = np.int16
+
+#: ``initial_state`` code of the three-valued rule (``circuit.feedback_rule = "ternary"``).
+TERNARY = 2
 
 
 # --------------------------------------------------------------------------- helpers
@@ -167,7 +178,8 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     The circuits of Kashtan & Alon (2005), all ``2**n_inputs`` rows at once (one bit per
     row); see the module docstring for the update and settling rules.  ``in_masks``: the
     inputs' truth tables (:func:`replication.tasks.input_masks`); ``full``: all rows;
-    ``sweeps``: the most synchronous sweeps; ``initial_state``: 0 or 1, the gates' start.
+    ``sweeps``: the most synchronous sweeps; ``initial_state``: 0 or 1, the gates' start,
+    or :data:`TERNARY` (the three-valued rule of the module docstring).
 
     Returns
     -------
@@ -197,6 +209,44 @@ def evaluate_population(genomes, n_inputs, n_gates, in_masks, full, sweeps, init
     evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, initial_state,
                   outputs, settled, n_effective, eff_bits)
     return outputs, settled, n_effective
+
+
+@njit(cache=True)
+def _ternary_fixpoint(genome, n_inputs, n_gates, is_eff, one, zero):
+    """Kleene three-valued evaluation of the effective gates, in place: ``one`` / ``zero``
+    hold per node the rows where it is known to be 1 / 0 (inputs set by the caller); the
+    gates start unknown and are updated until none changes (the least fixed point: the
+    update only ever adds knowledge, so the order of updates does not matter).
+
+    Examples
+    --------
+    A latch, gate 1 = X NAND gate 2, gate 2 = gate 1 NAND Y, on the rows (X, Y) = 00, 01, 10, 11
+    (bit r = row r): gate 1 is known except where X = Y = 1, where the latch would hold any value.
+
+    >>> latch = genome_from_gates([(0, 5), (4, 1)], 4)
+    >>> is_eff = np.zeros(12, np.bool_); is_eff[:2] = True
+    >>> one, zero = np.zeros(16, np.uint64), np.zeros(16, np.uint64)
+    >>> one[:2] = [0b1100, 0b1010]; zero[:2] = [0b0011, 0b0101]
+    >>> _ternary_fixpoint(latch, 4, 12, is_eff, one, zero)
+    >>> bin(int(one[4])), bin(int(zero[4]))                # 1 on rows 0, 1; 0 on row 2; row 3 unknown
+    ('0b11', '0b100')
+    """
+    for g in range(n_gates):
+        if is_eff[g]:
+            one[n_inputs + g] = 0
+            zero[n_inputs + g] = 0
+    changed = True
+    while changed:
+        changed = False
+        for g in range(n_gates):
+            if is_eff[g]:
+                a, b, node = genome[2 * g], genome[2 * g + 1], n_inputs + g
+                o = zero[a] | zero[b]
+                z = one[a] & one[b]
+                if o != one[node] or z != zero[node]:
+                    one[node] = o
+                    zero[node] = z
+                    changed = True
 
 
 @njit(cache=True)
@@ -233,11 +283,14 @@ def evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, init
     mark = np.zeros(n_gates, np.int8)
     eff = np.zeros(n_gates, np.int64)
     dfs = np.zeros(n_gates + 1, np.int64)
+    ternary = initial_state == TERNARY
     start = full if initial_state == 1 else np.uint64(0)
+    known0 = np.zeros(n_nodes, np.uint64)          # ternary: rows where a node is known 0
     for i in range(n_inputs):
         vals[i] = in_masks[i]
         vals2[i] = in_masks[i]
         vals3[i] = in_masks[i]
+        known0[i] = ~in_masks[i] & full
     for k in range(pop):
         if not rows[k]:
             continue
@@ -250,12 +303,18 @@ def evaluate_rows(genomes, rows, n_inputs, n_gates, in_masks, full, sweeps, init
                 bits |= np.uint64(1) << np.uint64(g)
         eff_bits[k] = bits
         n_sorted = _topological_order(genome, n_inputs, is_eff, n_gates, order, mark, dfs) \
-            if n_eff <= sweeps else -1
+            if n_eff <= sweeps or ternary else -1
         if n_sorted >= 0:
             for t in range(n_sorted):
                 g = order[t]
                 vals[n_inputs + g] = ~(vals[genome[2 * g]] & vals[genome[2 * g + 1]]) & full
             settled[k] = full
+        elif ternary:
+            _ternary_fixpoint(genome, n_inputs, n_gates, is_eff, vals, known0)
+            out = genome[2 * n_gates]
+            outputs[k] = vals[out]
+            settled[k] = vals[out] | known0[out]
+            continue
         else:
             # synchronous sweeps over the effective gates, double-buffered (one pass a sweep);
             # a state equal to the one two sweeps before repeats with period 2 from there on,
@@ -350,15 +409,18 @@ def evaluate_population_multi(genomes, n_inputs, n_gates, n_outputs, in_masks, f
     mark = np.zeros(n_gates, np.int8)
     eff = np.zeros(n_gates, np.int64)
     dfs = np.zeros(n_gates + 1, np.int64)
+    ternary = initial_state == TERNARY
     start = full if initial_state == 1 else np.uint64(0)
+    known0 = np.zeros(n_nodes, np.uint64)          # ternary: rows where a node is known 0
     for i in range(n_inputs):
         vals[i] = in_masks[i]
+        known0[i] = ~in_masks[i] & full
     for k in range(pop):
         genome = genomes[k]
         n_eff = _effective_mask(genome, n_inputs, n_gates, is_eff, stack, n_outputs, -1)
         n_effective[k] = n_eff
         n_sorted = _topological_order(genome, n_inputs, is_eff, n_gates, order, mark, dfs) \
-            if n_eff <= sweeps else -1
+            if n_eff <= sweeps or ternary else -1
         if n_sorted >= 0:
             for t in range(n_sorted):
                 g = order[t]
@@ -366,6 +428,13 @@ def evaluate_population_multi(genomes, n_inputs, n_gates, n_outputs, in_masks, f
             for o in range(n_outputs):
                 settled[k, o] = full
                 outputs[k, o] = vals[genome[2 * n_gates + o]]
+            continue
+        if ternary:
+            _ternary_fixpoint(genome, n_inputs, n_gates, is_eff, vals, known0)
+            for o in range(n_outputs):
+                out = genome[2 * n_gates + o]
+                outputs[k, o] = vals[out]
+                settled[k, o] = vals[out] | known0[out]
             continue
         m = 0
         for g in range(n_gates):
@@ -819,7 +888,8 @@ class NandCircuitModel:
         self.n_outputs = goal_outputs(protocol)
         self.n_rows = self.n_outputs << c.n_inputs        # (row, output) pairs per goal
         self.sweeps = c.feedback_sweeps
-        self.initial_state = c.initial_state
+        # the kernels read the three-valued rule as a third start state (TERNARY)
+        self.initial_state = TERNARY if c.feedback_rule == "ternary" else c.initial_state
         self.output_any = c.output_source == "any"
         from ..tasks import full_mask, input_masks
         self.full = np.uint64(full_mask(c.n_inputs))
@@ -1009,6 +1079,8 @@ def python_reference_outputs(genome, n_inputs, n_gates, n_outputs, sweeps, initi
     Returns, per output, (output bit per row, settled per row): all gates are updated
     synchronously from ``initial_state`` until none changes or ``sweeps`` sweeps were made;
     a row of an output is settled when one more sweep would change none of its ancestors.
+    ``initial_state`` = :data:`TERNARY`: Kleene's three-valued logic from all gates unknown
+    (``sweeps`` unused); a row is settled where the output is known.
 
     Examples
     --------
@@ -1035,6 +1107,8 @@ def python_reference_outputs(genome, n_inputs, n_gates, n_outputs, sweeps, initi
 
     anc = [ancestors(o) for o in outs]
     result = [([], []) for _ in outs]
+    if initial_state == TERNARY:
+        return _python_reference_ternary(genome, n_inputs, n_gates, outs)
     for r in range(rows):
         vals = [(r >> (n_inputs - 1 - i)) & 1 for i in range(n_inputs)] + [initial_state] * n_gates
         for _ in range(sweeps):
@@ -1047,6 +1121,29 @@ def python_reference_outputs(genome, n_inputs, n_gates, n_outputs, sweeps, initi
         for k, o in enumerate(outs):
             result[k][0].append(vals[o])
             result[k][1].append(all(nxt[g] == vals[n_inputs + g] for g in anc[k]))
+    return result
+
+
+def _python_reference_ternary(genome, n_inputs, n_gates, outs):
+    """Row by row, Kleene's three-valued logic (None = unknown) from all gates unknown, gates
+    updated synchronously until none changes; per output (value per row, 0 where unknown;
+    known per row)."""
+    def nand(a, b):
+        if a == 0 or b == 0:
+            return 1
+        return 0 if a == 1 and b == 1 else None
+
+    result = [([], []) for _ in outs]
+    for r in range(1 << n_inputs):
+        vals = [(r >> (n_inputs - 1 - i)) & 1 for i in range(n_inputs)] + [None] * n_gates
+        while True:
+            new = [nand(vals[genome[2 * g]], vals[genome[2 * g + 1]]) for g in range(n_gates)]
+            if new == vals[n_inputs:]:
+                break
+            vals[n_inputs:] = new
+        for k, o in enumerate(outs):
+            result[k][0].append(vals[o] or 0)
+            result[k][1].append(vals[o] is not None)
     return result
 
 
