@@ -989,6 +989,12 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
     ...           "treatments": {"ctrl": prof, "mvg": {"3": [{"id": 38, "n": 9, "z_mean": 3.0, "z_se": 0.2}]}}}
     >>> apply_qualitative_rules(rows, [], motifs); rows[0].verdict.label, rows[0].ours
     ('reproduced', '0 significant (n = 9 networks); mvg: 1 at that n')
+
+    With nothing to test the statement on (here: no motif analysis) the verdict is "no data":
+
+    >>> rows = [Row(c, "-", Verdict(QUALITATIVE))]
+    >>> apply_qualitative_rules(rows, [], None); rows[0].verdict.label
+    'no data'
     """
     groups = _groups(results)
     for k, row in enumerate(rows):
@@ -998,8 +1004,11 @@ def apply_qualitative_rules(rows: list, results: list[dict], motifs: dict | None
             continue
         other = c.published.get("reference_experiment")
         tested = rule(c, groups, motifs, _groups(load_other(other)) if other and load_other else None)
-        if tested is not None:
-            rows[k] = Row(c, tested[0], tested[1])
+        if tested is None:          # a testable statement with nothing to test it on
+            runs_of = c.published.get("runs_of", c.treatment)
+            tested = ("-", Verdict(NO_DATA, f"no run of {runs_of} has what the rule reads (e.g. no solved "
+                                            "run, no motif analysis)"))
+        rows[k] = Row(c, tested[0], tested[1])
 
 
 def mole_verdict(maps: list[dict], reduced: str = "") -> tuple[str, Verdict]:
