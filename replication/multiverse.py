@@ -209,8 +209,10 @@ def plan(protocol_path, variant_list, treatments, seeds, runs_root, sets=()) -> 
 def split_reanalysis(specs, runs_root, experiment: str, sets=()) -> tuple[list[RunSpec], list]:
     """Split planned runs into those to evolve and those that only re-read the default reading's
     runs: a variant whose overrides change only what the analysis reads (``modularity.*``, for a
-    treatment that neither selects on Q nor traces it) evolves draw for draw as the default run
-    of the same seed (:func:`replication.store.evolves_identically`), so it is not run again.
+    treatment that neither selects on Q nor traces it), or a key the treatment never reads
+    (:data:`replication.store.INERT_WHEN`: crowding ties with one objective), evolves draw for
+    draw as the default run of the same seed (:func:`replication.store.evolves_identically`), so
+    it is not run again.
 
     Returns ``(to_evolve, [(spec, default run folder), ...])``.
 

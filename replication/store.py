@@ -971,6 +971,11 @@ class RunStore:
 #: traces it): runs that differ only here evolve identically, draw for draw.
 ANALYSIS_SECTIONS = ("modularity",)
 
+#: Keys that a protocol never reads when the predicate holds for it: with one objective
+#: (``objectives.cost = "none"``, PA) NSGA-II has no other objective to order crowding ties by
+#: (:func:`replication.selection.nsga2._crowding_into`), so the run is the same under either tie rule.
+INERT_WHEN = {"selection.crowding_ties": lambda p: p.get("objectives", {}).get("cost") == "none"}
+
 
 def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     """The dotted keys that make two resolved protocols evolve differently (empty: identically).
@@ -998,6 +1003,15 @@ def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     []
     >>> evolves_identically({"retina": {}}, {"retina": {"solved_on": "environment"}})
     ['retina.solved_on']
+
+    A key the protocol never reads (:data:`INERT_WHEN`) does not count either:
+
+    >>> pa = {"objectives": {"cost": "none"}, "selection": {"crowding_ties": "index"}}
+    >>> evolves_identically(pa, {**pa, "selection": {"crowding_ties": "other-objective"}})
+    []
+    >>> pcc = {"objectives": {"cost": "length-optimal"}, "selection": {"crowding_ties": "index"}}
+    >>> evolves_identically(pcc, {**pcc, "selection": {"crowding_ties": "other-objective"}})
+    ['selection.crowding_ties']
     """
     import copy
     from .protocol import DIGEST_EXCLUDED, strip_legacy_defaults
@@ -1005,7 +1019,8 @@ def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     reads_q = any(p.get("fitness", {}).get("objective") == "modularity" or "trace" in p
                   for p in (stored, requested))
     return [k for k, _, _ in differing_keys(stored, requested) if k not in DIGEST_EXCLUDED
-            and (reads_q or k.split(".")[0] not in ANALYSIS_SECTIONS)]
+            and (reads_q or k.split(".")[0] not in ANALYSIS_SECTIONS)
+            and not (k in INERT_WHEN and INERT_WHEN[k](stored) and INERT_WHEN[k](requested))]
 
 
 def reanalysis_run(source: str | Path, folder: str | Path, protocol, seed: int, overrides=()) -> dict:

@@ -134,6 +134,28 @@ def test_a_run_made_before_a_key_existed_is_reread_under_an_analysis_reading(tmp
         reanalysis_run(tmp_path / "old", tmp_path / "other", other, 1)
 
 
+def test_crowding_ties_are_inert_with_one_objective(tmp_path):
+    """PA (one objective) evolves draw for draw alike under either crowding-tie rule, so the
+    multiverse re-reads its default runs; P&CC (two objectives) is evolved again."""
+    from replication.api import run_evolution
+    from replication.multiverse import plan, split_reanalysis
+    from replication.store import read_json
+    small = {"selection.population": 16, "run.max_generations": 6}
+    for ties in ("index", "other-objective"):
+        run_evolution("clune2013_retina", "pa", 1, tmp_path / ties, {**small, "selection.crowding_ties": ties})
+    drop = ("wall_seconds", "protocol_digest")
+    a, b = (read_json(tmp_path / t / "result.json") for t in ("index", "other-objective"))
+    assert {k: v for k, v in a.items() if k not in drop} == {k: v for k, v in b.items() if k not in drop}
+    assert (tmp_path / "index" / "log.csv").read_bytes() == (tmp_path / "other-objective" / "log.csv").read_bytes()
+    path = "original_protocol/clune2013_retina.toml"
+    specs = plan(path, variants(path, keys=["selection.crowding_ties"]), ["pa", "pcc"], [1], tmp_path)
+    evolve, reread = split_reanalysis(specs, tmp_path, "clune2013_retina")
+    def reading(spec):                                  # the folder under runs/<experiment>/...
+        return "crowding_ties" in Path(spec.folder).relative_to(tmp_path).as_posix()
+    assert [(s.treatment, reading(s)) for s, _ in reread] == [("pa", True)]
+    assert sorted((s.treatment, reading(s)) for s in evolve) == [("pa", False), ("pcc", False), ("pcc", True)]
+
+
 def test_an_analysis_only_reading_is_not_evolved_again(tmp_path):
     from replication.multiverse import run_multiverse
     from replication.store import read_json
