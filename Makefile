@@ -177,10 +177,14 @@ multiverse: $(STAMP)
 	# the exact (integer-program) Q for the contrast's circuits only: Qrand takes 1,000 exact solves
 	# per circuit, hours more for the controls
 	$(MV) $(L05) --key modularity.method -t fixed-g1 -t mvg -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	# "perfect" read as all rows right whatever the size: the controls neither stop on it nor
+	# are solved by it, so only the contrast's treatments
+	$(MV) $(L05) --key run.solved_when -t fixed-g1 -t mvg -t mvg-sustained -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) original_protocol/ka2005_logic6.toml --key selection.tie_break --key circuit.initial_state \
 	    --key circuit.feedback_rule --key circuit.output_source --key run.stop --key modularity.include_inputs \
 	    -n $(MULTIVERSE_FEW) $(MV_OPTS)
-	$(MV) original_protocol/ka2005_logic6.toml --key variation.mutation_operator -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	$(MV) original_protocol/ka2005_logic6.toml --key variation.mutation_operator --key fitness.free_gates \
+	    -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(MV) $(R05) --key retina.patterns --key retina.solved_on --key variation.crossover_mode \
 	    --key network.activation --key network.threshold_min --key network.threshold_max \
 	    --key variation.crossover_operator --key selection.tie_break --key run.stop -n $(MULTIVERSE_RUNS) $(MV_OPTS)
