@@ -89,6 +89,20 @@ def calibration_dir(runs_root, protocol) -> Path:
     return Path(runs_root) / protocol.name / "calibration" / calibration_key(protocol)
 
 
+def _file_tables(protocol) -> dict | None:
+    """The resolved tables of ``protocol``'s file without any treatment or override (JSON-like),
+    or None where its source is not that experiment's protocol file (e.g. a stored run's
+    protocol.json)."""
+    from .protocol import ProtocolError, load_protocol
+    try:
+        base = load_protocol(protocol.source)
+    except (ProtocolError, OSError):
+        return None
+    if base.name != protocol.name:
+        return None
+    return json.loads(json.dumps(dict(base.resolved.items()), default=list))
+
+
 def calibration_protocol(protocol):
     """The protocol of a Qmax calibration run: the experiment's, evolving toward Q.
 
@@ -107,14 +121,27 @@ def calibration_protocol(protocol):
     ('qmax', 'modularity', 'fixed', 'never')
     >>> q.selection.population == p.modularity.qmax_population
     True
+
+    Treatments and readings that share the calibration key build the same calibration runs:
+
+    >>> r = load_protocol("original_protocol/ka2005_logic.toml", "mvg", [("run.solved_when", "accuracy")])
+    >>> g2 = load_protocol("original_protocol/ka2005_logic.toml", "fixed-g2")
+    >>> calibration_protocol(r).digest == calibration_protocol(g2).digest == q.digest
+    True
     """
     mod = protocol.modularity
     resolved = copy.deepcopy({k: v for k, v in protocol.resolved.items()
-                              if k not in ("cost", "trace", "initial", "experiment")})
+                              if k not in ("cost", "trace", "initial", "experiment", "random_goals")})
     resolved = json.loads(json.dumps(resolved, default=list))
+    # goals, schedule and run are the file's own, whatever a treatment or reading set there: the
+    # calibration key leaves them out (Q is the goal), so every treatment that shares a key (fixed-g2,
+    # the random-goal controls, a run.solved_when reading) must build the same calibration runs
+    base = _file_tables(protocol) or resolved
+    for section in ("goals", "schedule", "run"):
+        resolved[section] = copy.deepcopy(base[section])
     resolved["fitness"]["objective"] = "modularity"
     resolved["selection"].update(population=mod.qmax_population, elite=mod.qmax_elite)
-    resolved["schedule"].update(kind="fixed", goals=[protocol.schedule.goals[0]])
+    resolved["schedule"].update(kind="fixed", goals=[base["schedule"]["goals"][0]])
     resolved["run"].update(max_generations=mod.qmax_generations, stop="never", post_solution_generations=0,
                            checkpoint_every=max(mod.qmax_generations, 1))
     return build_protocol(protocol.source, protocol.name, protocol.kind, "qmax", resolved)

@@ -342,3 +342,19 @@ def test_adaptation_claims_are_evaluated_per_reading_on_its_networks_and_replica
         "verdict"] == "no data"
     rows = run_multiverse("original_protocol/clune2013_retina.toml", lambda specs: None, **kw)
     assert {r["verdict"] for r in rows if "adapt_" in r["claim"]} == {"no data"}
+
+
+def test_treatments_and_readings_sharing_a_calibration_key_share_its_runs(tmp_path):
+    """The calibration key leaves out goals, schedule and run, so a calibration made for mvg is the
+    calibration of fixed-g2, q-only (its own stop threshold) and a run.solved_when reading: no
+    "made with other parameters" refusal, and the same Qmax."""
+    from replication.calibration import calibrate
+    from replication.executor import run_job
+    tiny = [("modularity.qmax_generations", 4), ("modularity.qmax_population", 20), ("modularity.qmax_elite", 6)]
+
+    def runner(specs):
+        for s in specs:
+            run_job(s)
+    first = calibrate(load_protocol(LOGIC, "mvg", tiny), tmp_path, runner, 2)["qmax"]
+    for t, extra in (("fixed-g2", []), ("q-only", []), ("mvg", [("run.solved_when", "accuracy")])):
+        assert calibrate(load_protocol(LOGIC, t, tiny + extra), tmp_path, runner, 2)["qmax"] == first
