@@ -187,14 +187,15 @@ multiverse: $(STAMP)
 	    -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(MV) $(R05) --key retina.patterns --key retina.solved_on --key variation.crossover_mode \
 	    --key network.activation --key network.threshold_min --key network.threshold_max \
-	    --key variation.crossover_operator --key selection.tie_break --key run.stop -n $(MULTIVERSE_RUNS) $(MV_OPTS)
+	    --key variation.crossover_operator --key selection.tie_break --key run.stop --key modularity.qrand_null \
+	    -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) $(R05) --key retina.solved_on --key retina.patterns --pairs retina.solved_on --pairs retina.patterns \
 	    -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) $(R05) --key selection.scheme --key network.encoding -n 6 --set run.max_generations=20000 $(MV_OPTS)
 	$(MV) original_protocol/clune2013_nonmodular.toml --key network.weights $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
 	    -t pa -t pcc -n $(MULTIVERSE_FEW) $(MV_OPTS)
 	$(foreach e,clune2013_xor5 clune2013_hxor,$(MV) original_protocol/$(e).toml $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
-	    -t pa -t pcc -n $(MULTIVERSE_FEW) $(MV_OPTS) &&) true
+	    -t pa -t pcc -n $(MULTIVERSE_RUNS) $(MV_OPTS) &&) true
 	$(PY) -m replication report --runs $(RUNS_DIR) --out figures
 
 bench: $(STAMP)
