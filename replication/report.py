@@ -952,11 +952,17 @@ def _rule_separates_inputs(c: Claim, groups: dict, motifs: dict | None, ref_grou
     >>> bad = {"partition": [[0, 1, 2, 3]], "solved_generation": 9}
     >>> _rule_separates_inputs(c, {"mvg": [good] * 18 + [bad] * 2}, None)
     ('18/20 runs: solved runs whose Q partition puts each input group in a module of its own', Verdict(label='reproduced', why='read as at least 50% of the runs; share 0.90, 95% Wilson interval [0.70, 0.97]'))
+    >>> _rule_separates_inputs(c, {"mvg": [{"partition": [[5, 6]], "solved_generation": 9}]}, None)[1].label
+    'no data'
     """
     rs = [r for r in groups.get(c.treatment, [])
           if r.get("solved_generation") is not None and r.get("partition") is not None]
     if not rs:
         return None
+    inputs = {v for grp in c.published["groups"] for v in grp}
+    if not any(inputs & {v for m in r["partition"] for v in m} for r in rs):
+        return ("-", Verdict(NO_DATA, "no Q partition holds an input node (a recipe that leaves the "
+                                      "inputs out of the graph, modularity.include_inputs = false)"))
     hits = sum(separates_groups(r["partition"], c.published["groups"]) for r in rs)
     return _share_verdict(hits, len(rs), c.published.get("share", 0.5),
                           "solved runs whose Q partition puts each input group in a module of its own")
