@@ -775,7 +775,8 @@ class RunStore:
         ``run.json`` the same seed; the message names the folder and every differing dotted
         key with the stored and the requested value.
         """
-        from .protocol import DIGEST_EXCLUDED, protocol_digest
+        import copy
+        from .protocol import DIGEST_EXCLUDED, protocol_digest, strip_legacy_defaults
         run_json = self.path / "run.json"
         if not run_json.exists():
             return
@@ -791,8 +792,10 @@ class RunStore:
             if not isinstance(stored, dict):
                 raise StoreError(f"{stored_path}: not a resolved protocol (a JSON object)", stored_path)
             if protocol_digest(stored) != protocol.digest:
-                requested = json.loads(protocol.to_json())
-                keys = [d for d in differing_keys(stored, requested) if d[0] not in DIGEST_EXCLUDED]
+                # keys at their legacy value read as absent, as the digest reads them
+                requested = strip_legacy_defaults(json.loads(protocol.to_json()))
+                keys = [d for d in differing_keys(strip_legacy_defaults(copy.deepcopy(stored)), requested)
+                        if d[0] not in DIGEST_EXCLUDED]
                 diffs += keys or [("protocol digest", protocol_digest(stored), protocol.digest)]
         elif meta.get("protocol_digest") != protocol.digest:
             diffs.append(("protocol digest", meta.get("protocol_digest", _ABSENT), protocol.digest))
