@@ -193,7 +193,7 @@ multiverse: $(STAMP)
 	    -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(MV) $(R05) --key selection.scheme --key network.encoding -n 6 --set run.max_generations=20000 $(MV_OPTS)
 	$(MV) original_protocol/clune2013_nonmodular.toml --key network.weights $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
-	    -t pa -t pcc -n $(MULTIVERSE_FEW) $(MV_OPTS)
+	    -t pa -t pcc -n $(MULTIVERSE_RUNS) $(MV_OPTS)
 	$(foreach e,clune2013_xor5 clune2013_hxor,$(MV) original_protocol/$(e).toml $(foreach k,$(C13_OTHER_KEYS),--key $(k)) \
 	    -t pa -t pcc -n $(MULTIVERSE_RUNS) $(MV_OPTS) &&) true
 	$(PY) -m replication report --runs $(RUNS_DIR) --out figures
