@@ -417,19 +417,40 @@ def reading_motifs(folder: Path, results: list[dict], sizes, n_random: int, comp
     {'mvg': 0}
     >>> (root / MOTIFS_FILE).is_file()
     True
+
+    A call for fewer treatments keeps the profiles of the others:
+
+    >>> _ = run_evolution("ka2005_logic", "fixed-g1", 1, root / "fixed-g1" / "seed-1", small)
+    >>> sorted(reading_motifs(root, load_results(root), [3], 5)["n_networks"])
+    ['fixed-g1', 'mvg']
+    >>> only_mvg = [r for r in load_results(root) if r["treatment"] == "mvg"]
+    >>> sorted(reading_motifs(root, only_mvg, [3], 5)["n_networks"])
+    ['fixed-g1', 'mvg']
     """
     from .analysis import motif_profiles
+    from .store import write_json
     path = Path(folder) / MOTIFS_FILE
     solved = [r for r in results if r.get("solved_generation") is not None]
     runs = {t: [r["_folder"] for r in solved if r["treatment"] == t] for t in sorted({r["treatment"] for r in results})}
-    if path.exists():
-        done = json.loads(path.read_text())
-        if (done.get("runs") == runs and done.get("sizes") == list(sizes)
-                and done.get("n_random") == n_random) or not compute:
-            return done
+    done = json.loads(path.read_text()) if path.exists() else None
+    if done is not None and not compute:
+        return done
     if not compute:
         return None
-    return motif_profiles(folder, sizes, n_random, True, results=results, path=path)
+    # a treatment's profile depends on its own networks only: keep the stored treatments whose
+    # runs are the same (a call for fewer treatments keeps the others'), make the rest
+    same = done is not None and done.get("sizes") == list(sizes) and done.get("n_random") == n_random
+    kept = {t for t in (done or {}).get("runs", {}) if same and done["runs"][t] == runs.get(t, done["runs"][t])}
+    todo = [t for t in runs if t not in kept]
+    if not todo:
+        return done
+    made = motif_profiles(folder, sizes, n_random, True, results=[r for r in results if r["treatment"] in todo],
+                          path=path)
+    if kept:
+        for part in ("n_networks", "runs", "treatments"):
+            made[part] = dict(sorted({**{t: done[part][t] for t in kept}, **made[part]}.items()))
+        write_json(path, made)
+    return made
 
 
 def adaptation_jobs(protocol_path, claims) -> list[tuple[str, str, str, str]]:
