@@ -775,8 +775,7 @@ class RunStore:
         ``run.json`` the same seed; the message names the folder and every differing dotted
         key with the stored and the requested value.
         """
-        import copy
-        from .protocol import DIGEST_EXCLUDED, protocol_digest, strip_legacy_defaults
+        from .protocol import protocol_digest
         run_json = self.path / "run.json"
         if not run_json.exists():
             return
@@ -792,10 +791,7 @@ class RunStore:
             if not isinstance(stored, dict):
                 raise StoreError(f"{stored_path}: not a resolved protocol (a JSON object)", stored_path)
             if protocol_digest(stored) != protocol.digest:
-                # keys at their legacy value read as absent, as the digest reads them
-                requested = strip_legacy_defaults(json.loads(protocol.to_json()))
-                keys = [d for d in differing_keys(strip_legacy_defaults(copy.deepcopy(stored)), requested)
-                        if d[0] not in DIGEST_EXCLUDED]
+                keys = protocol_differences(stored, json.loads(protocol.to_json()))
                 diffs += keys or [("protocol digest", protocol_digest(stored), protocol.digest)]
         elif meta.get("protocol_digest") != protocol.digest:
             diffs.append(("protocol digest", meta.get("protocol_digest", _ABSENT), protocol.digest))
@@ -980,6 +976,25 @@ ANALYSIS_SECTIONS = ("modularity",)
 INERT_WHEN = {"selection.crowding_ties": lambda p: p.get("objectives", {}).get("cost") == "none"}
 
 
+def protocol_differences(stored: Mapping, requested: Mapping) -> list[tuple[str, object, object]]:
+    """:func:`differing_keys` of two resolved protocols as their digests compare them: a key at
+    its legacy value (:data:`replication.protocol.LEGACY_DEFAULTS`) reads as absent, and the
+    bookkeeping keys (:data:`replication.protocol.DIGEST_EXCLUDED`) are left out.
+
+    Examples
+    --------
+    >>> protocol_differences({"retina": {}, "run": {"runs": 5}},
+    ...                      {"retina": {"solved_on": "all"}, "run": {"runs": 50}})
+    []
+    >>> protocol_differences({"retina": {}}, {"retina": {"solved_on": "environment"}})
+    [('retina.solved_on', <absent>, 'environment')]
+    """
+    import copy
+    from .protocol import DIGEST_EXCLUDED, strip_legacy_defaults
+    a, b = (strip_legacy_defaults(copy.deepcopy(dict(p))) for p in (stored, requested))
+    return [d for d in differing_keys(a, b) if d[0] not in DIGEST_EXCLUDED]
+
+
 def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     """The dotted keys that make two resolved protocols evolve differently (empty: identically).
 
@@ -1016,13 +1031,10 @@ def evolves_identically(stored: Mapping, requested: Mapping) -> list[str]:
     >>> evolves_identically(pcc, {**pcc, "selection": {"crowding_ties": "other-objective"}})
     ['selection.crowding_ties']
     """
-    import copy
-    from .protocol import DIGEST_EXCLUDED, strip_legacy_defaults
-    stored, requested = (strip_legacy_defaults(copy.deepcopy(dict(p))) for p in (stored, requested))
     reads_q = any(p.get("fitness", {}).get("objective") == "modularity" or "trace" in p
                   for p in (stored, requested))
-    return [k for k, _, _ in differing_keys(stored, requested) if k not in DIGEST_EXCLUDED
-            and (reads_q or k.split(".")[0] not in ANALYSIS_SECTIONS)
+    return [k for k, _, _ in protocol_differences(stored, requested)
+            if (reads_q or k.split(".")[0] not in ANALYSIS_SECTIONS)
             and not (k in INERT_WHEN and INERT_WHEN[k](stored) and INERT_WHEN[k](requested))]
 
 

@@ -248,16 +248,13 @@ def test_the_controls_run_in_every_reading_but_keep_their_own_stop_rule(tmp_path
 def test_motif_statements_are_tested_on_each_readings_own_networks(tmp_path):
     """"No significant motifs" (the logic controls) needs a motif analysis: each reading gets its
     own, of its runs (the seeds asked for), written once and read again by a later call."""
-    from replication.executor import run_job
+    from replication.executor import run_all
     from replication.multiverse import MOTIFS_FILE, run_multiverse, variant_dir
     from replication.store import read_json
     tiny_qmax = [("modularity.qmax_generations", 5), ("modularity.qmax_population", 20),
                  ("modularity.qmax_elite", 6), ("modularity.qrand_samples", 10)]
     sets = SMALL + tiny_qmax
-
-    def runner(specs):
-        for s in specs:
-            run_job(s)
+    runner = lambda specs: run_all(specs, 1)
     rows = run_multiverse(LOGIC, runner, keys=["selection.tie_break"], runs=2, runs_root=tmp_path, sets=sets,
                           treatments=["mvg", "q-only"], calibration_runs=1)
     by = {(r["reading"], r["claim"]): r for r in rows}
@@ -349,12 +346,9 @@ def test_treatments_and_readings_sharing_a_calibration_key_share_its_runs(tmp_pa
     calibration of fixed-g2, q-only (its own stop threshold) and a run.solved_when reading: no
     "made with other parameters" refusal, and the same Qmax."""
     from replication.calibration import calibrate
-    from replication.executor import run_job
+    from replication.executor import run_all
     tiny = [("modularity.qmax_generations", 4), ("modularity.qmax_population", 20), ("modularity.qmax_elite", 6)]
-
-    def runner(specs):
-        for s in specs:
-            run_job(s)
+    runner = lambda specs: run_all(specs, 1)
     first = calibrate(load_protocol(LOGIC, "mvg", tiny), tmp_path, runner, 2)["qmax"]
     for t, extra in (("fixed-g2", []), ("q-only", []), ("mvg", [("run.solved_when", "accuracy")])):
         assert calibrate(load_protocol(LOGIC, t, tiny + extra), tmp_path, runner, 2)["qmax"] == first
